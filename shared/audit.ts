@@ -1,0 +1,140 @@
+import type { RedisClient } from './redis';
+
+export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILURE';
+
+/** The actions of API.md. */
+export const AUDIT_ACTIONS = [
+  'secrets.create', 'secrets.put_value', 'secrets.get_value', 'secrets.update', 'secrets.delete',
+  'secrets.delete_versions', 'secrets.undelete_versions', 'secrets.destroy_versions',
+  'kms.create_key', 'kms.rotate_key', 'kms.update_key', 'kms.enable_key', 'kms.disable_key',
+  'kms.schedule_deletion', 'kms.cancel_deletion', 'kms.encrypt', 'kms.decrypt', 'kms.reencrypt',
+  'kms.generate_data_key', 'kms.sign', 'kms.verify', 'kms.generate_mac', 'kms.verify_mac', 'kms.export_key',
+  'kms.destroy_key_material',
+  'auth.token_created', 'auth.token_revoked', 'auth.denied', 'platform.feature_gate',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/**
+ * An audit event. By construction it has no field for values: only identifiers, codes and versions,
+ * so plaintext, ciphertext, key material and tokens cannot end up here.
+ */
+export interface AuditEventInput {
+  action: AuditAction;
+  outcome: AuditOutcome;
+  actor: string;
+  via?: string | null;
+  project: string;
+  region?: string | null;
+  resource: string;
+  requestId: string;
+  errorCode?: string | null;
+  keyVersion?: number | null;
+}
+
+export interface AuditEvent extends AuditEventInput {
+  id: string;
+  time: string;
+}
+
+export interface AuditFilter {
+  action?: string | null;
+  resource?: string | null;
+  actor?: string | null;
+  requestId?: string | null;
+  since?: Date | null;
+  until?: Date | null;
+}
+
+const streamKey = (project: string) => `audit:{${project}}`;
+const MAX_SCAN_PER_PAGE = 20000;
+
+/**
+ * Append-only audit log: one Redis stream per project. Appends are awaited by callers before a
+ * result is returned (fail closed); a failed append surfaces as STORE_UNAVAILABLE.
+ */
+export class AuditLog {
+  constructor(private readonly redis: RedisClient, private readonly maxLen = 1_000_000) {}
+
+  async append(e: AuditEventInput): Promise<string> {
+    const fields: string[] = [
+      'time', new Date().toISOString(),
+      'action', e.action,
+      'outcome', e.outcome,
+      'actor', e.actor,
+      'project', e.project,
+      'resource', e.resource,
+      'requestId', e.requestId,
+    ];
+    if (e.via) fields.push('via', e.via);
+    if (e.region) fields.push('region', e.region);
+    if (e.errorCode) fields.push('errorCode', e.errorCode);
+    if (e.keyVersion !== undefined && e.keyVersion !== null) fields.push('keyVersion', String(e.keyVersion));
+    const id = await this.redis.xadd(streamKey(e.project), 'MAXLEN', '~', String(this.maxLen), '*', ...fields);
+    return id as string;
+  }
+
+  /** Newest first. `after` is the cursor returned by the previous page. */
+  async query(
+    project: string,
+    filter: AuditFilter,
+    first: number,
+    after: string | null,
+  ): Promise<{ events: AuditEvent[]; endCursor: string | null; hasNextPage: boolean }> {
+    let upper = after ? `(${after}` : filter.until ? String(filter.until.getTime()) : '+';
+    if (after && filter.until && Number(after.split('-')[0]) > filter.until.getTime()) upper = String(filter.until.getTime());
+    const lower = filter.since ? String(filter.since.getTime()) : '-';
+    const events: AuditEvent[] = [];
+    let scanned = 0;
+    let lastScanned: string | null = null;
+    const batch = Math.min(Math.max(first * 2, 100), 1000);
+    for (;;) {
+      const rows = (await this.redis.xrevrange(streamKey(project), upper, lower, 'COUNT', batch)) as [string, string[]][];
+      for (const [id, kv] of rows) {
+        lastScanned = id;
+        scanned++;
+        const ev = decode(id, kv);
+        if (matches(ev, filter)) {
+          if (events.length === first) {
+            return { events, endCursor: events[events.length - 1].id, hasNextPage: true };
+          }
+          events.push(ev);
+        }
+      }
+      if (rows.length < batch) break;
+      if (scanned >= MAX_SCAN_PER_PAGE) {
+        // Bounded work per request: hand back a cursor at the last scanned entry.
+        return { events, endCursor: lastScanned, hasNextPage: true };
+      }
+      upper = `(${lastScanned}`;
+    }
+    return { events, endCursor: events.length ? events[events.length - 1].id : null, hasNextPage: false };
+  }
+}
+
+function decode(id: string, kv: string[]): AuditEvent {
+  const m: Record<string, string> = {};
+  for (let i = 0; i < kv.length; i += 2) m[kv[i]] = kv[i + 1];
+  return {
+    id,
+    time: m.time,
+    action: m.action as AuditAction,
+    outcome: m.outcome as AuditOutcome,
+    actor: m.actor,
+    via: m.via ?? null,
+    project: m.project,
+    region: m.region ?? null,
+    resource: m.resource,
+    requestId: m.requestId,
+    errorCode: m.errorCode ?? null,
+    keyVersion: m.keyVersion !== undefined ? Number(m.keyVersion) : null,
+  };
+}
+
+function matches(e: AuditEvent, f: AuditFilter): boolean {
+  return (
+    (!f.action || e.action === f.action) &&
+    (!f.resource || e.resource === f.resource) &&
+    (!f.actor || e.actor === f.actor) &&
+    (!f.requestId || e.requestId === f.requestId)
+  );
+}

@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig } from './config';
+
+const base = { INTERNAL_SECRET: 'x'.repeat(32) };
+
+describe('config names the bad variable', () => {
+  it('rejects a non-numeric PORT', () => {
+    expect(() => loadConfig({ ...base, PORT: 'abc' })).toThrow(/PORT must be a whole number/);
+  });
+  it('requires INTERNAL_SECRET', () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    expect(() => loadConfig({})).toThrow(/INTERNAL_SECRET/);
+  });
+  it('rejects a short KMS_ROOT_KEY', () => {
+    expect(() => loadConfig({ ...base, KMS_ROOT_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/KMS_ROOT_KEY must decode to 32 bytes/);
+  });
+  it('rejects a REGION that is not in the registry', () => {
+    expect(() => loadConfig({ ...base, REGION: 'mars-north-1' })).toThrow(/REGION "mars-north-1" is not in the region registry/);
+  });
+  it('rejects a malformed REDIS_CLUSTER_NODES entry', () => {
+    expect(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: '127.0.0.1:7000,nope' })).toThrow(/REDIS_CLUSTER_NODES/);
+  });
+});
+
+describe('region registry', () => {
+  it('has the dev regions by default, ap-southeast-2 without KMS', () => {
+    const c = loadConfig(base);
+    expect(c.regions.defaultRegion).toBe('us-east-1');
+    expect(c.regions.withKms().map((r) => r.name)).toEqual(['us-east-1', 'eu-west-1']);
+    expect(c.regions.get('ap-southeast-2')).toEqual({ name: 'ap-southeast-2', kmsUrl: null });
+  });
+  it('is overridden by REGIONS in compact form', () => {
+    const c = loadConfig({ ...base, REGIONS: 'eu-west-1=http://kms-eu:4000/graphql,us-west-2=', DEFAULT_REGION: 'eu-west-1' });
+    expect(c.regions.list()).toEqual([
+      { name: 'eu-west-1', kmsUrl: 'http://kms-eu:4000/graphql' },
+      { name: 'us-west-2', kmsUrl: null },
+    ]);
+    expect(c.regions.defaultRegion).toBe('eu-west-1');
+  });
+  it('rejects a default region that is not listed', () => {
+    expect(() => loadConfig({ ...base, REGIONS: 'eu-west-1=', DEFAULT_REGION: 'us-east-1' })).toThrow(/REGIONS is invalid/);
+  });
+});

@@ -1,0 +1,188 @@
+import { RegionRegistry } from './regions';
+
+/**
+ * The only place the environment is read. Every service gets a typed, validated Config;
+ * a bad variable stops start-up with an error that names it.
+ */
+export interface RedisConfig {
+  /** Single node URL (used when no cluster nodes are given). */
+  url: string;
+  /** Redis Cluster seed nodes, or null for a single node. */
+  clusterNodes: { host: string; port: number }[] | null;
+  /** Prefix of every key this process writes; test runs use their own. */
+  keyPrefix: string;
+  /** A command that has not answered by then fails (fail closed, never hang). */
+  commandTimeoutMs: number;
+}
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  production: boolean;
+  host: string;
+  /** Port of the service this process runs (each service has its own default). */
+  port: number | null;
+  redis: RedisConfig;
+  /** Shared secret the gateway and peer services send in `x-internal-secret`. */
+  internalSecret: string;
+  /** Bootstrap token with every scope in project `default`, or null. */
+  rootToken: string | null;
+  regions: RegionRegistry;
+  /** Region of this kms process (kms subgraph only). */
+  region: string | null;
+  /** Base64 32-byte root key of this region's KMS, or the file that holds it. */
+  kmsRootKey: Buffer | null;
+  kmsRootKeyFile: string | null;
+  /** Credential the secrets subgraph presents to KMS when it acts on a caller's behalf. */
+  serviceCredential: string | null;
+  platformUrl: string;
+  secretsUrl: string;
+  subgraphTimeoutMs: number;
+  introspection: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  if (!/^\d+$/.test(v)) throw new ConfigError(name, `must be a whole number (got "${v}")`);
+  const n = Number(v);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${n})`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(name, `must be true or false (got "${v}")`);
+}
+
+function url(env: Env, name: string, def: string): string {
+  const v = str(env, name) ?? def;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL (got "${v}")`);
+  }
+  return v;
+}
+
+function secret(env: Env, name: string, required: boolean): string | null {
+  const v = str(env, name);
+  if (v === undefined) {
+    if (required) throw new ConfigError(name, 'is required (at least 32 characters; `npm start` generates one)');
+    return null;
+  }
+  if (v.length < 32) throw new ConfigError(name, 'must be at least 32 characters');
+  return v;
+}
+
+function redisUrl(env: Env): string {
+  const v = str(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379';
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error();
+  } catch {
+    throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  }
+  return v;
+}
+
+function parseClusterNodes(env: Env): RedisConfig['clusterNodes'] {
+  const v = str(env, 'REDIS_CLUSTER_NODES');
+  if (v === undefined) return null;
+  return v.split(',').map((hp) => {
+    const m = /^\s*([^:\s]+):(\d{1,5})\s*$/.exec(hp);
+    if (!m || Number(m[2]) > 65535) throw new ConfigError('REDIS_CLUSTER_NODES', `must be host:port[,host:port…] (bad entry "${hp}")`);
+    return { host: m[1], port: Number(m[2]) };
+  });
+}
+
+function parseRootKey(env: Env): Buffer | null {
+  const v = str(env, 'KMS_ROOT_KEY');
+  if (v === undefined) return null;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v)) throw new ConfigError('KMS_ROOT_KEY', 'must be standard base64');
+  const key = Buffer.from(v, 'base64');
+  if (key.length !== 32) throw new ConfigError('KMS_ROOT_KEY', `must decode to 32 bytes (got ${key.length})`);
+  return key;
+}
+
+function parseRegions(env: Env): RegionRegistry {
+  const def = str(env, 'DEFAULT_REGION');
+  try {
+    const compact = str(env, 'REGIONS');
+    if (compact !== undefined) return RegionRegistry.parseCompact(compact, def);
+    const file = str(env, 'REGIONS_FILE');
+    if (file !== undefined) return RegionRegistry.fromFile(file, def);
+    return RegionRegistry.defaults(def);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    const which = str(env, 'REGIONS') !== undefined ? 'REGIONS' : str(env, 'REGIONS_FILE') !== undefined ? 'REGIONS_FILE' : 'DEFAULT_REGION';
+    throw new ConfigError(which, `is invalid: ${(e as Error).message}`);
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnvRaw = str(env, 'NODE_ENV') ?? 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
+    throw new ConfigError('NODE_ENV', `must be development, production or test (got "${nodeEnvRaw}")`);
+  }
+  const nodeEnv = nodeEnvRaw as Config['nodeEnv'];
+  const production = nodeEnv === 'production';
+  const regions = parseRegions(env);
+  const region = str(env, 'REGION') ?? null;
+  if (region !== null && !regions.has(region)) {
+    throw new ConfigError('REGION', `"${region}" is not in the region registry (${regions.list().map((r) => r.name).join(', ')})`);
+  }
+  const keyPrefix = str(env, 'REDIS_KEY_PREFIX') ?? '';
+  if (keyPrefix && !/^[A-Za-z0-9:_.-]{1,64}$/.test(keyPrefix)) {
+    throw new ConfigError('REDIS_KEY_PREFIX', 'may hold only letters, digits and : _ . - (at most 64), and no braces');
+  }
+  const logLevel = (str(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info')) as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', 'must be debug, info, warn, error or silent');
+  }
+  const rootToken = str(env, 'ROOT_TOKEN') ?? null;
+  if (rootToken !== null && rootToken.length < 32) throw new ConfigError('ROOT_TOKEN', 'must be at least 32 characters');
+
+  return {
+    nodeEnv,
+    production,
+    host: str(env, 'HOST') ?? '127.0.0.1',
+    port: str(env, 'PORT') === undefined ? null : int(env, 'PORT', 0, 0, 65535),
+    redis: {
+      url: redisUrl(env),
+      clusterNodes: parseClusterNodes(env),
+      keyPrefix,
+      commandTimeoutMs: int(env, 'REDIS_COMMAND_TIMEOUT_MS', 2000, 50, 60000),
+    },
+    internalSecret: secret(env, 'INTERNAL_SECRET', true) as string,
+    rootToken,
+    regions,
+    region,
+    kmsRootKey: parseRootKey(env),
+    kmsRootKeyFile: str(env, 'KMS_ROOT_KEY_FILE') ?? null,
+    serviceCredential: secret(env, 'SERVICE_CREDENTIAL', false),
+    platformUrl: url(env, 'PLATFORM_URL', 'http://127.0.0.1:4001/graphql'),
+    secretsUrl: url(env, 'SECRETS_URL', 'http://127.0.0.1:4002/graphql'),
+    subgraphTimeoutMs: int(env, 'SUBGRAPH_TIMEOUT_MS', 2000, 100, 60000),
+    introspection: bool(env, 'INTROSPECTION', !production),
+    logLevel,
+  };
+}

@@ -1,0 +1,103 @@
+import type { Services } from './services';
+import { actorOf, hasScope, pathAllowed, type Principal } from './principal';
+import type { AuditAction, AuditOutcome } from './audit';
+import type { Feature, Scope } from './scopes';
+import { ApiError, featureDisabled, forbidden, toApiError } from './errors';
+import type { FeatureGateState } from './featureGates';
+
+/**
+ * Everything a resolver knows about the request: who, where, which request id, and the
+ * request-scoped helpers that enforce scopes and gates and write audit events.
+ */
+export class RequestContext {
+  private gatesPromise: Promise<FeatureGateState> | null = null;
+  /** Per-request caches (DataLoaders etc.) keyed by name. */
+  readonly loaders = new Map<string, unknown>();
+
+  constructor(
+    readonly services: Services,
+    readonly requestId: string,
+    readonly region: string,
+    readonly principal: Principal,
+    /** Set when a peer service (e.g. `secrets`) acts on the principal's behalf. */
+    readonly via: string | null = null,
+  ) {}
+
+  get project(): string {
+    return this.principal.project;
+  }
+
+  get actor(): string {
+    return actorOf(this.principal);
+  }
+
+  loader<T>(name: string, make: () => T): T {
+    let l = this.loaders.get(name) as T | undefined;
+    if (!l) {
+      l = make();
+      this.loaders.set(name, l);
+    }
+    return l;
+  }
+
+  /** Writes an audit event in the caller's project. Awaited: if it fails, the operation fails. */
+  async audit(
+    action: AuditAction,
+    resource: string,
+    outcome: AuditOutcome = 'SUCCESS',
+    extra: { errorCode?: string | null; keyVersion?: number | null; region?: string | null; project?: string } = {},
+  ): Promise<void> {
+    try {
+      await this.services.audit.append({
+        action,
+        outcome,
+        actor: this.actor,
+        via: this.via,
+        project: extra.project ?? this.project,
+        region: extra.region === undefined ? this.region : extra.region,
+        resource,
+        requestId: this.requestId,
+        errorCode: extra.errorCode ?? null,
+        keyVersion: extra.keyVersion ?? null,
+      });
+    } catch (err) {
+      throw toApiError(err);
+    }
+  }
+
+  /** Records a denial, then throws it. */
+  async deny(error: ApiError, resource: string): Promise<never> {
+    await this.audit('auth.denied', resource, 'DENIED', { errorCode: error.code });
+    throw error;
+  }
+
+  async requireScope(resource: string, ...scopes: Scope[]): Promise<void> {
+    const missing = scopes.filter((s) => !hasScope(this.principal, s));
+    if (missing.length > 0) {
+      await this.deny(forbidden(`Token lacks the scope ${missing.map((s) => `"${s}"`).join(' and ')}`), resource);
+    }
+  }
+
+  async requirePath(path: string, resource = `secret:${path}`): Promise<void> {
+    if (!pathAllowed(this.principal, path)) {
+      await this.deny(forbidden('Token is not allowed on this path'), resource);
+    }
+  }
+
+  featureGates(): Promise<FeatureGateState> {
+    if (!this.gatesPromise) {
+      this.gatesPromise = this.services.gates.get(this.project).catch((err) => {
+        this.gatesPromise = null;
+        throw toApiError(err);
+      });
+    }
+    return this.gatesPromise;
+  }
+
+  async requireFeature(resource: string, ...features: Feature[]): Promise<void> {
+    const gates = await this.featureGates();
+    for (const f of features) {
+      if (!gates[f]) await this.deny(featureDisabled(f), resource);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApiError, httpStatusFor, type ErrorCode } from './errors';
+
+/** Header names shared by the gateway, the subgraphs and the KMS client. */
+export const HEADER = {
+  requestId: 'x-request-id',
+  region: 'x-region',
+  internalSecret: 'x-internal-secret',
+  serviceCredential: 'x-service-credential',
+  onBehalfOf: 'x-on-behalf-of',
+} as const;
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's request id if it is sane, else a fresh one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const v = req.headers[HEADER.requestId];
+  const s = Array.isArray(v) ? v[0] : v;
+  return s && REQUEST_ID_RE.test(s) ? s : randomUUID();
+}
+
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Constant-time comparison of two secrets of any length (compares their SHA-256). */
+export function secretEquals(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+export class BodyTooLarge extends Error {}
+
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** A GraphQL-shaped error response for failures before execution (auth, bad headers, limits). */
+export function sendError(res: ServerResponse, code: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+  const err = new ApiError(code, message, extra);
+  sendJson(res, httpStatusFor(code), { errors: [{ message: err.message, extensions: err.extensions }], data: null }, headers);
+}
+
+/** Hands one HTTP request to Apollo Server and writes its answer. */
+export async function executeApollo<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+  context: () => Promise<TContext>,
+  extraHeaders: Record<string, string> = {},
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  let parsed: unknown = undefined;
+  if (req.method === 'POST' && body.length > 0) {
+    const ct = headers.get('content-type') ?? '';
+    if (ct.includes('application/json')) {
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        sendError(res, 'BAD_USER_INPUT', 'Request body is not valid JSON', {}, extraHeaders);
+        return;
+      }
+    } else {
+      parsed = body;
+    }
+  }
+  const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body: parsed };
+  const result = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
+  const outHeaders: Record<string, string> = { ...extraHeaders };
+  for (const [k, v] of result.headers) outHeaders[k] = v;
+  if (result.body.kind === 'complete') {
+    outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
+    res.writeHead(result.status ?? 200, outHeaders);
+    res.end(result.body.string);
+  } else {
+    res.writeHead(result.status ?? 200, outHeaders);
+    for await (const chunk of result.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+}

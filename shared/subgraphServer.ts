@@ -1,0 +1,177 @@
+import 'reflect-metadata';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import gql from 'graphql-tag';
+import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
+import { RequestContext } from './context';
+import { toApiError } from './errors';
+import { BodyTooLarge, executeApollo, header, HEADER, readBody, requestIdOf, secretEquals, sendError, sendJson } from './http';
+import type { Principal } from './principal';
+import type { Services } from './services';
+import { statusPlugin } from './statusPlugin';
+
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external", "@requires", "@provides"])`;
+
+/** A type-graphql schema turned into a Federation 2 subgraph schema (reference resolvers go in the map). */
+export async function buildFederatedSchema(
+  options: Omit<BuildSchemaOptions, 'skipCheck'>,
+  referenceResolvers: Record<string, { __resolveReference: (...args: any[]) => unknown }> = {},
+): Promise<GraphQLSchema> {
+  const schema = await buildSchema({ ...options, skipCheck: true, validate: false });
+  const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
+  for (const [type, ref] of Object.entries(referenceResolvers)) {
+    resolvers[type] = { ...(resolvers[type] ?? {}), ...ref };
+  }
+  return buildSubgraphSchema({
+    typeDefs: gql`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`,
+    resolvers: resolvers as any,
+  });
+}
+
+export interface SubgraphOptions {
+  name: string;
+  schema: GraphQLSchema;
+  services: Services;
+  port: number;
+  host?: string;
+  /** Region of this process (kms); other subgraphs take it from `x-region`. */
+  fixedRegion?: string;
+  /**
+   * Lets a service accept another principal than a bearer token (e.g. KMS acting for the secrets
+   * service on a caller's behalf). Return null to fall back to the bearer token.
+   */
+  resolvePeer?: (req: IncomingMessage, services: Services) => Promise<{ principal: Principal; via: string } | null>;
+  maxBodyBytes?: number;
+}
+
+export interface RunningService {
+  name: string;
+  url: string;
+  port: number;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a subgraph: Apollo Server behind a plain node:http server that first checks the internal
+ * shared secret (so a subgraph reached directly is no back door), then authenticates the caller.
+ */
+export async function startSubgraph(opts: SubgraphOptions): Promise<RunningService> {
+  const { services, name } = opts;
+  const { config, log } = services;
+  const apollo = new ApolloServer<RequestContext>({
+    schema: opts.schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    plugins: [ApolloServerPluginLandingPageDisabled(), statusPlugin<RequestContext>()],
+    formatError: (formatted, error) => {
+      const safe = toApiError(error);
+      if (safe.extensions.code === 'INTERNAL_SERVER_ERROR' && formatted.extensions?.code !== 'GRAPHQL_VALIDATION_FAILED' && formatted.extensions?.code !== 'GRAPHQL_PARSE_FAILED' && formatted.extensions?.code !== 'BAD_USER_INPUT' && formatted.extensions?.code !== 'BAD_REQUEST') {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        log.error('unhandled error', { err: original instanceof Error ? original.name + ': ' + original.message.slice(0, 200) : 'unknown' });
+        return { message: safe.message, path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      }
+      if (safe === error || formatted.extensions?.code === safe.extensions.code) {
+        return { ...formatted, extensions: { ...formatted.extensions, ...safe.extensions } };
+      }
+      return { message: safe.message, path: formatted.path, locations: formatted.locations, extensions: safe.extensions };
+    },
+  });
+  await apollo.start();
+  const maxBody = opts.maxBodyBytes ?? 8 * 1024 * 1024;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = requestIdOf(req);
+    const rid = { [HEADER.requestId]: requestId };
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/health/live') return sendJson(res, 200, { status: 'ok', service: name }, rid);
+    if (req.method === 'GET' && path === '/health/ready') {
+      try {
+        await services.redis.ping();
+        return sendJson(res, 200, { status: 'ready', service: name, redis: 'ok' }, rid);
+      } catch {
+        return sendJson(res, 503, { status: 'unavailable', service: name, redis: 'unreachable' }, rid);
+      }
+    }
+    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' }, rid);
+    if (!secretEquals(header(req, HEADER.internalSecret), config.internalSecret)) {
+      return sendError(res, 'UNAUTHENTICATED', 'This service accepts requests only through the gateway', {}, rid);
+    }
+    let region = opts.fixedRegion;
+    if (!region) {
+      const asked = header(req, HEADER.region);
+      if (asked !== undefined && asked !== '' && !config.regions.has(asked)) {
+        return sendError(res, 'BAD_USER_INPUT', `Unknown region "${asked.slice(0, 64)}"`, { region: asked.slice(0, 64) }, rid);
+      }
+      region = asked || config.regions.defaultRegion;
+    }
+    let body: string;
+    try {
+      body = await readBody(req, maxBody);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return sendError(res, 'BAD_USER_INPUT', `Request body exceeds ${maxBody} bytes`, {}, rid);
+      throw e;
+    }
+    let principal: Principal;
+    let via: string | null = null;
+    try {
+      const peer = opts.resolvePeer ? await opts.resolvePeer(req, services) : null;
+      if (peer) {
+        principal = peer.principal;
+        via = peer.via;
+      } else {
+        const auth = await services.tokens.authenticate(header(req, 'authorization'));
+        if (!auth.ok) {
+          if (auth.project) {
+            await services.audit.append({
+              action: 'auth.denied', outcome: 'DENIED', actor: `token:${auth.tokenId}`, project: auth.project,
+              region, resource: `token:${auth.tokenId}`, requestId, errorCode: 'UNAUTHENTICATED',
+            });
+          }
+          return sendError(res, 'UNAUTHENTICATED', 'Missing, unknown, expired or revoked token', {}, rid);
+        }
+        principal = auth.principal;
+      }
+    } catch (err) {
+      const safe = toApiError(err);
+      return sendError(res, safe.extensions.code as any, safe.message, {}, rid);
+    }
+    const ctx = new RequestContext(services, requestId, region, principal, via);
+    await executeApollo(apollo, req, res, body, async () => ctx, rid);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      log.error('request failed', { err: err instanceof Error ? err.message.slice(0, 200) : 'unknown' });
+      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${opts.host ?? config.host}:${port}/graphql`;
+  log.info('listening', { url });
+  return {
+    name,
+    url,
+    port,
+    server,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}

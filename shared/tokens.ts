@@ -1,0 +1,149 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { RedisClient } from './redis';
+import type { Principal } from './principal';
+
+/** What is stored for a token: never the token itself, only its SHA-256. */
+export interface TokenRecord {
+  id: string;
+  name: string;
+  project: string;
+  scopes: string[];
+  pathPrefixes: string[] | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revoked: boolean;
+}
+
+export type AuthResult =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked'; project?: string; tokenId?: string };
+
+const TOKEN_RE = /^smk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+const tokenKey = (id: string) => `auth:token:{${id}}`;
+const projectIndexKey = (project: string) => `auth:tokens:{${project}}`;
+
+/**
+ * Opaque bearer tokens `smk_<id>_<256-bit secret>`. The id locates the record in one round trip;
+ * the SHA-256 of the whole token is compared in constant time.
+ */
+export class TokenStore {
+  private readonly rootHash: Buffer | null;
+
+  constructor(private readonly redis: RedisClient, rootToken: string | null, private readonly now: () => Date = () => new Date()) {
+    this.rootHash = rootToken ? sha256(rootToken) : null;
+  }
+
+  static rootPrincipal(): Principal {
+    return { tokenId: 'root', project: 'default', scopes: ['*'], pathPrefixes: null, root: true };
+  }
+
+  async authenticate(authorization: string | undefined): Promise<AuthResult> {
+    if (!authorization) return { ok: false, reason: 'missing' };
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!m) return { ok: false, reason: 'malformed' };
+    const presented = m[1];
+    const presentedHash = sha256(presented);
+    if (this.rootHash && timingSafeEqual(presentedHash, this.rootHash)) {
+      return { ok: true, principal: TokenStore.rootPrincipal() };
+    }
+    const parts = TOKEN_RE.exec(presented);
+    if (!parts) return { ok: false, reason: 'malformed' };
+    const rec = await this.redis.hgetall(tokenKey(parts[1]));
+    if (!rec || !rec.hash) return { ok: false, reason: 'unknown' };
+    const stored = Buffer.from(rec.hash, 'hex');
+    if (stored.length !== presentedHash.length || !timingSafeEqual(stored, presentedHash)) {
+      return { ok: false, reason: 'unknown' };
+    }
+    const r = decode(parts[1], rec);
+    if (r.revoked) return { ok: false, reason: 'revoked', project: r.project, tokenId: r.id };
+    if (r.expiresAt && Date.parse(r.expiresAt) <= this.now().getTime()) {
+      return { ok: false, reason: 'expired', project: r.project, tokenId: r.id };
+    }
+    return {
+      ok: true,
+      principal: { tokenId: r.id, project: r.project, scopes: r.scopes, pathPrefixes: r.pathPrefixes, root: false },
+    };
+  }
+
+  async create(input: {
+    name: string;
+    project: string;
+    scopes: string[];
+    pathPrefixes: string[] | null;
+    expiresAt: Date | null;
+  }): Promise<{ token: string; record: TokenRecord }> {
+    const id = randomBytes(8).toString('hex');
+    const token = `smk_${id}_${randomBytes(32).toString('base64url')}`;
+    const now = this.now();
+    const record: TokenRecord = {
+      id,
+      name: input.name,
+      project: input.project,
+      scopes: input.scopes,
+      pathPrefixes: input.pathPrefixes,
+      createdAt: now.toISOString(),
+      expiresAt: input.expiresAt ? input.expiresAt.toISOString() : null,
+      revoked: false,
+    };
+    // Two keys in two slots: the record is written first, so an index entry never points at nothing.
+    await this.redis.hset(tokenKey(id), {
+      hash: sha256(token).toString('hex'),
+      name: record.name,
+      project: record.project,
+      scopes: JSON.stringify(record.scopes),
+      pathPrefixes: JSON.stringify(record.pathPrefixes),
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt ?? '',
+      revoked: '0',
+    });
+    await this.redis.zadd(projectIndexKey(input.project), now.getTime(), id);
+    return { token, record };
+  }
+
+  async get(id: string): Promise<TokenRecord | null> {
+    if (!/^[0-9a-f]{16}$/.test(id)) return null;
+    const rec = await this.redis.hgetall(tokenKey(id));
+    return rec && rec.hash ? decode(id, rec) : null;
+  }
+
+  async list(project: string): Promise<TokenRecord[]> {
+    const ids = await this.redis.zrevrange(projectIndexKey(project), 0, -1);
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(tokenKey(id));
+    const res = (await pipe.exec()) ?? [];
+    const out: TokenRecord[] = [];
+    res.forEach(([err, rec], i) => {
+      if (err) throw err;
+      const r = rec as Record<string, string>;
+      if (r && r.hash) out.push(decode(ids[i], r));
+    });
+    return out;
+  }
+
+  /** Revokes a token of `project`; false if there is no such token there. */
+  async revoke(project: string, id: string): Promise<boolean> {
+    const rec = await this.get(id);
+    if (!rec || rec.project !== project) return false;
+    await this.redis.hset(tokenKey(id), 'revoked', '1');
+    return true;
+  }
+}
+
+function decode(id: string, r: Record<string, string>): TokenRecord {
+  return {
+    id,
+    name: r.name,
+    project: r.project,
+    scopes: JSON.parse(r.scopes) as string[],
+    pathPrefixes: JSON.parse(r.pathPrefixes || 'null') as string[] | null,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt || null,
+    revoked: r.revoked === '1',
+  };
+}

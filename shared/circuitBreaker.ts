@@ -1,0 +1,54 @@
+/**
+ * Per-endpoint circuit breaker: after `failureThreshold` consecutive failures the circuit opens and
+ * calls fail fast; after `resetAfterMs` one trial call is let through (half-open), and its outcome
+ * closes or re-opens the circuit. Used by the gateway's regional routing and by the KMS client.
+ */
+export class CircuitBreaker {
+  private failures = 0;
+  private openedAt: number | null = null;
+  private trialInFlight = false;
+
+  constructor(
+    private readonly opts: { failureThreshold: number; resetAfterMs: number; now?: () => number } = {
+      failureThreshold: 5,
+      resetAfterMs: 5000,
+    },
+  ) {}
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  get state(): 'closed' | 'open' | 'half-open' {
+    if (this.openedAt === null) return 'closed';
+    return this.now() - this.openedAt >= this.opts.resetAfterMs ? 'half-open' : 'open';
+  }
+
+  /** Seconds until a trial call will be allowed (for Retry-After). */
+  retryAfterSeconds(): number {
+    if (this.openedAt === null) return 1;
+    return Math.max(1, Math.ceil((this.opts.resetAfterMs - (this.now() - this.openedAt)) / 1000));
+  }
+
+  /** Whether a call may go out now. In half-open state only one trial call at a time. */
+  canRequest(): boolean {
+    const s = this.state;
+    if (s === 'closed') return true;
+    if (s === 'open') return false;
+    if (this.trialInFlight) return false;
+    this.trialInFlight = true;
+    return true;
+  }
+
+  success(): void {
+    this.failures = 0;
+    this.openedAt = null;
+    this.trialInFlight = false;
+  }
+
+  failure(): void {
+    this.trialInFlight = false;
+    this.failures++;
+    if (this.openedAt !== null || this.failures >= this.opts.failureThreshold) this.openedAt = this.now();
+  }
+}

@@ -2,7 +2,7 @@ import type { Services } from './services';
 import { actorOf, hasScope, pathAllowed, type Principal } from './principal';
 import type { AuditAction, AuditOutcome } from './audit';
 import type { Feature, Scope } from './scopes';
-import { ApiError, featureDisabled, forbidden, toApiError } from './errors';
+import { ApiError, featureDisabled, forbidden, storeUnavailable, toApiError } from './errors';
 import type { FeatureGateState } from './featureGates';
 
 /**
@@ -60,8 +60,10 @@ export class RequestContext {
         errorCode: extra.errorCode ?? null,
         keyVersion: extra.keyVersion ?? null,
       });
-    } catch (err) {
-      throw toApiError(err);
+    } catch {
+      // Fail closed: whatever broke the audit write (outage, full or damaged stream), the
+      // operation does not report success without its event.
+      throw storeUnavailable();
     }
   }
 

@@ -1,4 +1,5 @@
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
 import type { RedisConfig } from './config';
 
 /** Either a single node or a cluster: every store works with both (keys of one resource share a hash tag). */
@@ -51,4 +52,39 @@ export async function deleteByPrefix(client: RedisClient, fullPrefix: string): P
     } while (cursor !== '0');
   }
   return deleted;
+}
+
+/** One command of a pipelined batch: name and arguments, e.g. ['hgetall', key]. */
+export type Command = [string, ...(string | number | Buffer)[]];
+
+/**
+ * Runs a batch of commands in one round trip on a single node. On a cluster, where a pipeline may
+ * only touch one slot, the batch is split per slot (run in parallel) and the results put back in
+ * order. Errors of individual commands are thrown.
+ */
+export async function pipelined(client: RedisClient, commands: Command[]): Promise<unknown[]> {
+  if (commands.length === 0) return [];
+  const groups = new Map<number, number[]>();
+  if (client instanceof Cluster) {
+    const prefix = client.options.keyPrefix ?? '';
+    commands.forEach((c, i) => {
+      const slot = calculateSlot(prefix + String(c[1]));
+      const g = groups.get(slot);
+      if (g) g.push(i);
+      else groups.set(slot, [i]);
+    });
+  } else {
+    groups.set(0, commands.map((_, i) => i));
+  }
+  const out = new Array<unknown>(commands.length);
+  await Promise.all(
+    [...groups.values()].map(async (idx) => {
+      const res = (await client.pipeline(idx.map((i) => commands[i]) as any).exec()) ?? [];
+      res.forEach(([err, val], j) => {
+        if (err) throw err;
+        out[idx[j]] = val;
+      });
+    }),
+  );
+  return out;
 }

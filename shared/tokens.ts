@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { RedisClient } from './redis';
+import { pipelined, type RedisClient } from './redis';
 import type { Principal } from './principal';
 
 /** What is stored for a token: never the token itself, only its SHA-256. */
@@ -114,13 +114,9 @@ export class TokenStore {
   async list(project: string): Promise<TokenRecord[]> {
     const ids = await this.redis.zrevrange(projectIndexKey(project), 0, -1);
     if (ids.length === 0) return [];
-    const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hgetall(tokenKey(id));
-    const res = (await pipe.exec()) ?? [];
+    const res = (await pipelined(this.redis, ids.map((id) => ['hgetall', tokenKey(id)]))) as Record<string, string>[];
     const out: TokenRecord[] = [];
-    res.forEach(([err, rec], i) => {
-      if (err) throw err;
-      const r = rec as Record<string, string>;
+    res.forEach((r, i) => {
       if (r && r.hash) out.push(decode(ids[i], r));
     });
     return out;

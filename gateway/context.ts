@@ -1,0 +1,20 @@
+import { HEADER } from '../shared/http';
+
+/** What the gateway knows about one client request; data sources forward it to the subgraphs. */
+export interface GatewayContext {
+  requestId: string;
+  /** The request's region: `x-region` (already validated against the registry) or the default. */
+  region: string;
+  /** The caller's `Authorization` header, forwarded as is: subgraphs authenticate themselves. */
+  authorization?: string;
+}
+
+/** Headers every subgraph fetch carries: the caller's identity and ids, plus the internal secret. */
+export function forwardedHeaders(ctx: Partial<GatewayContext> | undefined, internalSecret: string, region?: string): Record<string, string> {
+  const h: Record<string, string> = { [HEADER.internalSecret]: internalSecret };
+  if (ctx?.authorization) h.authorization = ctx.authorization;
+  if (ctx?.requestId) h[HEADER.requestId] = ctx.requestId;
+  const r = region ?? ctx?.region;
+  if (r) h[HEADER.region] = r;
+  return h;
+}

@@ -1,0 +1,84 @@
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { regionUnavailable } from '../../shared/errors';
+import type { RegionRegistry } from '../../shared/regions';
+import { forwardedHeaders, type GatewayContext } from '../context';
+import type { RegionCircuits } from '../regionCircuits';
+import { mergeBatches, splitByRegion, type BatchResult } from './entitySplit';
+import { asResponseError, payloadOf, type GatewayResponse } from './SubgraphDataSource';
+import type { SubgraphAnswer, SubgraphTransport } from './subgraphHttp';
+
+/** Retry-After for a region that has no KMS at all: it will not appear within seconds. */
+const NO_ENDPOINT_RETRY_AFTER_S = 60;
+
+type RegionCall = { ok: true; body: SubgraphAnswer['body'] } | { ok: false; retryAfter: number };
+
+/**
+ * The `kms` subgraph runs once per region. Root fields go to the KMS of the request's region;
+ * `_entities` fetches (e.g. `Secret.kmsKey`) are split by each representation's `region`, sent to
+ * the regions in parallel and merged back in order. A region with no endpoint, refusing, resetting,
+ * timing out or behind an open circuit gives REGION_UNAVAILABLE for its part only.
+ */
+export class RegionalKmsDataSource implements GraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly regions: RegionRegistry,
+    private readonly circuits: RegionCircuits,
+    private readonly transport: SubgraphTransport,
+    private readonly internalSecret: string,
+  ) {}
+
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayResponse> {
+    const ctx = options.context as Partial<GatewayContext> | undefined;
+    const requestRegion = ctx?.region ?? this.regions.defaultRegion;
+    const representations = options.request.variables?.representations;
+    if (Array.isArray(representations) && /\b_entities\b/.test(options.request.query ?? '')) {
+      return this.processEntities(options, ctx, requestRegion, representations);
+    }
+    const call = await this.call(requestRegion, payloadOf(options.request), ctx);
+    if (call.ok) return call.body;
+    return { errors: [asResponseError(regionUnavailable(requestRegion, call.retryAfter))] };
+  }
+
+  private async processEntities(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    ctx: Partial<GatewayContext> | undefined,
+    requestRegion: string,
+    representations: unknown[],
+  ): Promise<GatewayResponse> {
+    const { batches } = splitByRegion(representations, requestRegion, (r) => this.regions.has(r));
+    const results = await Promise.all(
+      batches.map(async (batch): Promise<BatchResult> => {
+        const variables = { ...options.request.variables, representations: batch.representations };
+        const call = await this.call(batch.region, payloadOf(options.request, variables), ctx);
+        if (!call.ok) {
+          const err = regionUnavailable(batch.region, call.retryAfter);
+          return { ok: false, errorFor: (path) => asResponseError(err, path) };
+        }
+        const entities = call.body.data?._entities;
+        return { ok: true, entities: Array.isArray(entities) ? entities : null, errors: call.body.errors };
+      }),
+    );
+    const merged = mergeBatches(representations.length, batches, results);
+    return merged.errors.length > 0 ? { data: { _entities: merged._entities }, errors: merged.errors } : { data: { _entities: merged._entities } };
+  }
+
+  /** One fetch to one region's KMS, through that region's circuit breaker. */
+  private async call(region: string, payload: string, ctx: Partial<GatewayContext> | undefined): Promise<RegionCall> {
+    const url = this.regions.get(region)?.kmsUrl;
+    const breaker = this.circuits.get(region);
+    if (!url || !breaker) return { ok: false, retryAfter: NO_ENDPOINT_RETRY_AFTER_S };
+    if (!breaker.canRequest()) return { ok: false, retryAfter: breaker.retryAfterSeconds() };
+    let outcome;
+    try {
+      outcome = await this.transport.post(url, payload, forwardedHeaders(ctx, this.internalSecret, region));
+    } catch {
+      outcome = { kind: 'unreachable' as const, reason: 'network' as const };
+    }
+    if (outcome.kind === 'answer') {
+      // Any GraphQL answer (even an error status) means the region's KMS is up.
+      breaker.success();
+      return { ok: true, body: outcome.body };
+    }
+    breaker.failure();
+    return { ok: false, retryAfter: breaker.retryAfterSeconds() };
+  }
+}

@@ -1,0 +1,37 @@
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApiError } from '../../shared/errors';
+import { forwardedHeaders, type GatewayContext } from '../context';
+import type { SubgraphTransport } from './subgraphHttp';
+
+export type GatewayResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
+
+/** The body of a subgraph fetch as the gateway planned it. */
+export function payloadOf(request: GraphQLDataSourceProcessOptions['request'], variables = request.variables): string {
+  return JSON.stringify({ query: request.query, operationName: request.operationName, variables });
+}
+
+/** A formatted error for the gateway's response, from one of our ApiErrors. */
+export function asResponseError(err: ApiError, path?: (string | number)[]) {
+  return path ? { message: err.message, path, extensions: { ...err.extensions } } : { message: err.message, extensions: { ...err.extensions } };
+}
+
+/**
+ * Data source of a global subgraph (platform, secrets). A subgraph's own error answers (401, 403,
+ * 503 … with a GraphQL body) pass through with their codes; a subgraph that cannot be reached
+ * becomes SERVICE_UNAVAILABLE (503), never a 200 INTERNAL_SERVER_ERROR.
+ */
+export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly transport: SubgraphTransport,
+    private readonly internalSecret: string,
+  ) {}
+
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayResponse> {
+    const ctx = options.context as Partial<GatewayContext> | undefined;
+    const outcome = await this.transport.post(this.url, payloadOf(options.request), forwardedHeaders(ctx, this.internalSecret));
+    if (outcome.kind === 'answer') return outcome.body;
+    return { errors: [asResponseError(new ApiError('SERVICE_UNAVAILABLE', `The ${this.name} service is unavailable`))] };
+  }
+}

@@ -1,0 +1,30 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { ErrorCode } from '../shared/errors';
+import type { Logger } from '../shared/log';
+import { INTERNAL_EXTENSIONS } from './datasources/subgraphHttp';
+
+/** Codes Apollo Server itself produces whose messages are meant for the client. */
+const APOLLO_CLIENT_CODES = new Set(['BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+
+/**
+ * The last word on every error leaving the gateway. Subgraph codes and their safe extensions
+ * (`feature`, `kmsKeyStatus`, `region`, `field`, …) pass through unchanged; the gateway's own
+ * `serviceName` and anything internal are dropped; an error with no known code (a gateway bug,
+ * a malformed subgraph answer) becomes a plain INTERNAL_SERVER_ERROR whose message says nothing.
+ */
+export function gatewayFormatError(log: Logger) {
+  return (formatted: GraphQLFormattedError, _error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    const known = typeof code === 'string' && (code in ErrorCode || APOLLO_CLIENT_CODES.has(code));
+    if (!known || code === 'INTERNAL_SERVER_ERROR') {
+      if (code !== 'INTERNAL_SERVER_ERROR' || formatted.message !== 'Internal server error') {
+        // Only the code: a message may quote request values.
+        log.error('internal error', { code: typeof code === 'string' ? code.slice(0, 64) : 'none' });
+      }
+      return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    }
+    const extensions: Record<string, unknown> = { ...formatted.extensions };
+    for (const k of INTERNAL_EXTENSIONS) delete extensions[k];
+    return { ...formatted, extensions };
+  };
+}

@@ -1,0 +1,162 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { Config } from '../shared/config';
+import type { ErrorCode } from '../shared/errors';
+import { BodyTooLarge, executeApollo, header, HEADER, readBody, requestIdOf, sendError, sendJson } from '../shared/http';
+import { Logger } from '../shared/log';
+import { createRedis, type RedisClient } from '../shared/redis';
+import { statusPlugin } from '../shared/statusPlugin';
+import type { RunningService } from '../shared/subgraphServer';
+import type { GatewayContext } from './context';
+import { RegionalKmsDataSource } from './datasources/RegionalKmsDataSource';
+import { SubgraphDataSource } from './datasources/SubgraphDataSource';
+import { SubgraphTransport } from './datasources/subgraphHttp';
+import { gatewayFormatError } from './formatError';
+import { readiness } from './health';
+import { LIMITS, limitRules } from './plugins/limits';
+import { DEFAULT_BREAKER, RegionCircuits, type BreakerSettings } from './regionCircuits';
+import { requestRegion } from './requestRegion';
+import { loadSupergraphSdl } from './supergraph';
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  /** Composed supergraph SDL; default: schema/supergraph.graphql of the repository. */
+  supergraphSdl?: string;
+  /** Redis for the readiness check; default: a connection of the gateway's own, closed on stop. */
+  redis?: RedisClient;
+  /** Pooled keep-alive connections to the subgraphs (default true; off only to measure). */
+  keepAlive?: boolean;
+  /** Per-region circuit breakers (tests shorten the reset time). */
+  breaker?: BreakerSettings;
+  maxBodyBytes?: number;
+}
+
+/** The subgraph a supergraph service name maps to: global ones from Config, `kms` per region. */
+function serviceBuilder(config: Config, transport: SubgraphTransport, circuits: RegionCircuits) {
+  return ({ name, url }: { name: string; url?: string }): GraphQLDataSource<GatewayContext> => {
+    if (name === 'kms') return new RegionalKmsDataSource(config.regions, circuits, transport, config.internalSecret);
+    const target = name === 'platform' ? config.platformUrl : name === 'secrets' ? config.secretsUrl : url;
+    if (!target) throw new Error(`no URL for subgraph "${name}"`);
+    return new SubgraphDataSource(name, target, transport, config.internalSecret);
+  };
+}
+
+/** Apollo's logger interface onto ours (Apollo messages carry no request data). */
+function apolloLogger(log: Logger) {
+  return {
+    debug: (m: unknown) => log.debug(String(m).slice(0, 300)),
+    info: (m: unknown) => log.info(String(m).slice(0, 300)),
+    warn: (m: unknown) => log.warn(String(m).slice(0, 300)),
+    error: (m: unknown) => log.error(String(m).slice(0, 300)),
+  };
+}
+
+/**
+ * The public entry point: Apollo Server + Apollo Gateway (static supergraph) behind a plain
+ * node:http server that owns request ids, region validation, body limits and health endpoints.
+ */
+export async function startGateway(config: Config, opts: GatewayOptions): Promise<RunningService> {
+  const log = new Logger('gateway', config.logLevel);
+  const supergraphSdl = opts.supergraphSdl ?? loadSupergraphSdl();
+  const transport = new SubgraphTransport({ timeoutMs: config.subgraphTimeoutMs, keepAlive: opts.keepAlive ?? true });
+  const circuits = new RegionCircuits(config.regions, opts.breaker ?? DEFAULT_BREAKER);
+  const ownRedis = !opts.redis;
+  const redis = opts.redis ?? createRedis(config.redis);
+  if (ownRedis) redis.on('error', () => undefined); // readiness reports it; no log flood
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: serviceBuilder(config, transport, circuits),
+    logger: apolloLogger(log),
+  });
+  const landingPage = config.introspection && !config.production
+    ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+    : ApolloServerPluginLandingPageDisabled();
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    validationRules: limitRules(),
+    parseOptions: { maxTokens: LIMITS.maxTokens },
+    plugins: [landingPage, statusPlugin<GatewayContext>()],
+    formatError: gatewayFormatError(log),
+    logger: apolloLogger(log),
+  });
+  let supergraphLoaded = false;
+  try {
+    await apollo.start();
+    supergraphLoaded = true;
+  } catch (err) {
+    transport.close();
+    if (ownRedis) redis.disconnect();
+    throw err;
+  }
+  const maxBody = opts.maxBodyBytes ?? LIMITS.maxBodyBytes;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = requestIdOf(req);
+    const rid = { [HEADER.requestId]: requestId };
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health/live' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', service: 'gateway' }, rid);
+    if (path === '/health/ready' && req.method === 'GET') {
+      const r = await readiness(redis, () => supergraphLoaded, config.regions, circuits);
+      return sendJson(res, r.status === 'ready' ? 200 : 503, r, rid);
+    }
+    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' }, rid);
+    const region = requestRegion(req, config.regions);
+    if ('error' in region) {
+      return sendError(res, region.error.code, region.error.message, { ...region.error.extensions }, rid);
+    }
+    let body = '';
+    if (req.method === 'POST') {
+      try {
+        body = await readBody(req, maxBody);
+      } catch (e) {
+        if (e instanceof BodyTooLarge) return sendError(res, 'BAD_USER_INPUT', `Request body exceeds ${maxBody} bytes`, {}, { ...rid, connection: 'close' });
+        throw e;
+      }
+    }
+    const ctx: GatewayContext = { requestId, region: region.region, authorization: header(req, 'authorization') };
+    await executeApollo(apollo, req, res, body, async () => ctx, rid);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      log.error('request failed', { err: err instanceof Error ? err.name : 'unknown' });
+      const rid = { [HEADER.requestId]: requestIdOf(req) };
+      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR' as ErrorCode, 'Internal server error', {}, rid);
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${opts.host ?? config.host}:${port}/graphql`;
+  log.info('listening', { url });
+  return {
+    name: 'gateway',
+    url,
+    port,
+    server,
+    async stop() {
+      supergraphLoaded = false;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await apollo.stop();
+      transport.close();
+      if (ownRedis) redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { composeServices } from '@apollo/composition';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLSchema } from 'graphql';
+import gql from 'graphql-tag';
+import { buildPlatformSchema } from '../subgraphs/platform/server';
+
+/**
+ * The subgraphs of the supergraph. URLs here are names only: the gateway resolves the real
+ * endpoints from config (and, for kms, from the region registry per request).
+ */
+export const SUBGRAPHS: { name: string; url: string; build: () => Promise<GraphQLSchema> }[] = [
+  { name: 'platform', url: 'http://platform.subgraph.internal/graphql', build: buildPlatformSchema },
+];
+
+/** Renders schema/<name>.graphql for every subgraph and the composed schema/supergraph.graphql. */
+export async function renderSchemaFiles(): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  const services = [];
+  for (const s of SUBGRAPHS) {
+    const sdl = printSubgraphSchema(await s.build());
+    files[`${s.name}.graphql`] = sdl.endsWith('\n') ? sdl : sdl + '\n';
+    services.push({ name: s.name, url: s.url, typeDefs: gql(sdl) });
+  }
+  const composed = composeServices(services);
+  if (composed.errors) {
+    throw new Error(`composition failed:\n${composed.errors.map((e) => e.message).join('\n')}`);
+  }
+  files['supergraph.graphql'] = composed.supergraphSdl.endsWith('\n') ? composed.supergraphSdl : composed.supergraphSdl + '\n';
+  return files;
+}

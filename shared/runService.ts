@@ -1,0 +1,41 @@
+import type { Config } from './config';
+import { createServices, type Services } from './services';
+import type { RunningService } from './subgraphServer';
+
+/**
+ * Process entry shared by every service: read config (a bad variable exits with a message naming
+ * it), start, and stop cleanly on SIGTERM / SIGINT.
+ */
+export function runService(
+  name: string,
+  load: () => Config,
+  start: (services: Services, config: Config) => Promise<RunningService & { close?: () => Promise<void> }>,
+): void {
+  process.env.APOLLO_TELEMETRY_DISABLED = '1';
+  let config: Config;
+  try {
+    config = load();
+  } catch (e) {
+    process.stderr.write(`${name}: ${(e as Error).message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  const services = createServices(name, config);
+  start(services, config).then(
+    (running) => {
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        await running.stop().catch(() => undefined);
+        services.redis.disconnect();
+        process.exit(0);
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    },
+    (err) => {
+      process.stderr.write(`${name}: failed to start: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}

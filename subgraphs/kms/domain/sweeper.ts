@@ -1,0 +1,97 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AuditLog } from '../../../shared/audit';
+import type { Logger } from '../../../shared/log';
+import type { KeyStore } from '../store/keyStore';
+import type { KeyRingService } from './keyRingService';
+
+export interface SweepResult {
+  /** False when another replica held the lock (this one did nothing). */
+  ran: boolean;
+  destroyed: string[];
+  rotated: string[];
+}
+
+export interface SweeperOptions {
+  intervalMs?: number;
+  lockTtlMs?: number;
+  batch?: number;
+}
+
+/**
+ * Background work of a region's KMS: destroys material of keys whose deletion window has passed
+ * and performs due auto-rotations. Every replica runs one; a Redis lock makes exactly one act.
+ */
+export class Sweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<SweepResult> | null = null;
+  private readonly intervalMs: number;
+  private readonly lockTtlMs: number;
+  private readonly batch: number;
+
+  constructor(
+    private readonly keys: KeyRingService,
+    private readonly store: KeyStore,
+    private readonly audit: AuditLog,
+    private readonly log: Logger,
+    opts: SweeperOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? 60_000;
+    this.lockTtlMs = opts.lockTtlMs ?? 5 * 60_000;
+    this.batch = opts.batch ?? 100;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.runOnce().catch((err) => this.log.warn('sweep failed', { err: err instanceof Error ? err.message.slice(0, 200) : 'unknown' }));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.running) await this.running.catch(() => undefined);
+  }
+
+  runOnce(): Promise<SweepResult> {
+    // One sweep at a time in this process; the lock covers the other replicas.
+    if (!this.running) this.running = this.sweep().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async sweep(): Promise<SweepResult> {
+    const region = this.keys.region;
+    const token = randomBytes(16).toString('hex');
+    if (!(await this.store.acquireSweeperLock(region, token, this.lockTtlMs))) return { ran: false, destroyed: [], rotated: [] };
+    const result: SweepResult = { ran: true, destroyed: [], rotated: [] };
+    const requestId = `sweeper-${randomUUID()}`;
+    try {
+      for (const ref of await this.store.dueDeletions(region, new Date(this.nowMs()), this.batch)) {
+        const rec = await this.keys.destroyIfDue(ref);
+        if (!rec) continue;
+        result.destroyed.push(`${ref.project}/${ref.identity}`);
+        await this.audit.append({
+          action: 'kms.destroy_key_material', outcome: 'SUCCESS', actor: 'system:sweeper', project: ref.project,
+          region, resource: `kms-key:${region}/${ref.identity}`, requestId,
+        });
+      }
+      for (const ref of await this.store.dueRotations(region, new Date(this.nowMs()), this.batch)) {
+        const rec = await this.keys.rotateIfDue(ref);
+        if (!rec) continue;
+        result.rotated.push(`${ref.project}/${ref.identity}`);
+        await this.audit.append({
+          action: 'kms.rotate_key', outcome: 'SUCCESS', actor: 'system:sweeper', project: ref.project,
+          region, resource: `kms-key:${region}/${ref.identity}`, requestId, keyVersion: rec.latestVersion,
+        });
+      }
+    } finally {
+      await this.store.releaseSweeperLock(region, token).catch(() => false);
+    }
+    return result;
+  }
+
+  private nowMs(): number {
+    return this.keys.nowDate().getTime();
+  }
+}

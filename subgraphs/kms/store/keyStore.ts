@@ -1,0 +1,229 @@
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../../../shared/redis';
+import type { KeyVersionInfo, KmsKeyRecord } from '../domain/keyRing';
+import type { KeyPurpose, KeyStatus, KeyType } from '../domain/keyTypes';
+
+/** Which key: the region, project and identity that name it (its hash tag). */
+export interface KeyRef {
+  region: string;
+  project: string;
+  identity: string;
+}
+
+/**
+ * Redis layout (the only place that knows it):
+ *   kms:{<region>:<project>:<identity>}:meta      hash  — KmsKeyRecord fields
+ *   kms:{<region>:<project>:<identity>}:versions  hash  — version → createdAt
+ *   kms:{<region>:<project>:<identity>}:ring      hash  — version → base64(wrapped material)
+ *   kms:index:{<region>:<project>}                zset  — identities, lexicographic (listing)
+ *   kms:due-deletion:{<region>} / kms:due-rotation:{<region>}  zset — score = due time (ms)
+ *   kms:sweeper-lock:{<region>}                   string — sweeper lock token
+ * The three keys of one KMS key share a hash tag, so every change to a key is one Lua script.
+ */
+const base = (r: KeyRef) => `kms:{${r.region}:${r.project}:${r.identity}}`;
+const metaKey = (r: KeyRef) => `${base(r)}:meta`;
+const versionsKey = (r: KeyRef) => `${base(r)}:versions`;
+const ringKey = (r: KeyRef) => `${base(r)}:ring`;
+const indexKey = (region: string, project: string) => `kms:index:{${region}:${project}}`;
+const dueDeletionKey = (region: string) => `kms:due-deletion:{${region}}`;
+const dueRotationKey = (region: string) => `kms:due-rotation:{${region}}`;
+const lockKey = (region: string) => `kms:sweeper-lock:{${region}}`;
+
+// KEYS: meta, versions, ring. ARGV: createdAt, wrapped, field1, value1, …
+const CREATE_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[2], '1', ARGV[1])
+redis.call('HSET', KEYS[3], '1', ARGV[2])
+return 1`;
+
+// KEYS: meta, versions, ring. ARGV: expectedRev, addVersion|'', createdAt, wrapped, destroyRing '1'|'0',
+// nDel, del fields…, field/value pairs…  Returns 0 when the record changed meanwhile (or is gone).
+const COMMIT_LUA = `
+local rev = redis.call('HGET', KEYS[1], 'rev')
+if not rev or rev ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then
+  if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then return 0 end
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+  redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+end
+if ARGV[5] == '1' then redis.call('DEL', KEYS[3]) end
+local nDel = tonumber(ARGV[6])
+for i = 7, 6 + nDel do redis.call('HDEL', KEYS[1], ARGV[i]) end
+if #ARGV > 6 + nDel then redis.call('HSET', KEYS[1], unpack(ARGV, 7 + nDel)) end
+return 1`;
+
+const RELEASE_LOCK_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+type Scripts = {
+  kmsCreateKey(meta: string, versions: string, ring: string, ...argv: string[]): Promise<number>;
+  kmsCommitKey(meta: string, versions: string, ring: string, ...argv: string[]): Promise<number>;
+  kmsReleaseLock(lock: string, token: string): Promise<number>;
+};
+
+function encode(rec: KmsKeyRecord): { set: string[]; del: string[] } {
+  const set: string[] = [
+    'type', rec.type, 'purpose', rec.purpose, 'status', rec.status, 'exportable', rec.exportable ? '1' : '0',
+    'createdAt', rec.createdAt, 'latestVersion', String(rec.latestVersion),
+    'minDecryptionVersion', String(rec.minDecryptionVersion), 'minEncryptionVersion', String(rec.minEncryptionVersion),
+    'rotatedAt', rec.rotatedAt, 'materialDestroyed', rec.materialDestroyed ? '1' : '0', 'rev', String(rec.rev),
+  ];
+  const del: string[] = [];
+  const optional: [string, string | null][] = [
+    ['description', rec.description],
+    ['autoRotatePeriodDays', rec.autoRotatePeriodDays === null ? null : String(rec.autoRotatePeriodDays)],
+    ['deletionDate', rec.deletionDate],
+  ];
+  for (const [f, v] of optional) {
+    if (v === null) del.push(f);
+    else set.push(f, v);
+  }
+  return { set, del };
+}
+
+function decode(ref: KeyRef, h: Record<string, string>): KmsKeyRecord | null {
+  if (!h || !h.type || !h.rev) return null;
+  return {
+    region: ref.region,
+    project: ref.project,
+    identity: ref.identity,
+    type: h.type as KeyType,
+    purpose: h.purpose as KeyPurpose,
+    status: h.status as KeyStatus,
+    description: h.description ?? null,
+    exportable: h.exportable === '1',
+    createdAt: h.createdAt,
+    latestVersion: Number(h.latestVersion),
+    minDecryptionVersion: Number(h.minDecryptionVersion),
+    minEncryptionVersion: Number(h.minEncryptionVersion),
+    autoRotatePeriodDays: h.autoRotatePeriodDays !== undefined ? Number(h.autoRotatePeriodDays) : null,
+    deletionDate: h.deletionDate ?? null,
+    rotatedAt: h.rotatedAt,
+    materialDestroyed: h.materialDestroyed === '1',
+    rev: Number(h.rev),
+  };
+}
+
+const scheduleMember = (project: string, identity: string) => JSON.stringify([project, identity]);
+
+/** The KMS key store: records, version rings of wrapped material, listing index, sweeper schedules. */
+export class KeyStore {
+  private readonly redis: RedisClient & Scripts;
+
+  constructor(redis: RedisClient) {
+    const r = redis as RedisClient & Scripts & Record<string, unknown>;
+    if (typeof r.kmsCreateKey !== 'function') r.defineCommand('kmsCreateKey', { numberOfKeys: 3, lua: CREATE_LUA });
+    if (typeof r.kmsCommitKey !== 'function') r.defineCommand('kmsCommitKey', { numberOfKeys: 3, lua: COMMIT_LUA });
+    if (typeof r.kmsReleaseLock !== 'function') r.defineCommand('kmsReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK_LUA });
+    this.redis = r;
+  }
+
+  /** Creates the record with version 1; false if the identity is taken. Then indexes it. */
+  async create(rec: KmsKeyRecord, firstVersion: { createdAt: string; wrapped: Buffer }): Promise<boolean> {
+    const { set } = encode(rec);
+    const ok = await this.redis.kmsCreateKey(metaKey(rec), versionsKey(rec), ringKey(rec), firstVersion.createdAt, firstVersion.wrapped.toString('base64'), ...set);
+    if (ok !== 1) return false;
+    // The index is another slot: written after the record, so it never names a missing key.
+    await this.redis.zadd(indexKey(rec.region, rec.project), 0, rec.identity);
+    return true;
+  }
+
+  /**
+   * Writes `next` if the stored revision is still `expectedRev` (optionally adding a version or
+   * destroying the ring in the same script). False when someone else changed the key meanwhile.
+   */
+  async commit(
+    expectedRev: number,
+    next: KmsKeyRecord,
+    opts: { addVersion?: { version: number; createdAt: string; wrapped: Buffer }; destroyRing?: boolean } = {},
+  ): Promise<boolean> {
+    const { set, del } = encode(next);
+    const add = opts.addVersion;
+    const ok = await this.redis.kmsCommitKey(
+      metaKey(next), versionsKey(next), ringKey(next),
+      String(expectedRev), add ? String(add.version) : '', add?.createdAt ?? '', add ? add.wrapped.toString('base64') : '',
+      opts.destroyRing ? '1' : '0', String(del.length), ...del, ...set,
+    );
+    return ok === 1;
+  }
+
+  async get(ref: KeyRef): Promise<KmsKeyRecord | null> {
+    return decode(ref, await this.redis.hgetall(metaKey(ref)));
+  }
+
+  /** Many records in one round trip (pipelined on a single node; fanned out per node on a cluster). */
+  async getMany(refs: readonly KeyRef[]): Promise<(KmsKeyRecord | null)[]> {
+    const hashes = await this.hgetallMany(refs.map(metaKey));
+    return hashes.map((h, i) => decode(refs[i], h));
+  }
+
+  async versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
+    const hashes = await this.hgetallMany(refs.map(versionsKey));
+    return hashes.map((h) =>
+      Object.entries(h ?? {})
+        .map(([v, createdAt]) => ({ version: Number(v), createdAt }))
+        .sort((a, b) => a.version - b.version),
+    );
+  }
+
+  async wrappedMaterial(ref: KeyRef, version: number): Promise<Buffer | null> {
+    const v = await this.redis.hget(ringKey(ref), String(version));
+    return v === null ? null : Buffer.from(v, 'base64');
+  }
+
+  /** Identities of a project after `after` (exclusive), in order. */
+  async listIdentities(region: string, project: string, after: string | null, limit: number): Promise<string[]> {
+    return this.redis.zrangebylex(indexKey(region, project), after ? `(${after}` : '-', '+', 'LIMIT', 0, limit);
+  }
+
+  async scheduleDeletion(ref: KeyRef, at: Date | null): Promise<void> {
+    const m = scheduleMember(ref.project, ref.identity);
+    if (at) await this.redis.zadd(dueDeletionKey(ref.region), at.getTime(), m);
+    else await this.redis.zrem(dueDeletionKey(ref.region), m);
+  }
+
+  async scheduleRotation(ref: KeyRef, at: Date | null): Promise<void> {
+    const m = scheduleMember(ref.project, ref.identity);
+    if (at) await this.redis.zadd(dueRotationKey(ref.region), at.getTime(), m);
+    else await this.redis.zrem(dueRotationKey(ref.region), m);
+  }
+
+  async dueDeletions(region: string, now: Date, limit: number): Promise<KeyRef[]> {
+    return this.due(dueDeletionKey(region), region, now, limit);
+  }
+
+  async dueRotations(region: string, now: Date, limit: number): Promise<KeyRef[]> {
+    return this.due(dueRotationKey(region), region, now, limit);
+  }
+
+  async acquireSweeperLock(region: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(lockKey(region), token, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** Deletes the lock only if it is still ours (it may have expired and been taken by another replica). */
+  async releaseSweeperLock(region: string, token: string): Promise<boolean> {
+    return (await this.redis.kmsReleaseLock(lockKey(region), token)) === 1;
+  }
+
+  private async due(key: string, region: string, now: Date, limit: number): Promise<KeyRef[]> {
+    const members = await this.redis.zrangebyscore(key, '-inf', now.getTime(), 'LIMIT', 0, limit);
+    return members.map((m) => {
+      const [project, identity] = JSON.parse(m) as [string, string];
+      return { region, project, identity };
+    });
+  }
+
+  private async hgetallMany(keys: string[]): Promise<Record<string, string>[]> {
+    if (keys.length === 0) return [];
+    if (this.redis instanceof Cluster) return Promise.all(keys.map((k) => this.redis.hgetall(k)));
+    const pipe = this.redis.pipeline();
+    for (const k of keys) pipe.hgetall(k);
+    const res = (await pipe.exec()) ?? [];
+    return res.map(([err, h]) => {
+      if (err) throw err;
+      return h as Record<string, string>;
+    });
+  }
+}

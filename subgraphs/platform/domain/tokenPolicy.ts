@@ -1,0 +1,76 @@
+import { badInput, forbidden } from '../../../shared/errors';
+import { hasScope, type Principal } from '../../../shared/principal';
+import { isScope } from '../../../shared/scopes';
+
+export const PROJECT_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const PREFIX_RE = /^[A-Za-z0-9_.@+=\/-]{1,512}$/;
+
+export interface TokenRequest {
+  name: string;
+  scopes: string[];
+  pathPrefixes?: string[] | null;
+  expiresInDays?: number | null;
+  project?: string | null;
+}
+
+export interface TokenGrant {
+  name: string;
+  project: string;
+  scopes: string[];
+  pathPrefixes: string[] | null;
+  expiresAt: Date | null;
+}
+
+/**
+ * Which project a call acts on. Only the root token may name another project (to bootstrap it);
+ * any other token naming a project other than its own is refused.
+ */
+export function targetProject(caller: Principal, project: string | null | undefined): string {
+  if (project === null || project === undefined || project === caller.project) return caller.project;
+  if (!PROJECT_RE.test(project)) throw badInput('project must match ^[a-z0-9][a-z0-9-]{0,62}$');
+  if (!caller.root) throw forbidden('Only the root token may act on another project');
+  return project;
+}
+
+/**
+ * What a new token may be: never more than its creator (no scope escalation, no escaping the
+ * creator's path confinement), with validated name, scopes, prefixes and expiry.
+ */
+export function grantFor(caller: Principal, req: TokenRequest, now: Date): TokenGrant {
+  const name = req.name.trim();
+  if (name.length < 1 || name.length > 100 || /[\u0000-\u001f]/.test(name)) {
+    throw badInput('name must be 1 to 100 printable characters');
+  }
+  if (req.scopes.length === 0) throw badInput('scopes must list at least one scope');
+  const scopes = [...new Set(req.scopes)];
+  for (const s of scopes) {
+    if (s === '*') {
+      if (!caller.root) throw forbidden('Only the root token may grant "*"');
+      continue;
+    }
+    if (!isScope(s)) throw badInput(`unknown scope "${s.slice(0, 64)}"`);
+    if (!hasScope(caller, s)) throw forbidden(`Cannot grant scope "${s}" that the calling token does not have`);
+  }
+  let pathPrefixes: string[] | null = null;
+  if (req.pathPrefixes && req.pathPrefixes.length > 0) {
+    if (req.pathPrefixes.length > 50) throw badInput('at most 50 pathPrefixes');
+    for (const p of req.pathPrefixes) {
+      if (!PREFIX_RE.test(p)) throw badInput('pathPrefixes entries must be 1 to 512 path characters');
+    }
+    pathPrefixes = [...new Set(req.pathPrefixes)];
+  }
+  if (caller.pathPrefixes && caller.pathPrefixes.length > 0) {
+    const inside = (p: string) => caller.pathPrefixes!.some((c) => p.startsWith(c));
+    if (!pathPrefixes || !pathPrefixes.every(inside)) {
+      throw forbidden("A path-confined token can only create tokens confined within its own pathPrefixes");
+    }
+  }
+  let expiresAt: Date | null = null;
+  if (req.expiresInDays !== null && req.expiresInDays !== undefined) {
+    if (!Number.isInteger(req.expiresInDays) || req.expiresInDays < 1 || req.expiresInDays > 3650) {
+      throw badInput('expiresInDays must be between 1 and 3650');
+    }
+    expiresAt = new Date(now.getTime() + req.expiresInDays * 86_400_000);
+  }
+  return { name, project: targetProject(caller, req.project), scopes, pathPrefixes, expiresAt };
+}

@@ -1,0 +1,55 @@
+import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../../shared/context';
+import { badInput, toApiError } from '../../../shared/errors';
+import { AuditEventConnection, AuditEventFilterInput, AuditOutcome } from './types';
+
+const CURSOR_RE = /^\d{1,20}-\d{1,20}$/;
+
+function parseTime(name: string, v: string | null | undefined): Date | null {
+  if (v === null || v === undefined) return null;
+  const t = Date.parse(v);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t)) throw badInput(`filter.${name} must be an ISO-8601 time`);
+  return new Date(t);
+}
+
+@Resolver()
+export class AuditResolver {
+  @Query(() => AuditEventConnection, { description: "Audit events of the caller's project, newest first (audit:read)" })
+  async auditEvents(
+    @Arg('filter', () => AuditEventFilterInput, { nullable: true }) filter: AuditEventFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) firstArg: number | null,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<AuditEventConnection> {
+    await ctx.requireScope(`audit:${ctx.project}`, 'audit:read');
+    const first = firstArg ?? 100;
+    if (!Number.isInteger(first) || first < 1 || first > 1000) throw badInput('first must be between 1 and 1000');
+    let cursor: string | null = null;
+    if (after !== null) {
+      cursor = Buffer.from(after, 'base64url').toString('utf8');
+      if (!CURSOR_RE.test(cursor)) throw badInput('after is not a valid cursor');
+    }
+    const f = filter ?? {};
+    try {
+      const page = await ctx.services.audit.query(
+        ctx.project,
+        { action: f.action, resource: f.resource, actor: f.actor, requestId: f.requestId, since: parseTime('since', f.since), until: parseTime('until', f.until) },
+        first,
+        cursor,
+      );
+      return {
+        nodes: page.events.map((e) => ({
+          ...e,
+          outcome: e.outcome as AuditOutcome,
+          via: e.via ?? null,
+          region: e.region ?? null,
+          errorCode: e.errorCode ?? null,
+          keyVersion: e.keyVersion ?? null,
+        })),
+        pageInfo: { endCursor: page.endCursor ? Buffer.from(page.endCursor).toString('base64url') : null, hasNextPage: page.hasNextPage },
+      };
+    } catch (err) {
+      throw toApiError(err);
+    }
+  }
+}

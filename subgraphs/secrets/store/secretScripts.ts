@@ -1,0 +1,214 @@
+/**
+ * Lua scripts of the secret store. Every script receives the six keys of ONE secret (same hash
+ * tag, so it runs unchanged on Redis Cluster) through KEYS, never builds a key itself (so the
+ * client's keyPrefix applies), and checks everything before its first write (Redis does not roll
+ * back a script that fails half-way).
+ *
+ *   KEYS[1] meta      hash: region kmsKeyIdentity description tags createdAt updatedAt
+ *                           currentVersion (0 = none) maxVersions nextVersion uid
+ *   KEYS[2] versions  hash: <n> → {"s":state,"c":createdAt,"k":kmsKeyVersion}
+ *   KEYS[3] values    hash: <n> → ciphertext (absent once destroyed)
+ *   KEYS[4] live      zset: numbers of versions that still hold a ciphertext (maxVersions counts these)
+ *   KEYS[5] order     zset: every committed version number (for newest-first listing)
+ *   KEYS[6] pending   hash: <n> → {"t":token,"e":expiresAtMs} reserved, not yet committed
+ *
+ * Errors are `SECRETS_<CODE> <detail>` replies; the store maps them to ApiError.
+ */
+
+const COMMON = `
+local function fail(code, detail) return redis.error_reply('SECRETS_' .. code .. ' ' .. (detail or '')) end
+local function destroy(v)
+  local raw = redis.call('HGET', KEYS[2], v)
+  if raw then
+    local rec = cjson.decode(raw)
+    rec.s = 'DESTROYED'
+    redis.call('HSET', KEYS[2], v, cjson.encode(rec))
+  end
+  redis.call('HDEL', KEYS[3], v)
+  redis.call('ZREM', KEYS[4], v)
+end
+-- Keeps at most maxv versions holding a ciphertext: the oldest beyond that are destroyed.
+local function trim(maxv)
+  local n = redis.call('ZCARD', KEYS[4])
+  if n <= maxv then return end
+  local olds = redis.call('ZRANGE', KEYS[4], 0, n - maxv - 1)
+  for _, v in ipairs(olds) do destroy(v) end
+end
+-- A reservation that will never be committed. The highest one gives its number back (no gap, and
+-- nobody ever saw it); a lower one cannot, since later numbers are already handed out: it is
+-- recorded as a DESTROYED version, so the numbering stays gap-free and never reuses a number
+-- anyone may have seen.
+local function release(v, nowIso)
+  redis.call('HDEL', KEYS[6], tostring(v))
+  local nextv = tonumber(redis.call('HGET', KEYS[1], 'nextVersion'))
+  if v == nextv - 1 then
+    redis.call('HSET', KEYS[1], 'nextVersion', tostring(v))
+  else
+    redis.call('HSET', KEYS[2], tostring(v), cjson.encode({s = 'DESTROYED', c = nowIso, k = 0}))
+    redis.call('ZADD', KEYS[5], v, tostring(v))
+  end
+end
+local function sweep(nowMs, nowIso)
+  local pend = redis.call('HGETALL', KEYS[6])
+  local expired = {}
+  for i = 1, #pend, 2 do
+    local r = cjson.decode(pend[i + 1])
+    if tonumber(r.e) <= nowMs then table.insert(expired, tonumber(pend[i])) end
+  end
+  table.sort(expired, function(a, b) return a > b end)
+  for _, v in ipairs(expired) do release(v, nowIso) end
+end
+`;
+
+/** ARGV: region identity hasDescription description tags nowIso maxVersions uid hasValue ciphertext kmsKeyVersion */
+export const CREATE = `${COMMON}
+local e = redis.call('HMGET', KEYS[1], 'region', 'kmsKeyIdentity')
+if e[1] then return fail('ALREADY_EXISTS', e[1] .. ' ' .. e[2]) end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('HSET', KEYS[1], 'region', ARGV[1], 'kmsKeyIdentity', ARGV[2], 'tags', ARGV[5],
+  'createdAt', ARGV[6], 'updatedAt', ARGV[6], 'currentVersion', '0', 'maxVersions', ARGV[7],
+  'nextVersion', '1', 'uid', ARGV[8])
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'description', ARGV[4]) end
+if ARGV[9] == '1' then
+  redis.call('HSET', KEYS[2], '1', cjson.encode({s = 'ENABLED', c = ARGV[6], k = tonumber(ARGV[11])}))
+  redis.call('HSET', KEYS[3], '1', ARGV[10])
+  redis.call('ZADD', KEYS[4], 1, '1')
+  redis.call('ZADD', KEYS[5], 1, '1')
+  redis.call('HSET', KEYS[1], 'currentVersion', '1', 'nextVersion', '2')
+end
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/**
+ * ARGV: nowMs ttlMs token expected('' = no check) nowIso
+ * CAS is decided here, at the moment the number is handed out: it holds only if the current
+ * version is the expected one AND no other write is in flight (an in-flight write would become
+ * current, or be given back); so of N concurrent puts expecting the same version exactly one
+ * gets a number, the rest VERSION_CONFLICT before any KMS call.
+ * Returns { version, uid, currentVersion }.
+ */
+export const RESERVE = `${COMMON}
+if redis.call('EXISTS', KEYS[1]) == 0 then return fail('NOT_FOUND', '') end
+sweep(tonumber(ARGV[1]), ARGV[5])
+local cur = tonumber(redis.call('HGET', KEYS[1], 'currentVersion'))
+if ARGV[4] ~= '' then
+  if cur ~= tonumber(ARGV[4]) or redis.call('HLEN', KEYS[6]) > 0 then return fail('VERSION_CONFLICT', tostring(cur)) end
+end
+local v = tonumber(redis.call('HGET', KEYS[1], 'nextVersion'))
+redis.call('HSET', KEYS[1], 'nextVersion', tostring(v + 1))
+redis.call('HSET', KEYS[6], tostring(v), cjson.encode({t = ARGV[3], e = tonumber(ARGV[1]) + tonumber(ARGV[2])}))
+return { v, redis.call('HGET', KEYS[1], 'uid'), cur }
+`;
+
+/**
+ * ARGV: version token ciphertext kmsKeyVersion nowIso
+ * Stores the value under its reservation (token must match: an expired reservation may have been
+ * given back or handed to someone else), advances currentVersion to the highest committed number,
+ * applies maxVersions. Returns the version's record (it may already be DESTROYED if it committed
+ * out of order and is the oldest beyond maxVersions).
+ */
+export const COMMIT = `${COMMON}
+if redis.call('EXISTS', KEYS[1]) == 0 then return fail('NOT_FOUND', '') end
+local raw = redis.call('HGET', KEYS[6], ARGV[1])
+if not raw or cjson.decode(raw).t ~= ARGV[2] then return fail('VERSION_CONFLICT', 'reservation') end
+redis.call('HDEL', KEYS[6], ARGV[1])
+local v = tonumber(ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({s = 'ENABLED', c = ARGV[5], k = tonumber(ARGV[4])}))
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[4], v, ARGV[1])
+redis.call('ZADD', KEYS[5], v, ARGV[1])
+if v > tonumber(redis.call('HGET', KEYS[1], 'currentVersion')) then redis.call('HSET', KEYS[1], 'currentVersion', ARGV[1]) end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[5])
+trim(tonumber(redis.call('HGET', KEYS[1], 'maxVersions')))
+return redis.call('HGET', KEYS[2], ARGV[1])
+`;
+
+/** ARGV: version token nowIso. Gives a reservation back (see release). Returns 1, or 0 if it was not held. */
+export const RELEASE = `${COMMON}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local raw = redis.call('HGET', KEYS[6], ARGV[1])
+if not raw or cjson.decode(raw).t ~= ARGV[2] then return 0 end
+release(tonumber(ARGV[1]), ARGV[3])
+return 1
+`;
+
+/** ARGV: nowIso hasDescription description('' + flag 2 = clear) hasTags tags hasMax maxVersions */
+export const UPDATE = `${COMMON}
+if redis.call('EXISTS', KEYS[1]) == 0 then return fail('NOT_FOUND', '') end
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'description', ARGV[3]) end
+if ARGV[2] == '2' then redis.call('HDEL', KEYS[1], 'description') end
+if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'tags', ARGV[5]) end
+if ARGV[6] == '1' then
+  redis.call('HSET', KEYS[1], 'maxVersions', ARGV[7])
+  trim(tonumber(ARGV[7]))
+end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[1])
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/**
+ * ARGV: nowIso nextFromENABLED nextFromDELETED nextFromDESTROYED version…
+ * The transition table comes from the domain ('' = not allowed). All-or-nothing: every version is
+ * checked before the first write.
+ */
+export const SET_STATES = `${COMMON}
+if redis.call('EXISTS', KEYS[1]) == 0 then return fail('NOT_FOUND', '') end
+local to = { ENABLED = ARGV[2], DELETED = ARGV[3], DESTROYED = ARGV[4] }
+local recs = {}
+for i = 5, #ARGV do
+  local raw = redis.call('HGET', KEYS[2], ARGV[i])
+  if not raw then return fail('NOT_FOUND', 'version ' .. ARGV[i]) end
+  local rec = cjson.decode(raw)
+  if to[rec.s] == '' then return fail('NOT_FOUND', 'destroyed ' .. ARGV[i]) end
+  recs[i] = rec
+end
+for i = 5, #ARGV do
+  local rec = recs[i]
+  local target = to[rec.s]
+  if target ~= rec.s then
+    if target == 'DESTROYED' then
+      destroy(ARGV[i])
+    else
+      rec.s = target
+      redis.call('HSET', KEYS[2], ARGV[i], cjson.encode(rec))
+    end
+  end
+end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[1])
+return redis.call('HGETALL', KEYS[1])
+`;
+
+/** Removes every key of the secret. Returns { region, kmsKeyIdentity } of what was deleted, or nil. */
+export const DELETE = `
+local e = redis.call('HMGET', KEYS[1], 'region', 'kmsKeyIdentity')
+if not e[1] then return nil end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+return e
+`;
+
+/**
+ * ARGV: version ('' = currentVersion). Everything a reveal needs in one round trip:
+ * { meta (flat), resolved version, record json or false, ciphertext or false }.
+ */
+export const READ_VALUE = `
+local meta = redis.call('HGETALL', KEYS[1])
+if #meta == 0 then return { meta } end
+local v = ARGV[1]
+if v == '' then v = redis.call('HGET', KEYS[1], 'currentVersion') end
+return { meta, v, redis.call('HGET', KEYS[2], v), redis.call('HGET', KEYS[3], v) }
+`;
+
+/** ARGV: maxExclusive('+inf' or number) count. Newest first: { meta (flat), [n, json]… } */
+export const LIST_VERSIONS = `
+local meta = redis.call('HGETALL', KEYS[1])
+if #meta == 0 then return { meta } end
+local max = ARGV[1]
+if max ~= '+inf' then max = '(' .. max end
+local nums = redis.call('ZREVRANGEBYSCORE', KEYS[5], max, '-inf', 'LIMIT', 0, tonumber(ARGV[2]))
+local out = { meta }
+for _, n in ipairs(nums) do
+  table.insert(out, n)
+  table.insert(out, redis.call('HGET', KEYS[2], n) or '')
+end
+return out
+`;

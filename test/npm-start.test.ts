@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { freePorts, isListening } from './support/ports';
+
+/** `npm start` as a user runs it: one command brings up every service; SIGTERM stops them all. */
+describe('npm start', () => {
+  let child: ChildProcess | null = null;
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('serves the gateway, prints URL and root token, answers viewer, and stops every service on SIGTERM', async () => {
+    const [gw, platform, secrets, kms1, kms2] = await freePorts(5);
+    const rootToken = `root_${randomBytes(32).toString('base64url')}`;
+    const env = {
+      ...process.env,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      PORT: String(gw),
+      PLATFORM_URL: `http://127.0.0.1:${platform}/graphql`,
+      SECRETS_URL: `http://127.0.0.1:${secrets}/graphql`,
+      REGIONS: `us-east-1=http://127.0.0.1:${kms1}/graphql,eu-west-1=http://127.0.0.1:${kms2}/graphql,ap-southeast-2=`,
+      INTERNAL_SECRET: randomBytes(32).toString('base64url'),
+      SERVICE_CREDENTIAL: randomBytes(32).toString('base64url'),
+      KMS_ROOT_KEY: randomBytes(32).toString('base64'),
+      ROOT_TOKEN: rootToken,
+      REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX}npmstart:`,
+    };
+    child = spawn(process.execPath, [join(__dirname, '..', 'scripts', 'start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 90_000;
+    while (!/root token: /.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    expect(out).toContain(`gateway:    http://127.0.0.1:${gw}/graphql`);
+    expect(out).toContain(`root token: ${rootToken}`);
+
+    const res = await fetch(`http://127.0.0.1:${gw}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${rootToken}` },
+      body: JSON.stringify({ query: '{ viewer { project scopes } }' }),
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).data.viewer).toEqual({ project: 'default', scopes: ['*'] });
+
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const p of [gw, platform, secrets, kms1, kms2]) expect(await isListening(p)).toBe(false);
+  }, 120_000);
+});

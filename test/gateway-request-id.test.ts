@@ -59,6 +59,7 @@ describe('gateway request ids', () => {
     const events = await gql(gateway.url, '{ auditEvents(filter: { requestId: "rid-forwarded-1" }) { nodes { action requestId } } }', {
       token: env.ROOT_TOKEN,
     });
+    expect(events.json.errors).toBeUndefined();
     expect(events.json.data.auditEvents.nodes).toEqual(expect.arrayContaining([{ action: 'auth.token_created', requestId: 'rid-forwarded-1' }]));
   });
 });

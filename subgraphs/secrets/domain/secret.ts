@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * The Secret and SecretVersion of the seed, as plain data. No GraphQL, no Redis: the store returns
  * these shapes and the GraphQL layer maps them.
@@ -46,4 +48,9 @@ export interface Page<T> {
   nodes: T[];
   endCursor: string | null;
   hasNextPage: boolean;
+}
+
+/** A fresh incarnation id for a secret about to be created (see Secret.uid). */
+export function newSecretUid(): string {
+  return randomBytes(12).toString('base64url');
 }

@@ -120,14 +120,6 @@ export function validateFirst(first: unknown, max: number, def: number): number 
   return first as number;
 }
 
-export function validateBatchPaths(paths: unknown): string[] {
-  if (!Array.isArray(paths) || paths.length > MAX_BATCH_PATHS) {
-    throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
-  }
-  // Each path is validated per item by the caller (a bad one fails only its own item).
-  return paths.map((p) => (typeof p === 'string' ? p : ''));
-}
-
 function hasControlChars(s: string): boolean {
   return /[\u0000-\u001f\u007f]/.test(s);
 }

@@ -32,12 +32,6 @@ export function assertReadable(path: string, version: number, record: SecretVers
   if (record.state === 'DESTROYED') throw notFound(`Version ${version} of secret ${path} is destroyed`);
 }
 
-/** Whether `expectedVersion` holds against the current version (null = no value yet). */
-export function expectedVersionHolds(expected: number | null, current: number | null): boolean {
-  if (expected === null) return true;
-  return expected === (current ?? 0);
-}
-
 export function versionConflict(expected: number, current: number | null): ApiError {
   return new ApiError('VERSION_CONFLICT', `expectedVersion ${expected} does not match the current version ${current ?? 0}`, {
     expectedVersion: expected,

@@ -1,0 +1,254 @@
+import { ApiError, badInput, notFound } from '../../../shared/errors';
+import type { RegionRegistry } from '../../../shared/regions';
+import type { KmsCaller, KmsClient } from '../../../shared/kmsClient';
+import type { ListSecretsOptions, SecretStore } from '../store/secretStore';
+import { newSecretUid, type Page, type Secret, type SecretTag, type SecretVersion } from './secret';
+import { secretAssociatedDataB64 } from './associatedData';
+import {
+  validateDescription, validateExpectedVersion, validateFirst, validateMaxVersions, validatePath, validatePathPrefix,
+  validateTags, validateValue, validateVersionList, validateVersionNumber, MAX_BATCH_PATHS,
+} from './secretInput';
+import { assertKeyUnchanged, assertReadable, versionToRead, type VersionAction } from './secretVersion';
+
+/**
+ * Secrets Manager as a consumer of KMS (the seed): validates input, checks the key binding, and
+ * runs put and reveal through the regional KMS with associated data binding project, path,
+ * version and incarnation. No GraphQL, no Redis names; scopes, feature gates and audit events are
+ * the resolver's job (it knows the request), this module only needs who calls and the request id.
+ */
+export type KmsPort = Pick<KmsClient, 'encrypt' | 'decrypt' | 'getKey'>;
+
+/** Who acts and for which request: forwarded to KMS so its audit events name the caller. */
+export interface SecretsCall {
+  project: string;
+  caller: KmsCaller;
+  requestId: string;
+}
+
+/** Only symmetric encryption keys can protect secret values (seed: "Supported key types"). */
+export const SUPPORTED_KEY_TYPES = ['AES128_GCM96', 'AES256_GCM96', 'CHACHA20_POLY1305'] as const;
+
+export interface CreateSecretArgs {
+  path: unknown;
+  kmsKeyIdentity: unknown;
+  region?: unknown;
+  description?: unknown;
+  tags?: unknown;
+  maxVersions?: unknown;
+  value?: unknown;
+}
+
+export interface UpdateSecretArgs {
+  path: unknown;
+  description?: unknown;
+  tags?: unknown;
+  maxVersions?: unknown;
+  kmsKeyIdentity?: unknown;
+}
+
+export interface SecretValue {
+  path: string;
+  version: number;
+  value: string;
+  createdAt: string;
+  kmsKeyVersion: number;
+}
+
+export interface BatchSecretValueItem {
+  path: string;
+  value: SecretValue | null;
+  error: ApiError | null;
+}
+
+const KEY_IDENTITY_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export class SecretsManager {
+  constructor(
+    private readonly store: SecretStore,
+    private readonly kms: KmsPort,
+    private readonly regions: RegionRegistry,
+  ) {}
+
+  /**
+   * createSecret: the key must exist in the secret's region (NOT_FOUND, or KEY_REGION_MISMATCH when
+   * it exists only elsewhere), be symmetric (UNSUPPORTED_KEY_TYPE) and ACTIVE (KMS_KEY_NOT_ACTIVE).
+   * A first value is encrypted for version 1 before the secret is written, so create is atomic:
+   * either the secret exists with its value, or nothing was written.
+   */
+  async createSecret(call: SecretsCall, args: CreateSecretArgs, defaultRegion: string): Promise<{ secret: Secret; kmsKeyVersion: number | null }> {
+    const path = validatePath(args.path);
+    const kmsKeyIdentity = validateKeyIdentity(args.kmsKeyIdentity);
+    const region = this.validateRegion(args.region ?? defaultRegion);
+    const description = validateDescription(args.description);
+    const tags = validateTags(args.tags);
+    const maxVersions = validateMaxVersions(args.maxVersions);
+    const value = args.value === undefined || args.value === null ? null : validateValue(args.value);
+
+    if (await this.store.getMeta(call.project, path)) throw new ApiError('ALREADY_EXISTS', `A secret already exists at path ${path}`);
+    await this.assertKeyBindable(call, region, kmsKeyIdentity);
+    const uid = newSecretUid();
+    let firstVersion: { ciphertext: string; kmsKeyVersion: number } | null = null;
+    if (value !== null) {
+      const enc = await this.kms.encrypt({
+        region, keyIdentity: kmsKeyIdentity, plaintextB64: Buffer.from(value, 'utf8').toString('base64'),
+        associatedDataB64: secretAssociatedDataB64(call.project, path, 1, uid), caller: call.caller, requestId: call.requestId,
+      });
+      firstVersion = { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion };
+    }
+    const secret = await this.store.createSecret({ project: call.project, path, region, kmsKeyIdentity, description, tags, maxVersions, uid, firstVersion });
+    return { secret, kmsKeyVersion: firstVersion?.kmsKeyVersion ?? null };
+  }
+
+  /** Metadata only: works whatever the key's state. A different kmsKeyIdentity is IMMUTABLE_FIELD. */
+  async updateSecret(project: string, args: UpdateSecretArgs): Promise<Secret> {
+    const path = validatePath(args.path);
+    const update: { description?: string | null; tags?: SecretTag[]; maxVersions?: number } = {};
+    if (args.description !== undefined) update.description = validateDescription(args.description);
+    if (args.tags !== undefined && args.tags !== null) update.tags = validateTags(args.tags);
+    if (args.maxVersions !== undefined && args.maxVersions !== null) update.maxVersions = validateMaxVersions(args.maxVersions);
+    const secret = await this.requireSecret(project, path);
+    assertKeyUnchanged(secret, args.kmsKeyIdentity === undefined || args.kmsKeyIdentity === null ? null : String(args.kmsKeyIdentity));
+    return this.store.updateSecret(project, path, update);
+  }
+
+  /** putSecretValue: reserve a number (CAS) → KMS encrypt with AAD(version) → commit (see SecretStore.reserveVersion). */
+  async putSecretValue(call: SecretsCall, args: { path: unknown; value: unknown; expectedVersion?: unknown }): Promise<SecretVersion> {
+    const path = validatePath(args.path);
+    const value = validateValue(args.value);
+    const expected = validateExpectedVersion(args.expectedVersion);
+    const secret = await this.requireSecret(call.project, path);
+    const plaintextB64 = Buffer.from(value, 'utf8').toString('base64');
+    return this.store.putVersion(call.project, path, expected, async (r) => {
+      const enc = await this.kms.encrypt({
+        region: secret.region, keyIdentity: secret.kmsKeyIdentity, plaintextB64,
+        associatedDataB64: secretAssociatedDataB64(call.project, path, r.version, r.uid), caller: call.caller, requestId: call.requestId,
+      });
+      return { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion };
+    });
+  }
+
+  /**
+   * getSecretValue: without a version, reads currentVersion; a DELETED/DESTROYED/absent version is
+   * NOT_FOUND (no fall-back to an older one). Decrypts in the secret's region.
+   */
+  async getSecretValue(call: SecretsCall, args: { path: unknown; version?: unknown }): Promise<SecretValue> {
+    const path = validatePath(args.path);
+    const requested = args.version === undefined || args.version === null ? null : validateVersionNumber(args.version);
+    return this.reveal(call, path, requested);
+  }
+
+  /** ≤ 100 paths; each item fails on its own (bad path, FORBIDDEN by `check`, NOT_FOUND, KMS errors). Order kept. */
+  async batchGetSecretValue(call: SecretsCall, paths: unknown, check: (path: string) => ApiError | null = () => null): Promise<BatchSecretValueItem[]> {
+    if (!Array.isArray(paths) || paths.length > MAX_BATCH_PATHS) throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
+    return Promise.all(
+      paths.map(async (p: unknown): Promise<BatchSecretValueItem> => {
+        const path = typeof p === 'string' ? p : '';
+        try {
+          validatePath(p);
+          const denied = check(path);
+          if (denied) throw denied;
+          return { path, value: await this.reveal(call, path, null), error: null };
+        } catch (err) {
+          if (err instanceof ApiError) return { path, value: null, error: err };
+          throw err;
+        }
+      }),
+    );
+  }
+
+  async getSecret(project: string, path: unknown): Promise<Secret | null> {
+    return this.store.getMeta(project, validatePath(path));
+  }
+
+  async listSecrets(
+    project: string,
+    args: { pathPrefix?: unknown; region?: unknown; kmsKeyIdentity?: unknown; first?: unknown; after?: unknown },
+    allowedPrefixes: string[] | null = null,
+  ): Promise<Page<Secret>> {
+    const opts: ListSecretsOptions = {
+      pathPrefix: validatePathPrefix(args.pathPrefix),
+      region: args.region === undefined || args.region === null ? null : this.validateRegion(args.region),
+      kmsKeyIdentity: args.kmsKeyIdentity === undefined || args.kmsKeyIdentity === null ? null : validateKeyIdentity(args.kmsKeyIdentity),
+      first: validateFirst(args.first, 200, 50),
+      after: optionalString(args.after, 'after'),
+      allowedPrefixes,
+    };
+    return this.store.listSecrets(project, opts);
+  }
+
+  async listVersions(project: string, path: string, first: unknown, after: unknown): Promise<Page<SecretVersion>> {
+    return this.store.listVersions(project, path, validateFirst(first, 100, 20), optionalString(after, 'after'));
+  }
+
+  async deleteSecret(project: string, path: unknown): Promise<boolean> {
+    const p = validatePath(path);
+    if (!(await this.store.deleteSecret(project, p))) throw notFound(`No secret at path ${p}`);
+    return true;
+  }
+
+  async changeVersions(project: string, action: VersionAction, path: unknown, versions: unknown): Promise<Secret> {
+    return this.store.setVersionStates(project, validatePath(path), action, validateVersionList(versions));
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private async reveal(call: SecretsCall, path: string, requested: number | null): Promise<SecretValue> {
+    const { secret, version } = await this.store.readValue(call.project, path, requested);
+    if (!secret) throw notFound(`No secret at path ${path}`);
+    const n = versionToRead(secret, requested);
+    assertReadable(path, n, version);
+    if (!version.ciphertext) throw notFound(`Version ${n} of secret ${path} is destroyed`);
+    const dec = await this.kms.decrypt({
+      region: secret.region, keyIdentity: secret.kmsKeyIdentity, ciphertext: version.ciphertext,
+      associatedDataB64: secretAssociatedDataB64(call.project, path, n, secret.uid), caller: call.caller, requestId: call.requestId,
+    });
+    return { path, version: n, value: Buffer.from(dec.plaintextB64, 'base64').toString('utf8'), createdAt: version.createdAt, kmsKeyVersion: dec.keyVersion };
+  }
+
+  private async requireSecret(project: string, path: string): Promise<Secret> {
+    const secret = await this.store.getMeta(project, path);
+    if (!secret) throw notFound(`No secret at path ${path}`);
+    return secret;
+  }
+
+  private validateRegion(region: unknown): string {
+    if (typeof region !== 'string' || !this.regions.has(region)) throw badInput('region is not a known region', { field: 'region' });
+    return region;
+  }
+
+  /** The seed's key binding rules, checked against the KMS of the secret's region. */
+  private async assertKeyBindable(call: SecretsCall, region: string, identity: string): Promise<void> {
+    const key = await this.kms.getKey({ region, identity, caller: call.caller, requestId: call.requestId });
+    if (!key) {
+      // Tell "wrong region" from "no such key": look in the other regions that have KMS (in parallel;
+      // an unreachable region just doesn't count).
+      const others = this.regions.withKms().filter((r) => r.name !== region);
+      const found = await Promise.all(
+        others.map((r) => this.kms.getKey({ region: r.name, identity, caller: call.caller, requestId: call.requestId }).catch(() => null)),
+      );
+      if (found.some(Boolean)) {
+        throw new ApiError('KEY_REGION_MISMATCH', `KMS key ${identity} is not in region ${region}; a secret's key must be in the secret's region`, { region });
+      }
+      throw notFound(`No KMS key ${identity} in region ${region}`);
+    }
+    if (!(SUPPORTED_KEY_TYPES as readonly string[]).includes(key.type)) {
+      throw new ApiError('UNSUPPORTED_KEY_TYPE', `Secrets can be bound only to symmetric encryption keys (${SUPPORTED_KEY_TYPES.join(', ')})`);
+    }
+    if (key.status !== 'ACTIVE') {
+      throw new ApiError('KMS_KEY_NOT_ACTIVE', `KMS key ${identity} is ${key.status}`, { kmsKeyStatus: key.status });
+    }
+  }
+}
+
+function validateKeyIdentity(identity: unknown): string {
+  if (typeof identity !== 'string' || !KEY_IDENTITY_RE.test(identity)) {
+    throw badInput('kmsKeyIdentity must match ^[a-z0-9][a-z0-9-]{0,62}$', { field: 'kmsKeyIdentity' });
+  }
+  return identity;
+}
+
+function optionalString(v: unknown, field: string): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw badInput(`${field} must be a string`, { field });
+  return v;
+}

@@ -11,6 +11,7 @@ import type { KeyType } from './keyTypes';
 
 export const MAX_BATCH_ITEMS = 1000;
 const MAX_CAS_ATTEMPTS = 10;
+const MAX_LIST_SCAN = 10_000;
 
 export function invalidCiphertext(): ApiError {
   return new ApiError('INVALID_CIPHERTEXT', 'Ciphertext is malformed, tampered with, or not for this key, version or associated data');
@@ -76,6 +77,7 @@ export class KeyRingService {
     if (after !== null) ring.validateIdentity(after, 'after');
     const nodes: KmsKeyRecord[] = [];
     let cursor = after;
+    let scanned = 0;
     // Status is a filter over the lexicographic index: read pages until enough match.
     for (;;) {
       const chunk = Math.max(first + 1, 100);
@@ -91,6 +93,9 @@ export class KeyRingService {
       }
       if (ids.length < chunk) break;
       cursor = ids[ids.length - 1];
+      scanned += ids.length;
+      // Bounded work per request: a sparse filter hands back a cursor at the last key read.
+      if (scanned >= MAX_LIST_SCAN) return { nodes, endCursor: cursor, hasNextPage: true };
     }
     return { nodes, endCursor: nodes.length ? nodes[nodes.length - 1].identity : null, hasNextPage: false };
   }
@@ -407,6 +412,7 @@ export class KeyRingService {
       const pending = rec.status === 'PENDING_DELETION' && !rec.materialDestroyed && rec.deletionDate;
       await this.store.scheduleDeletion(rec, pending ? new Date(rec.deletionDate as string) : null);
     }
-    await this.store.scheduleRotation(rec, ring.nextRotationAt(rec));
+    // Only ACTIVE keys rotate; enabling a key puts it back on the list (due at once if overdue).
+    await this.store.scheduleRotation(rec, rec.status === 'ACTIVE' ? ring.nextRotationAt(rec) : null);
   }
 }

@@ -12,6 +12,7 @@ export interface KeyRef {
 
 /**
  * Redis layout (the only place that knows it):
+ * (region and project URI-encoded)
  *   kms:{<region>:<project>:<identity>}:meta      hash  — KmsKeyRecord fields
  *   kms:{<region>:<project>:<identity>}:versions  hash  — version → createdAt
  *   kms:{<region>:<project>:<identity>}:ring      hash  — version → base64(wrapped material)
@@ -20,14 +21,16 @@ export interface KeyRef {
  *   kms:sweeper-lock:{<region>}                   string — sweeper lock token
  * The three keys of one KMS key share a hash tag, so every change to a key is one Lua script.
  */
-const base = (r: KeyRef) => `kms:{${r.region}:${r.project}:${r.identity}}`;
+// Project names come from tokens: encoded so a brace or colon can never break the hash tag.
+const enc = encodeURIComponent;
+const base = (r: KeyRef) => `kms:{${enc(r.region)}:${enc(r.project)}:${r.identity}}`;
 const metaKey = (r: KeyRef) => `${base(r)}:meta`;
 const versionsKey = (r: KeyRef) => `${base(r)}:versions`;
 const ringKey = (r: KeyRef) => `${base(r)}:ring`;
-const indexKey = (region: string, project: string) => `kms:index:{${region}:${project}}`;
-const dueDeletionKey = (region: string) => `kms:due-deletion:{${region}}`;
-const dueRotationKey = (region: string) => `kms:due-rotation:{${region}}`;
-const lockKey = (region: string) => `kms:sweeper-lock:{${region}}`;
+const indexKey = (region: string, project: string) => `kms:index:{${enc(region)}:${enc(project)}}`;
+const dueDeletionKey = (region: string) => `kms:due-deletion:{${enc(region)}}`;
+const dueRotationKey = (region: string) => `kms:due-rotation:{${enc(region)}}`;
+const lockKey = (region: string) => `kms:sweeper-lock:{${enc(region)}}`;
 
 // KEYS: meta, versions, ring. ARGV: createdAt, wrapped, field1, value1, …
 const CREATE_LUA = `
@@ -124,10 +127,10 @@ export class KeyStore {
   async create(rec: KmsKeyRecord, firstVersion: { createdAt: string; wrapped: Buffer }): Promise<boolean> {
     const { set } = encode(rec);
     const ok = await this.redis.kmsCreateKey(metaKey(rec), versionsKey(rec), ringKey(rec), firstVersion.createdAt, firstVersion.wrapped.toString('base64'), ...set);
-    if (ok !== 1) return false;
-    // The index is another slot: written after the record, so it never names a missing key.
+    // The index is another slot: written after the record, so it never names a missing key. On a
+    // conflict it is written again, which heals an index entry lost to a crash between the two.
     await this.redis.zadd(indexKey(rec.region, rec.project), 0, rec.identity);
-    return true;
+    return ok === 1;
   }
 
   /**

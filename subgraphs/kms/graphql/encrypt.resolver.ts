@@ -1,0 +1,71 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../../shared/context';
+import { binaryInput, optionalBinaryInput } from '../domain/base64';
+import type { KeyRingService } from '../domain/keyRingService';
+import { DecryptInput, EncryptInput, GenerateDataKeyInput, ReEncryptInput } from './types/inputs';
+import { DataKey, DecryptResult, EncryptResult } from './types/results';
+import { audited, guard, keyResource, loadKey } from './kmsRequest';
+
+/** encrypt, decrypt, reEncrypt, generateDataKey (Vault transit's path_encrypt / path_decrypt / path_rewrap / path_datakey). */
+@Resolver()
+export class EncryptResolver {
+  constructor(private readonly kms: KeyRingService) {}
+
+  @Mutation(() => EncryptResult)
+  async encrypt(@Arg('input', () => EncryptInput) input: EncryptInput, @Ctx() ctx: RequestContext): Promise<EncryptResult> {
+    const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
+    await guard(ctx, resource, 'kms:encrypt');
+    return audited(ctx, 'kms.encrypt', resource, async () => {
+      const plaintext = binaryInput('plaintext', input.plaintext);
+      const aad = optionalBinaryInput('associatedData', input.associatedData);
+      const rec = await loadKey(ctx, this.kms, input.keyIdentity);
+      const r = await this.kms.encrypt(rec, plaintext, aad, input.keyVersion);
+      return { keyVersion: r.keyVersion, value: Object.assign(new EncryptResult(), { keyIdentity: rec.identity, ...r }) };
+    });
+  }
+
+  @Mutation(() => DecryptResult)
+  async decrypt(@Arg('input', () => DecryptInput) input: DecryptInput, @Ctx() ctx: RequestContext): Promise<DecryptResult> {
+    const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
+    await guard(ctx, resource, 'kms:decrypt');
+    return audited(ctx, 'kms.decrypt', resource, async () => {
+      const aad = optionalBinaryInput('associatedData', input.associatedData);
+      const rec = await loadKey(ctx, this.kms, input.keyIdentity);
+      const r = await this.kms.decrypt(rec, input.ciphertext, aad);
+      return {
+        keyVersion: r.keyVersion,
+        value: Object.assign(new DecryptResult(), { keyIdentity: rec.identity, keyVersion: r.keyVersion, plaintext: r.plaintext.toString('base64') }),
+      };
+    });
+  }
+
+  /** Decrypts and encrypts again under the current encryption version; the plaintext never leaves. */
+  @Mutation(() => EncryptResult)
+  async reEncrypt(@Arg('input', () => ReEncryptInput) input: ReEncryptInput, @Ctx() ctx: RequestContext): Promise<EncryptResult> {
+    const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
+    await guard(ctx, resource, 'kms:encrypt', 'kms:decrypt');
+    return audited(ctx, 'kms.reencrypt', resource, async () => {
+      const aad = optionalBinaryInput('associatedData', input.associatedData);
+      const rec = await loadKey(ctx, this.kms, input.keyIdentity);
+      const opened = await this.kms.decrypt(rec, input.ciphertext, aad);
+      const r = await this.kms.encrypt(rec, opened.plaintext, aad);
+      opened.plaintext.fill(0);
+      return { keyVersion: r.keyVersion, value: Object.assign(new EncryptResult(), { keyIdentity: rec.identity, ...r }) };
+    });
+  }
+
+  @Mutation(() => DataKey)
+  async generateDataKey(@Arg('input', () => GenerateDataKeyInput) input: GenerateDataKeyInput, @Ctx() ctx: RequestContext): Promise<DataKey> {
+    const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
+    await guard(ctx, resource, 'kms:encrypt');
+    return audited(ctx, 'kms.generate_data_key', resource, async () => {
+      const aad = optionalBinaryInput('associatedData', input.associatedData);
+      const rec = await loadKey(ctx, this.kms, input.keyIdentity);
+      const r = await this.kms.generateDataKey(rec, input.bits ?? 256, aad);
+      return {
+        keyVersion: r.keyVersion,
+        value: Object.assign(new DataKey(), { plaintext: r.plaintext.toString('base64'), ciphertext: r.ciphertext, keyVersion: r.keyVersion }),
+      };
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../../shared/context';
+import { binaryInput } from '../domain/base64';
+import type { KeyRingService } from '../domain/keyRingService';
+import { GenerateMacInput, VerifyMacInput } from './types/inputs';
+import { MacResult, VerifyResult } from './types/results';
+import { audited, guard, keyResource, loadKey } from './kmsRequest';
+
+/** generateMac / verifyMac with HMAC keys (Vault transit's path_hmac). */
+@Resolver()
+export class MacResolver {
+  constructor(private readonly kms: KeyRingService) {}
+
+  @Mutation(() => MacResult)
+  async generateMac(@Arg('input', () => GenerateMacInput) input: GenerateMacInput, @Ctx() ctx: RequestContext): Promise<MacResult> {
+    const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
+    await guard(ctx, resource, 'kms:sign');
+    return audited(ctx, 'kms.generate_mac', resource, async () => {
+      const message = binaryInput('message', input.message);
+      const rec = await loadKey(ctx, this.kms, input.keyIdentity);
+      const r = await this.kms.generateMac(rec, message, input.keyVersion);
+      return { keyVersion: r.keyVersion, value: Object.assign(new MacResult(), r) };
+    });
+  }
+
+  @Mutation(() => VerifyResult)
+  async verifyMac(@Arg('input', () => VerifyMacInput) input: VerifyMacInput, @Ctx() ctx: RequestContext): Promise<VerifyResult> {
+    const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
+    await guard(ctx, resource, 'kms:sign');
+    return audited(ctx, 'kms.verify_mac', resource, async () => {
+      const message = binaryInput('message', input.message);
+      const rec = await loadKey(ctx, this.kms, input.keyIdentity);
+      const r = await this.kms.verifyMac(rec, message, input.mac);
+      return { keyVersion: r.keyVersion, value: Object.assign(new VerifyResult(), { valid: r.valid }) };
+    });
+  }
+}

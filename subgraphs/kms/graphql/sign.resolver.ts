@@ -1,0 +1,37 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../../shared/context';
+import { binaryInput } from '../domain/base64';
+import type { KeyRingService } from '../domain/keyRingService';
+import { SignInput, VerifyInput } from './types/inputs';
+import { SignResult, VerifyResult } from './types/results';
+import { audited, guard, keyResource, loadKey } from './kmsRequest';
+
+/** sign / verify with asymmetric keys (Vault transit's path_sign_verify). */
+@Resolver()
+export class SignResolver {
+  constructor(private readonly kms: KeyRingService) {}
+
+  @Mutation(() => SignResult)
+  async sign(@Arg('input', () => SignInput) input: SignInput, @Ctx() ctx: RequestContext): Promise<SignResult> {
+    const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
+    await guard(ctx, resource, 'kms:sign');
+    return audited(ctx, 'kms.sign', resource, async () => {
+      const message = binaryInput('message', input.message);
+      const rec = await loadKey(ctx, this.kms, input.keyIdentity);
+      const r = await this.kms.sign(rec, message, input.keyVersion);
+      return { keyVersion: r.keyVersion, value: Object.assign(new SignResult(), r) };
+    });
+  }
+
+  @Mutation(() => VerifyResult)
+  async verify(@Arg('input', () => VerifyInput) input: VerifyInput, @Ctx() ctx: RequestContext): Promise<VerifyResult> {
+    const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
+    await guard(ctx, resource, 'kms:sign');
+    return audited(ctx, 'kms.verify', resource, async () => {
+      const message = binaryInput('message', input.message);
+      const rec = await loadKey(ctx, this.kms, input.keyIdentity);
+      const r = await this.kms.verify(rec, message, input.signature);
+      return { keyVersion: r.keyVersion, value: Object.assign(new VerifyResult(), { valid: r.valid }) };
+    });
+  }
+}

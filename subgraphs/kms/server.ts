@@ -1,0 +1,111 @@
+import 'reflect-metadata';
+import type { IncomingMessage } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import { ApiError } from '../../shared/errors';
+import { header, HEADER, secretEquals } from '../../shared/http';
+import type { Principal } from '../../shared/principal';
+import type { Services } from '../../shared/services';
+import { buildFederatedSchema, startSubgraph, type RunningService } from '../../shared/subgraphServer';
+import { KeyRingService } from './domain/keyRingService';
+import { KeyWrapper } from './domain/keyWrapper';
+import { Sweeper, type SweeperOptions } from './domain/sweeper';
+import { KeyStore } from './store/keyStore';
+import { BatchResolver } from './graphql/batch.resolver';
+import { EncryptResolver } from './graphql/encrypt.resolver';
+import { ExportResolver } from './graphql/export.resolver';
+import { KeysResolver } from './graphql/keys.resolver';
+import { kmsKeyReference } from './graphql/kmsKey.reference';
+import { MacResolver } from './graphql/mac.resolver';
+import { SignResolver } from './graphql/sign.resolver';
+
+const RESOLVERS = [KeysResolver, EncryptResolver, BatchResolver, SignResolver, MacResolver, ExportResolver] as const;
+
+/** Scopes the secrets service gets when it acts for a caller: exactly what put and reveal need. */
+const ON_BEHALF_SCOPES = ['kms:read', 'kms:encrypt', 'kms:decrypt'];
+
+/**
+ * The kms subgraph schema. Without a KeyRingService (schema printing) the resolvers exist but
+ * are never run.
+ */
+export async function buildKmsSchema(kms?: KeyRingService): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, unknown>();
+  const domain = kms ?? (null as unknown as KeyRingService);
+  return buildFederatedSchema(
+    {
+      resolvers: RESOLVERS as unknown as [Function, ...Function[]],
+      container: {
+        get(cls: new (k: KeyRingService) => unknown) {
+          if (!instances.has(cls)) instances.set(cls, new cls(domain));
+          return instances.get(cls);
+        },
+      },
+    },
+    { KmsKey: kmsKeyReference(domain ?? ({ region: '' } as KeyRingService)) },
+  );
+}
+
+/**
+ * On-behalf-of: the secrets service presents its service credential and the caller's identity.
+ * A present-but-wrong credential is refused outright (never falls back to the bearer token).
+ */
+export function onBehalfOf(serviceCredential: string | null) {
+  return async (req: IncomingMessage): Promise<{ principal: Principal; via: string } | null> => {
+    const presented = header(req, HEADER.serviceCredential);
+    if (presented === undefined) return null;
+    if (serviceCredential === null || !secretEquals(presented, serviceCredential)) {
+      throw new ApiError('UNAUTHENTICATED', 'Invalid service credential');
+    }
+    const raw = header(req, HEADER.onBehalfOf);
+    let caller: { tokenId?: unknown; project?: unknown } | null = null;
+    try {
+      caller = raw && raw.length <= 2048 && /^[A-Za-z0-9_-]+$/.test(raw) ? JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) : null;
+    } catch {
+      caller = null;
+    }
+    if (!caller || typeof caller.tokenId !== 'string' || typeof caller.project !== 'string' || !caller.tokenId || !caller.project || caller.tokenId.length > 128 || caller.project.length > 128) {
+      throw new ApiError('UNAUTHENTICATED', `Missing or malformed ${HEADER.onBehalfOf} header`);
+    }
+    return {
+      principal: { tokenId: caller.tokenId, project: caller.project, scopes: [...ON_BEHALF_SCOPES], pathPrefixes: null, root: false },
+      via: 'secrets',
+    };
+  };
+}
+
+export interface KmsSubgraphOptions {
+  port: number;
+  host?: string;
+  rootKey: Buffer;
+  /** Run the background sweeper on an interval (default true). `runOnce()` works either way. */
+  sweeper?: boolean;
+  sweeperOptions?: SweeperOptions;
+}
+
+export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOptions): Promise<RunningService & { sweeper: Sweeper; keys: KeyRingService }> {
+  const region = services.config.region;
+  if (!region) throw new Error('The kms subgraph needs REGION');
+  if (!services.config.regions.has(region)) throw new Error(`REGION ${region} is not in the region registry`);
+  const store = new KeyStore(services.redis);
+  const keys = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now);
+  const sweeper = new Sweeper(keys, store, services.audit, services.log, opts.sweeperOptions);
+  const schema = await buildKmsSchema(keys);
+  const running = await startSubgraph({
+    name: `kms-${region}`,
+    schema,
+    services,
+    port: opts.port,
+    host: opts.host,
+    fixedRegion: region,
+    resolvePeer: onBehalfOf(services.config.serviceCredential),
+  });
+  if (opts.sweeper !== false) sweeper.start();
+  return {
+    ...running,
+    sweeper,
+    keys,
+    async stop() {
+      await sweeper.stop();
+      await running.stop();
+    },
+  };
+}

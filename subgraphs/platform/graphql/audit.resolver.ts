@@ -25,7 +25,7 @@ export class AuditResolver {
     const first = firstArg ?? 100;
     if (!Number.isInteger(first) || first < 1 || first > 1000) throw badInput('first must be between 1 and 1000');
     let cursor: string | null = null;
-    if (after !== null) {
+    if (after !== null && after !== undefined) {
       cursor = Buffer.from(after, 'base64url').toString('utf8');
       if (!CURSOR_RE.test(cursor)) throw badInput('after is not a valid cursor');
     }

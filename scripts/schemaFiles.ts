@@ -4,6 +4,8 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { buildPlatformSchema } from '../subgraphs/platform/server';
+import { buildKmsSchema } from '../subgraphs/kms/server';
+import { buildSecretsSchema } from '../subgraphs/secrets/server';
 
 /**
  * The subgraphs of the supergraph. URLs here are names only: the gateway resolves the real
@@ -11,6 +13,9 @@ import { buildPlatformSchema } from '../subgraphs/platform/server';
  */
 export const SUBGRAPHS: { name: string; url: string; build: () => Promise<GraphQLSchema> }[] = [
   { name: 'platform', url: 'http://platform.subgraph.internal/graphql', build: buildPlatformSchema },
+  // One kms deployment per region: the gateway picks the region's URL from the region registry.
+  { name: 'kms', url: 'http://kms.regional.internal/graphql', build: () => buildKmsSchema() },
+  { name: 'secrets', url: 'http://secrets.subgraph.internal/graphql', build: () => buildSecretsSchema() },
 ];
 
 /** Renders schema/<name>.graphql for every subgraph and the composed schema/supergraph.graphql. */

@@ -5,7 +5,13 @@ import { createServices, type Services } from '../../shared/services';
 import type { RunningService } from '../../shared/subgraphServer';
 import { startPlatformSubgraph } from '../../subgraphs/platform/server';
 import { startGateway } from '../../gateway/server';
+import { startKmsSubgraph } from '../../subgraphs/kms/server';
+import { startSecretsSubgraph } from '../../subgraphs/secrets/server';
+import { renderSchemaFiles } from '../../scripts/schemaFiles';
 import { testPrefix } from './env';
+
+/** Regions that get a kms subgraph in a stack with `kms: true`; ap-southeast-2 is listed without one. */
+export const KMS_REGIONS = ['us-east-1', 'eu-west-1'] as const;
 
 export interface GqlResponse<T = any> {
   status: number;
@@ -17,8 +23,12 @@ export interface StackOptions {
   label?: string;
   /** Extra env for every service (e.g. SUBGRAPH_TIMEOUT_MS). */
   env?: Record<string, string>;
-  /** Per-service Redis URL (e.g. a TcpProxy that a test can cut). */
+  /** Per-service Redis URL (e.g. a TcpProxy that a test can cut). Names: platform, gateway, secrets, kms-<region>. */
   redisUrls?: Record<string, string>;
+  /** One kms subgraph per region of KMS_REGIONS (started first; their URLs form the REGIONS registry). */
+  kms?: boolean;
+  /** The secrets subgraph (SECRETS_URL of the gateway). */
+  secrets?: boolean;
 }
 
 /**
@@ -56,6 +66,17 @@ export class Stack {
   }
 
   async start(): Promise<this> {
+    if (this.opts.kms) {
+      for (const region of KMS_REGIONS) await this.startKms(region, 0);
+      this.baseEnv.REGIONS = [...KMS_REGIONS.map((r) => `${r}=${this.running.get(`kms-${r}`)!.url}`), 'ap-southeast-2='].join(',');
+    }
+    if (this.opts.secrets) {
+      const secretsServices = createServices('secrets', this.config({}, 'secrets'));
+      this.services.set('secrets', secretsServices);
+      const secrets = await startSecretsSubgraph(secretsServices, { port: 0 });
+      this.running.set('secrets', secrets);
+      this.baseEnv.SECRETS_URL = secrets.url;
+    }
     const platformServices = createServices('platform', this.config({}, 'platform'));
     this.services.set('platform', platformServices);
     const platform = await startPlatformSubgraph(platformServices, { port: 0 });
@@ -64,10 +85,59 @@ export class Stack {
     const gwConfig = this.config({}, 'gateway');
     const gwServices = createServices('gateway', gwConfig);
     this.services.set('gateway', gwServices);
-    const gateway = await startGateway(gwConfig, { port: 0 });
+    // With kms/secrets, compose the supergraph from the code under test (not the checked-in file).
+    const supergraphSdl = this.opts.kms || this.opts.secrets ? (await renderSchemaFiles())['supergraph.graphql'] : undefined;
+    const gateway = await startGateway(gwConfig, { port: 0, supergraphSdl });
     this.running.set('gateway', gateway);
     this.gatewayUrl = gateway.url;
     return this;
+  }
+
+  /** Root key of each region's KMS, kept across restarts (wrapped key material stays readable). */
+  private readonly kmsRootKeys = new Map<string, string>();
+  /** Port of each stopped region's KMS, so a restart comes back where the registry points. */
+  private readonly stoppedKmsPorts = new Map<string, number>();
+
+  private async startKms(region: string, port: number): Promise<RunningService> {
+    let rootKey = this.kmsRootKeys.get(region);
+    if (!rootKey) {
+      rootKey = randomBytes(32).toString('base64');
+      this.kmsRootKeys.set(region, rootKey);
+    }
+    const name = `kms-${region}`;
+    const config = this.config({ REGION: region, KMS_ROOT_KEY: rootKey }, name);
+    const services = createServices(name, config);
+    this.services.set(name, services);
+    const running = await startKmsSubgraph(services, { port, host: '127.0.0.1', rootKey: config.kmsRootKey!, sweeper: false });
+    this.running.set(name, running);
+    return running;
+  }
+
+  /** The running kms subgraph of a region (its `server` emits 'request' per fetch). */
+  kms(region: string): RunningService {
+    const r = this.running.get(`kms-${region}`);
+    if (!r) throw new Error(`no kms running in ${region}`);
+    return r;
+  }
+
+  /** Stops one region's KMS (gateway and secrets keep running): the region is down. */
+  async stopKms(region: string): Promise<void> {
+    const name = `kms-${region}`;
+    const r = this.running.get(name);
+    if (!r) return;
+    this.stoppedKmsPorts.set(region, r.port);
+    this.running.delete(name);
+    await r.stop();
+    this.services.get(name)?.redis.disconnect();
+    this.services.delete(name);
+  }
+
+  /** Starts a stopped region's KMS again on the same port with the same root key. */
+  async restartKms(region: string): Promise<RunningService> {
+    const port = this.stoppedKmsPorts.get(region);
+    if (port === undefined) return this.kms(region);
+    this.stoppedKmsPorts.delete(region);
+    return this.startKms(region, port);
   }
 
   /** POST a GraphQL request to the gateway as a user would. */
@@ -89,6 +159,13 @@ export class Stack {
       throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
     }
     return { status: res.status, headers: res.headers, body };
+  }
+
+  /** Like gql, but expects success: returns `data`, throws with the errors otherwise. */
+  async ok<T = any>(query: string, variables: Record<string, unknown> = {}, opts: Parameters<Stack['gql']>[2] = {}): Promise<T> {
+    const r = await this.gql<T>(query, variables, opts);
+    if (r.body.errors?.length || !r.body.data) throw new Error(`expected success, got ${r.status}: ${JSON.stringify(r.body.errors)}`);
+    return r.body.data;
   }
 
   /** Creates a token through the API with the root token (or `as`). */

@@ -55,7 +55,7 @@ export function nextState(action: VersionAction, from: SecretVersionState): Secr
 export function assertKeyUnchanged(secret: Secret, requested: string | null | undefined): void {
   if (requested === undefined || requested === null) return;
   if (requested !== secret.kmsKeyIdentity) {
-    throw new ApiError('IMMUTABLE_FIELD', 'kmsKeyIdentity cannot be changed after create; create a new secret instead', {
+    throw new ApiError('IMMUTABLE_FIELD', 'kmsKeyIdentity cannot be changed after create: to use a different KMS key, create a new secret at a new path', {
       field: 'kmsKeyIdentity',
     });
   }

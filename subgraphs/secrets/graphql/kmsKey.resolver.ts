@@ -1,0 +1,61 @@
+import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../../shared/context';
+import { badInput } from '../../../shared/errors';
+import { validateFirst } from '../domain/secretInput';
+import { connection } from './secrets.resolver';
+import { boundCountLoader, boundPageLoader, guard, primeSecrets, type SecretsDeps } from './secretsRequest';
+import { KmsKey, SecretConnection } from './types';
+
+/** Confined tokens count page by page; bounded so one field cannot scan forever. */
+const MAX_CONFINED_COUNT_PAGES = 50;
+
+/**
+ * The reverse edge of the key binding ("which secrets use this key?"): fields this subgraph adds
+ * to the kms subgraph's KmsKey. Batched per request, so a page of keys costs a constant number of
+ * Redis round trips. A token confined by pathPrefixes sees (and counts) only its own paths.
+ */
+@Resolver(() => KmsKey)
+export class KmsKeyBindingsResolver {
+  constructor(private readonly deps: SecretsDeps) {}
+
+  @FieldResolver(() => SecretConnection)
+  async boundSecrets(
+    @Root() key: KmsKey,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) firstArg: number | null,
+    @Arg('after', () => String, { nullable: true }) afterArg: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SecretConnection> {
+    await guardOnce(ctx);
+    const first = validateFirst(firstArg, 200, 50);
+    // An omitted nullable argument arrives as undefined.
+    const after = afterArg ?? null;
+    if (after !== null && typeof after !== 'string') throw badInput('after must be a string', { field: 'after' });
+    const prefixes = ctx.principal.pathPrefixes;
+    const page = prefixes && prefixes.length > 0
+      ? await this.deps.manager.listSecrets(ctx.project, { region: key.region, kmsKeyIdentity: key.identity, first, after }, prefixes)
+      : await boundPageLoader(ctx, this.deps.store).load({ region: key.region, identity: key.identity, first, after });
+    primeSecrets(ctx, this.deps.store, page.nodes);
+    return connection(page);
+  }
+
+  @FieldResolver(() => Int)
+  async boundSecretCount(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<number> {
+    await guardOnce(ctx);
+    const prefixes = ctx.principal.pathPrefixes;
+    if (!prefixes || prefixes.length === 0) return boundCountLoader(ctx, this.deps.store).load({ region: key.region, identity: key.identity });
+    let count = 0;
+    let after: string | null = null;
+    for (let i = 0; i < MAX_CONFINED_COUNT_PAGES; i++) {
+      const page = await this.deps.manager.listSecrets(ctx.project, { region: key.region, kmsKeyIdentity: key.identity, first: 200, after }, prefixes);
+      count += page.nodes.length;
+      if (!page.hasNextPage) break;
+      after = page.endCursor;
+    }
+    return count;
+  }
+}
+
+/** One gate/scope check per request (and at most one auth.denied), however many keys. */
+function guardOnce(ctx: RequestContext): Promise<void> {
+  return ctx.loader('kmsKeyBindingsGuard', () => guard(ctx, 'secret:*', { scopes: ['secrets:read'] }));
+}

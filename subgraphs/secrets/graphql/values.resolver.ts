@@ -1,0 +1,86 @@
+import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { RequestContext } from '../../../shared/context';
+import { ApiError, badInput, forbidden } from '../../../shared/errors';
+import { pathAllowed } from '../../../shared/principal';
+import { MAX_BATCH_PATHS, PATH_RE } from '../domain/secretInput';
+import type { SecretValue as SecretValueRecord } from '../domain/secretsManager';
+import { audited, callOf, guard, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
+import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValue, SecretVersion, type SecretVersionState } from './types';
+
+/**
+ * Put and reveal: the operations that run KMS encrypt/decrypt in the secret's region on the
+ * caller's behalf. They need the `kms` gate as well as `secrets`, an ACTIVE key, and they write
+ * their audit event (SUCCESS or FAILURE with the code) before anything is returned.
+ */
+@Resolver()
+export class ValuesResolver {
+  constructor(private readonly deps: SecretsDeps) {}
+
+  @Query(() => SecretValue, { description: 'version default: currentVersion' })
+  async getSecretValue(
+    @Arg('path', () => String) path: string,
+    @Arg('version', () => Int, { nullable: true }) version: number | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SecretValue> {
+    const r = secretResource(path);
+    await guard(ctx, r.resource, { scopes: ['secrets:read_value'], features: ['secrets', 'kms'], path: r.path });
+    const meta = await secretLoader(ctx, this.deps.store).load(r.path);
+    return audited(ctx, 'secrets.get_value', r.resource, async () => {
+      const v = await this.deps.manager.getSecretValue(callOf(ctx), { path: r.path, version });
+      return { value: toSecretValue(v), keyVersion: v.kmsKeyVersion };
+    }, meta?.region);
+  }
+
+  @Query(() => [BatchSecretValueResult], { description: '≤ 100 paths; each item fails on its own (order kept)' })
+  async batchGetSecretValue(@Arg('paths', () => [String]) paths: string[], @Ctx() ctx: RequestContext): Promise<BatchSecretValueResult[]> {
+    if (paths.length > MAX_BATCH_PATHS) throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
+    await guard(ctx, 'secret:*', { scopes: ['secrets:read_value'], features: ['secrets', 'kms'] });
+    const valid = [...new Set(paths.filter((p) => PATH_RE.test(p) && p.length <= 512))];
+    const metas = await secretLoader(ctx, this.deps.store).loadMany(valid);
+    const regionOf = new Map(valid.map((p, i) => [p, metas[i] instanceof Error ? null : metas[i]?.region ?? null]));
+    const items = await this.deps.manager.batchGetSecretValue(callOf(ctx), paths, (p) =>
+      pathAllowed(ctx.principal, p) ? null : forbidden('Token is not allowed on this path'),
+    );
+    // Every item's event is written (in parallel) before any value leaves; one failed write fails the call.
+    await Promise.all(
+      items.map((item) => {
+        if (!regionOf.has(item.path)) return undefined; // invalid path: nothing worth recording
+        const resource = `secret:${item.path}`;
+        const region = regionOf.get(item.path) ?? ctx.region;
+        if (item.error?.code === 'FORBIDDEN') return ctx.audit('auth.denied', resource, 'DENIED', { errorCode: 'FORBIDDEN' });
+        if (item.error) return ctx.audit('secrets.get_value', resource, 'FAILURE', { errorCode: item.error.code, region });
+        return ctx.audit('secrets.get_value', resource, 'SUCCESS', { keyVersion: item.value?.kmsKeyVersion ?? null, region });
+      }),
+    );
+    return items.map((item) =>
+      Object.assign(new BatchSecretValueResult(), {
+        path: item.path,
+        value: item.value?.value ?? null,
+        version: item.value?.version ?? null,
+        error: item.error ? itemError(item.error) : null,
+      }),
+    );
+  }
+
+  @Mutation(() => SecretVersion, { description: 'expectedVersion: compare-and-set; 0 = "no value yet"' })
+  async putSecretValue(@Arg('input', () => PutSecretValueInput) input: PutSecretValueInput, @Ctx() ctx: RequestContext): Promise<SecretVersion> {
+    const r = secretResource(input.path);
+    await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
+    const loader = secretLoader(ctx, this.deps.store);
+    const meta = await loader.load(r.path);
+    const version = await audited(ctx, 'secrets.put_value', r.resource, async () => {
+      const v = await this.deps.manager.putSecretValue(callOf(ctx), { path: r.path, value: input.value, expectedVersion: input.expectedVersion });
+      return { value: v, keyVersion: v.kmsKeyVersion };
+    }, meta?.region);
+    loader.clear(r.path);
+    return Object.assign(new SecretVersion(), { ...version, state: version.state as SecretVersionState });
+  }
+}
+
+function toSecretValue(v: SecretValueRecord): SecretValue {
+  return Object.assign(new SecretValue(), { path: v.path, version: v.version, value: v.value, createdAt: v.createdAt });
+}
+
+function itemError(e: ApiError): BatchItemError {
+  return Object.assign(new BatchItemError(), { code: String(e.extensions.code), message: e.message });
+}

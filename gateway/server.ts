@@ -5,7 +5,6 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../shared/config';
-import type { ErrorCode } from '../shared/errors';
 import { BodyTooLarge, executeApollo, header, HEADER, readBody, requestIdOf, sendError, sendJson } from '../shared/http';
 import { Logger } from '../shared/log';
 import { createRedis, type RedisClient } from '../shared/redis';
@@ -83,6 +82,8 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // The process entry owns SIGTERM/SIGINT (runService); Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     validationRules: limitRules(),
     parseOptions: { maxTokens: LIMITS.maxTokens },
     plugins: [landingPage, statusPlugin<GatewayContext>()],
@@ -100,8 +101,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
   }
   const maxBody = opts.maxBodyBytes ?? LIMITS.maxBodyBytes;
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const requestId = requestIdOf(req);
+  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const rid = { [HEADER.requestId]: requestId };
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health/live' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', service: 'gateway' }, rid);
@@ -128,10 +128,10 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      log.error('request failed', { err: err instanceof Error ? err.name : 'unknown' });
-      const rid = { [HEADER.requestId]: requestIdOf(req) };
-      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR' as ErrorCode, 'Internal server error', {}, rid);
+    const requestId = requestIdOf(req);
+    handle(req, res, requestId).catch((err) => {
+      log.error('request failed', { requestId, err: err instanceof Error ? err.name : 'unknown' });
+      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error', {}, { [HEADER.requestId]: requestId });
       else res.destroy();
     });
   });

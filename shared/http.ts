@@ -36,20 +36,30 @@ export function secretEquals(a: string | undefined, b: string): boolean {
 
 export class BodyTooLarge extends Error {}
 
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * Reads a request body of at most `limit` bytes. An oversize body is drained without being kept,
+ * so the client gets a clean 400 instead of a reset connection; only one past `drainCap` is cut off.
+ */
+export function readBody(req: IncomingMessage, limit: number, drainCap = limit * 4): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
+      if (size > drainCap) {
         req.destroy();
+        reject(new BodyTooLarge());
+        return;
+      }
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (tooLarge ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }

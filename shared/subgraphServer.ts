@@ -69,6 +69,8 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // runService owns SIGTERM/SIGINT; Apollo's own handler would race it and keep the process alive.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), statusPlugin<RequestContext>()],
     formatError: (formatted, error) => {
       const safe = toApiError(error);

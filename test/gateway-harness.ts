@@ -3,6 +3,7 @@
  * Redis key prefix for every service of a scenario, real subgraphs on free ports, composition
  * of the supergraph from the running subgraphs' schemas, and a small HTTP client.
  */
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { randomBytes } from 'node:crypto';
 import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
@@ -101,4 +102,50 @@ export async function deadPort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A test-only subgraph (`probe`) for what the real ones cannot show on demand: a nullable root
+ * field failing with any code and extension (partial data, extension pass-through), the headers
+ * the gateway forwards, and a slow answer.
+ */
+export async function startProbeSubgraph(): Promise<{ url: string; schema: GraphQLSchema; stop(): Promise<void> }> {
+  const { ApolloServer } = await import('@apollo/server');
+  const { startStandaloneServer } = await import('@apollo/server/standalone');
+  const { buildSubgraphSchema } = await import('@apollo/subgraph');
+  const { GraphQLError } = await import('graphql');
+  const gqlTag = (await import('graphql-tag')).default;
+  const typeDefs = gqlTag`
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+    type ForwardedHeaders { authorization: String, requestId: String, region: String, internalSecret: String }
+    type Query {
+      probeFail(code: String!, key: String, value: String): String
+      probeHeaders: ForwardedHeaders
+      probeSlow(ms: Int!): String
+    }
+  `;
+  const resolvers = {
+    Query: {
+      probeFail: (_: unknown, a: { code: string; key?: string; value?: string }) => {
+        throw new GraphQLError(`probe failed with ${a.code}`, { extensions: { code: a.code, ...(a.key ? { [a.key]: a.value } : {}) } });
+      },
+      probeHeaders: (_: unknown, __: unknown, ctx: { headers: Record<string, string | undefined> }) => ({
+        authorization: ctx.headers.authorization ?? null,
+        requestId: ctx.headers['x-request-id'] ?? null,
+        region: ctx.headers['x-region'] ?? null,
+        internalSecret: ctx.headers['x-internal-secret'] ?? null,
+      }),
+      probeSlow: async (_: unknown, a: { ms: number }) => {
+        await new Promise((r) => setTimeout(r, a.ms));
+        return 'slow';
+      },
+    },
+  };
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as any });
+  const server = new ApolloServer({ schema, includeStacktraceInErrorResponses: false, plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  const { url } = await startStandaloneServer(server, {
+    listen: { port: 0, host: '127.0.0.1' },
+    context: async ({ req }) => ({ headers: req.headers as Record<string, string | undefined> }),
+  });
+  return { url, schema, stop: () => server.stop() };
 }

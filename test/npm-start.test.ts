@@ -65,8 +65,11 @@ describe('npm start', () => {
     expect(noKms.status).toBe(503);
 
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    const stopAt = Date.now();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // Every service stops on its own SIGTERM (the launcher's SIGKILL fallback fires only after 5 s).
+    expect(Date.now() - stopAt).toBeLessThan(4000);
     for (const p of [gw, platform, secrets, kms1, kms2]) expect(await isListening(p)).toBe(false);
   }, 120_000);
 });

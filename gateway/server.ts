@@ -1,11 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Config } from '../shared/config';
-import { BodyTooLarge, executeApollo, header, HEADER, readBody, requestIdOf, sendError, sendJson } from '../shared/http';
+import { BodyTooLarge, executeApollo, header, HEADER, readBody, sendError, sendJson, serveHttp } from '../shared/http';
 import { Logger } from '../shared/log';
 import { createRedis, type RedisClient } from '../shared/redis';
 import { statusPlugin } from '../shared/statusPlugin';
@@ -127,33 +126,15 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     await executeApollo(apollo, req, res, body, async () => ctx, rid);
   };
 
-  const server = createServer((req, res) => {
-    const requestId = requestIdOf(req);
-    handle(req, res, requestId).catch((err) => {
-      log.error('request failed', { requestId, err: err instanceof Error ? err.name : 'unknown' });
-      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error', {}, { [HEADER.requestId]: requestId });
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? config.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${opts.host ?? config.host}:${port}/graphql`;
-  log.info('listening', { url });
+  const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log });
   return {
     name: 'gateway',
-    url,
-    port,
-    server,
+    url: listener.url,
+    port: listener.port,
+    server: listener.server,
     async stop() {
       supergraphLoaded = false;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await listener.close();
       await apollo.stop();
       transport.close();
       if (ownRedis) redis.disconnect();

@@ -67,6 +67,32 @@ export class RequestContext {
     }
   }
 
+  /**
+   * Runs an operation and writes its audit event before the result leaves (fail closed): SUCCESS
+   * with the key version it used, or FAILURE with the error's code. The caller gets the original
+   * error either way; when the store itself is down no FAILURE event is attempted.
+   */
+  async audited<T>(
+    action: AuditAction,
+    resource: string,
+    op: () => Promise<{ value: T; keyVersion?: number | null }>,
+    extra: { region?: string | null } = {},
+  ): Promise<T> {
+    const where = extra.region ? { region: extra.region } : {};
+    let out: { value: T; keyVersion?: number | null };
+    try {
+      out = await op();
+    } catch (err) {
+      const code = String(toApiError(err).extensions.code);
+      if (code !== 'STORE_UNAVAILABLE') {
+        await this.audit(action, resource, 'FAILURE', { errorCode: code, ...where }).catch(() => undefined);
+      }
+      throw err;
+    }
+    await this.audit(action, resource, 'SUCCESS', { keyVersion: out.keyVersion ?? null, ...where });
+    return out.value;
+  }
+
   /** Records a denial, then throws it. */
   async deny(error: ApiError, resource: string): Promise<never> {
     await this.audit('auth.denied', resource, 'DENIED', { errorCode: error.code });

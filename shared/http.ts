@@ -1,7 +1,9 @@
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApiError, httpStatusFor, type ErrorCode } from './errors';
+import type { Logger } from './log';
 
 /** Header names shared by the gateway, the subgraphs and the KMS client. */
 export const HEADER = {
@@ -117,4 +119,51 @@ export async function executeApollo<TContext extends BaseContext>(
     for await (const chunk of result.body.asyncIterator) res.write(chunk);
     res.end();
   }
+}
+
+export interface HttpListener {
+  server: Server;
+  port: number;
+  /** The GraphQL endpoint. */
+  url: string;
+  /** Stops accepting, drops open connections, resolves when closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `handle` on host:port (0 = a free port). A failure inside the handler becomes a safe 500
+ * carrying the request id (or a dropped connection if the answer had started); nothing internal
+ * leaves, only the error's name is logged.
+ */
+export async function serveHttp(
+  handle: (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>,
+  opts: { port: number; host: string; log: Logger },
+): Promise<HttpListener> {
+  const server = createServer((req, res) => {
+    const requestId = requestIdOf(req);
+    handle(req, res, requestId).catch((err) => {
+      opts.log.error('request failed', { requestId, err: err instanceof Error ? err.name : 'unknown' });
+      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error', {}, { [HEADER.requestId]: requestId });
+      else res.destroy();
+    });
+  });
+  // Longer than the gateway's idle pooled sockets live, so a pooled socket is never closed under a request.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${opts.host}:${port}/graphql`;
+  opts.log.info('listening', { url });
+  return {
+    server,
+    port,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -10,7 +9,7 @@ import gql from 'graphql-tag';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 import { RequestContext } from './context';
 import { toApiError } from './errors';
-import { BodyTooLarge, executeApollo, header, HEADER, readBody, requestIdOf, secretEquals, sendError, sendJson } from './http';
+import { BodyTooLarge, executeApollo, header, HEADER, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
 import type { Principal } from './principal';
 import type { Services } from './services';
 import { statusPlugin } from './statusPlugin';
@@ -88,8 +87,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
   await apollo.start();
   const maxBody = opts.maxBodyBytes ?? 8 * 1024 * 1024;
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const requestId = requestIdOf(req);
+  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const rid = { [HEADER.requestId]: requestId };
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/health/live') return sendJson(res, 200, { status: 'ok', service: name }, rid);
@@ -148,31 +146,14 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     await executeApollo(apollo, req, res, body, async () => ctx, rid);
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      log.error('request failed', { err: err instanceof Error ? err.message.slice(0, 200) : 'unknown' });
-      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? config.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${opts.host ?? config.host}:${port}/graphql`;
-  log.info('listening', { url });
+  const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log });
   return {
     name,
-    url,
-    port,
-    server,
+    url: listener.url,
+    port: listener.port,
+    server: listener.server,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await listener.close();
       await apollo.stop();
     },
   };

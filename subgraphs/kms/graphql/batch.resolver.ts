@@ -6,7 +6,7 @@ import { MAX_BATCH_ITEMS, type BatchItemOutcome } from '../domain/keyRingService
 import type { KeyRingService } from '../domain/keyRingService';
 import { DecryptBatchArgs, EncryptBatchArgs } from './types/args';
 import { BatchItemError, BatchItemResult } from './types/results';
-import { audited, guard, keyResource, loadKey } from './kmsRequest';
+import { guard, keyResource, loadKey } from './kmsRequest';
 
 function toResult(o: BatchItemOutcome): BatchItemResult {
   return Object.assign(new BatchItemResult(), {
@@ -35,7 +35,7 @@ export class BatchResolver {
     checkSize(items);
     const resource = keyResource(this.kms, keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:encrypt');
-    return audited(ctx, 'kms.encrypt', resource, async () => {
+    return ctx.audited('kms.encrypt', resource, async () => {
       const rec = await loadKey(ctx, this.kms, keyIdentity);
       const out = await this.kms.encryptBatch(rec, items, optionalBinaryInput);
       return { keyVersion: out.find((o) => o.keyVersion !== null)?.keyVersion ?? null, value: out.map(toResult) };
@@ -47,7 +47,7 @@ export class BatchResolver {
     checkSize(items);
     const resource = keyResource(this.kms, keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:decrypt');
-    return audited(ctx, 'kms.decrypt', resource, async () => {
+    return ctx.audited('kms.decrypt', resource, async () => {
       const rec = await loadKey(ctx, this.kms, keyIdentity);
       const out = await this.kms.decryptBatch(rec, items, optionalBinaryInput);
       const versions = new Set(out.filter((o) => o.keyVersion !== null).map((o) => o.keyVersion));

@@ -4,7 +4,7 @@ import { binaryInput, optionalBinaryInput } from '../domain/base64';
 import type { KeyRingService } from '../domain/keyRingService';
 import { DecryptInput, EncryptInput, GenerateDataKeyInput, ReEncryptInput } from './types/inputs';
 import { DataKey, DecryptResult, EncryptResult } from './types/results';
-import { audited, guard, keyResource, loadKey } from './kmsRequest';
+import { guard, keyResource, loadKey } from './kmsRequest';
 
 /** encrypt, decrypt, reEncrypt, generateDataKey (Vault transit's path_encrypt / path_decrypt / path_rewrap / path_datakey). */
 @Resolver()
@@ -15,7 +15,7 @@ export class EncryptResolver {
   async encrypt(@Arg('input', () => EncryptInput) input: EncryptInput, @Ctx() ctx: RequestContext): Promise<EncryptResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:encrypt');
-    return audited(ctx, 'kms.encrypt', resource, async () => {
+    return ctx.audited('kms.encrypt', resource, async () => {
       const plaintext = binaryInput('plaintext', input.plaintext);
       const aad = optionalBinaryInput('associatedData', input.associatedData);
       const rec = await loadKey(ctx, this.kms, input.keyIdentity);
@@ -28,7 +28,7 @@ export class EncryptResolver {
   async decrypt(@Arg('input', () => DecryptInput) input: DecryptInput, @Ctx() ctx: RequestContext): Promise<DecryptResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:decrypt');
-    return audited(ctx, 'kms.decrypt', resource, async () => {
+    return ctx.audited('kms.decrypt', resource, async () => {
       const aad = optionalBinaryInput('associatedData', input.associatedData);
       const rec = await loadKey(ctx, this.kms, input.keyIdentity);
       const r = await this.kms.decrypt(rec, input.ciphertext, aad);
@@ -44,7 +44,7 @@ export class EncryptResolver {
   async reEncrypt(@Arg('input', () => ReEncryptInput) input: ReEncryptInput, @Ctx() ctx: RequestContext): Promise<EncryptResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:encrypt', 'kms:decrypt');
-    return audited(ctx, 'kms.reencrypt', resource, async () => {
+    return ctx.audited('kms.reencrypt', resource, async () => {
       const aad = optionalBinaryInput('associatedData', input.associatedData);
       const rec = await loadKey(ctx, this.kms, input.keyIdentity);
       const opened = await this.kms.decrypt(rec, input.ciphertext, aad);
@@ -58,7 +58,7 @@ export class EncryptResolver {
   async generateDataKey(@Arg('input', () => GenerateDataKeyInput) input: GenerateDataKeyInput, @Ctx() ctx: RequestContext): Promise<DataKey> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:encrypt');
-    return audited(ctx, 'kms.generate_data_key', resource, async () => {
+    return ctx.audited('kms.generate_data_key', resource, async () => {
       const aad = optionalBinaryInput('associatedData', input.associatedData);
       const rec = await loadKey(ctx, this.kms, input.keyIdentity);
       const r = await this.kms.generateDataKey(rec, input.bits ?? 256, aad);

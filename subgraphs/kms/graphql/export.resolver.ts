@@ -3,7 +3,7 @@ import { ExportKeyArgs } from './types/args';
 import type { RequestContext } from '../../../shared/context';
 import type { KeyRingService } from '../domain/keyRingService';
 import { ExportedKey } from './types/results';
-import { audited, guard, keyResource, loadKey } from './kmsRequest';
+import { guard, keyResource, loadKey } from './kmsRequest';
 
 /** exportKmsKey: material of keys created exportable (Vault transit's path_export). */
 @Resolver()
@@ -14,7 +14,7 @@ export class ExportResolver {
   async exportKmsKey(@Args(() => ExportKeyArgs) { identity, version }: ExportKeyArgs, @Ctx() ctx: RequestContext): Promise<ExportedKey> {
     const resource = keyResource(this.kms, identity);
     await guard(ctx, resource, 'kms:admin');
-    return audited(ctx, 'kms.export_key', resource, async () => {
+    return ctx.audited('kms.export_key', resource, async () => {
       const rec = await loadKey(ctx, this.kms, identity);
       const r = await this.kms.exportMaterial(rec, version);
       return { keyVersion: r.version, value: Object.assign(new ExportedKey(), { version: r.version, keyMaterial: r.keyMaterial.toString('base64') }) };

@@ -7,7 +7,7 @@ import type { KeyRingService } from '../domain/keyRingService';
 import { KmsKeysArgs, ScheduleDeletionArgs } from './types/args';
 import { CreateKmsKeyInput, UpdateKmsKeyInput } from './types/inputs';
 import { KmsKey, KmsKeyConnection, KmsKeyVersion, PageInfo } from './types/kmsKey';
-import { audited, guard, keyLoader, keyResource, primeKey, versionsLoader } from './kmsRequest';
+import { guard, keyLoader, keyResource, primeKey, versionsLoader } from './kmsRequest';
 
 /** Key metadata and lifecycle (Vault transit's path_keys / path_config). */
 @Resolver(() => KmsKey)
@@ -93,7 +93,7 @@ export class KeysResolver {
   private async lifecycle(ctx: RequestContext, action: AuditAction, identity: string, op: () => Promise<KmsKeyRecord>): Promise<KmsKey> {
     const resource = keyResource(this.kms, identity);
     await guard(ctx, resource, 'kms:admin');
-    const rec = await audited(ctx, action, resource, async () => {
+    const rec = await ctx.audited(action, resource, async () => {
       const value = await op();
       return { value, keyVersion: value.latestVersion };
     });

@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import type { RequestContext } from '../../../shared/context';
-import type { AuditAction } from '../../../shared/audit';
-import { ApiError, notFound, toApiError } from '../../../shared/errors';
+import { notFound } from '../../../shared/errors';
 import type { Scope } from '../../../shared/scopes';
 import type { KeyVersionInfo, KmsKeyRecord } from '../domain/keyRing';
 import { validateIdentity } from '../domain/keyRing';
@@ -49,26 +48,3 @@ export function primeKey(ctx: RequestContext, kms: KeyRingService, rec: KmsKeyRe
   versionsLoader(ctx, kms).clear(rec.identity);
 }
 
-/**
- * Runs an operation and writes its audit event before the result leaves (fail closed): SUCCESS
- * with the key version, or FAILURE with the error code. Events hold no values, only codes.
- */
-export async function audited<T>(
-  ctx: RequestContext,
-  action: AuditAction,
-  resource: string,
-  op: () => Promise<{ value: T; keyVersion?: number | null }>,
-): Promise<T> {
-  let out: { value: T; keyVersion?: number | null };
-  try {
-    out = await op();
-  } catch (err) {
-    const safe = err instanceof ApiError ? err : toApiError(err);
-    const code = String(safe.extensions.code);
-    // The original error is thrown either way; a failed audit write cannot leak anything here.
-    if (code !== 'STORE_UNAVAILABLE') await ctx.audit(action, resource, 'FAILURE', { errorCode: code }).catch(() => undefined);
-    throw err;
-  }
-  await ctx.audit(action, resource, 'SUCCESS', { keyVersion: out.keyVersion ?? null });
-  return out.value;
-}

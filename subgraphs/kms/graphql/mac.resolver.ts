@@ -4,7 +4,7 @@ import { binaryInput } from '../domain/base64';
 import type { KeyRingService } from '../domain/keyRingService';
 import { GenerateMacInput, VerifyMacInput } from './types/inputs';
 import { MacResult, VerifyResult } from './types/results';
-import { audited, guard, keyResource, loadKey } from './kmsRequest';
+import { guard, keyResource, loadKey } from './kmsRequest';
 
 /** generateMac / verifyMac with HMAC keys (Vault transit's path_hmac). */
 @Resolver()
@@ -15,7 +15,7 @@ export class MacResolver {
   async generateMac(@Arg('input', () => GenerateMacInput) input: GenerateMacInput, @Ctx() ctx: RequestContext): Promise<MacResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:sign');
-    return audited(ctx, 'kms.generate_mac', resource, async () => {
+    return ctx.audited('kms.generate_mac', resource, async () => {
       const message = binaryInput('message', input.message);
       const rec = await loadKey(ctx, this.kms, input.keyIdentity);
       const r = await this.kms.generateMac(rec, message, input.keyVersion);
@@ -27,7 +27,7 @@ export class MacResolver {
   async verifyMac(@Arg('input', () => VerifyMacInput) input: VerifyMacInput, @Ctx() ctx: RequestContext): Promise<VerifyResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:sign');
-    return audited(ctx, 'kms.verify_mac', resource, async () => {
+    return ctx.audited('kms.verify_mac', resource, async () => {
       const message = binaryInput('message', input.message);
       const rec = await loadKey(ctx, this.kms, input.keyIdentity);
       const r = await this.kms.verifyMac(rec, message, input.mac);

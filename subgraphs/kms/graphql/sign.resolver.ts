@@ -4,7 +4,7 @@ import { binaryInput } from '../domain/base64';
 import type { KeyRingService } from '../domain/keyRingService';
 import { SignInput, VerifyInput } from './types/inputs';
 import { SignResult, VerifyResult } from './types/results';
-import { audited, guard, keyResource, loadKey } from './kmsRequest';
+import { guard, keyResource, loadKey } from './kmsRequest';
 
 /** sign / verify with asymmetric keys (Vault transit's path_sign_verify). */
 @Resolver()
@@ -15,7 +15,7 @@ export class SignResolver {
   async sign(@Arg('input', () => SignInput) input: SignInput, @Ctx() ctx: RequestContext): Promise<SignResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:sign');
-    return audited(ctx, 'kms.sign', resource, async () => {
+    return ctx.audited('kms.sign', resource, async () => {
       const message = binaryInput('message', input.message);
       const rec = await loadKey(ctx, this.kms, input.keyIdentity);
       const r = await this.kms.sign(rec, message, input.keyVersion);
@@ -27,7 +27,7 @@ export class SignResolver {
   async verify(@Arg('input', () => VerifyInput) input: VerifyInput, @Ctx() ctx: RequestContext): Promise<VerifyResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:sign');
-    return audited(ctx, 'kms.verify', resource, async () => {
+    return ctx.audited('kms.verify', resource, async () => {
       const message = binaryInput('message', input.message);
       const rec = await loadKey(ctx, this.kms, input.keyIdentity);
       const r = await this.kms.verify(rec, message, input.signature);

@@ -1,4 +1,7 @@
-import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from '../../../shared/graphqlTypes';
+
+export { PageInfo };
 
 export enum AuditOutcome {
   SUCCESS = 'SUCCESS',
@@ -37,13 +40,6 @@ export class CreatedApiToken {
 export class FeatureGates {
   @Field(() => Boolean) secrets!: boolean;
   @Field(() => Boolean) kms!: boolean;
-}
-
-@Directive('@shareable')
-@ObjectType()
-export class PageInfo {
-  @Field(() => String, { nullable: true }) endCursor!: string | null;
-  @Field(() => Boolean) hasNextPage!: boolean;
 }
 
 @ObjectType()

@@ -3,7 +3,7 @@ import type { AuditAction } from '../../../shared/audit';
 import type { RequestContext } from '../../../shared/context';
 import type { Secret as SecretRecord } from '../domain/secret';
 import type { VersionAction } from '../domain/secretVersion';
-import { audited, callOf, guard, primeSecrets, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
+import { callOf, guard, primeSecrets, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
 import { CreateSecretInput, Secret, UpdateSecretInput } from './types';
 
 const VERSION_ACTIONS: Record<VersionAction, AuditAction> = {
@@ -23,10 +23,10 @@ export class SecretMutationsResolver {
     // Create checks the key in KMS (and encrypts a first value): it needs the kms gate too.
     await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
     const region = typeof input.region === 'string' && ctx.services.config.regions.has(input.region) ? input.region : ctx.region;
-    const secret = await audited(ctx, 'secrets.create', r.resource, async () => {
+    const secret = await ctx.audited('secrets.create', r.resource, async () => {
       const out = await this.deps.manager.createSecret(callOf(ctx), input, ctx.region);
       return { value: out.secret, keyVersion: out.kmsKeyVersion };
-    }, region);
+    }, { region });
     primeSecrets(ctx, this.deps.store, [secret]);
     return secret;
   }
@@ -36,9 +36,9 @@ export class SecretMutationsResolver {
     const r = secretResource(input.path);
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const meta = await secretLoader(ctx, this.deps.store).load(r.path);
-    const secret = await audited(ctx, 'secrets.update', r.resource, async () => ({
+    const secret = await ctx.audited('secrets.update', r.resource, async () => ({
       value: await this.deps.manager.updateSecret(ctx.project, input),
-    }), meta?.region);
+    }), { region: meta?.region });
     primeSecrets(ctx, this.deps.store, [secret]);
     return secret;
   }
@@ -49,7 +49,7 @@ export class SecretMutationsResolver {
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const loader = secretLoader(ctx, this.deps.store);
     const meta = await loader.load(r.path);
-    const done = await audited(ctx, 'secrets.delete', r.resource, async () => ({ value: await this.deps.manager.deleteSecret(ctx.project, r.path) }), meta?.region);
+    const done = await ctx.audited('secrets.delete', r.resource, async () => ({ value: await this.deps.manager.deleteSecret(ctx.project, r.path) }), { region: meta?.region });
     loader.clear(r.path);
     return done;
   }
@@ -85,9 +85,9 @@ export class SecretMutationsResolver {
     const r = secretResource(path);
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const meta = await secretLoader(ctx, this.deps.store).load(r.path);
-    const secret = await audited(ctx, VERSION_ACTIONS[action], r.resource, async () => ({
+    const secret = await ctx.audited(VERSION_ACTIONS[action], r.resource, async () => ({
       value: await this.deps.manager.changeVersions(ctx.project, action, r.path, versions),
-    }), meta?.region);
+    }), { region: meta?.region });
     primeSecrets(ctx, this.deps.store, [secret]);
     return secret;
   }

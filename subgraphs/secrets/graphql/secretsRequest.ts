@@ -1,7 +1,5 @@
 import DataLoader from 'dataloader';
-import type { AuditAction } from '../../../shared/audit';
 import type { RequestContext } from '../../../shared/context';
-import { ApiError, toApiError } from '../../../shared/errors';
 import type { Feature, Scope } from '../../../shared/scopes';
 import type { Page, Secret as SecretRecord } from '../domain/secret';
 import { validatePath } from '../domain/secretInput';
@@ -82,30 +80,3 @@ export function pageInfo(page: { endCursor: string | null; hasNextPage: boolean 
   return Object.assign(new PageInfo(), { endCursor: page.endCursor, hasNextPage: page.hasNextPage });
 }
 
-/**
- * Runs an operation on one secret and writes its audit event before the result leaves: SUCCESS
- * (with the KMS key version when there is one), or FAILURE with the error code, then the error.
- * Events carry identifiers and codes only, never values.
- */
-export async function audited<T>(
-  ctx: RequestContext,
-  action: AuditAction,
-  resource: string,
-  op: () => Promise<{ value: T; keyVersion?: number | null }>,
-  /** The secret's region when known (else the request's). */
-  region?: string | null,
-): Promise<T> {
-  const where = region ? { region } : {};
-  let out: { value: T; keyVersion?: number | null };
-  try {
-    out = await op();
-  } catch (err) {
-    const safe = err instanceof ApiError ? err : toApiError(err);
-    const code = String(safe.extensions.code);
-    // The original error is what the caller gets; a failing audit write cannot hide it.
-    if (code !== 'STORE_UNAVAILABLE') await ctx.audit(action, resource, 'FAILURE', { errorCode: code, ...where }).catch(() => undefined);
-    throw err;
-  }
-  await ctx.audit(action, resource, 'SUCCESS', { keyVersion: out.keyVersion ?? null, ...where });
-  return out.value;
-}

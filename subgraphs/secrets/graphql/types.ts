@@ -1,4 +1,7 @@
 import { Directive, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { BatchItemError, PageInfo } from '../../../shared/graphqlTypes';
+
+export { BatchItemError, PageInfo };
 
 export enum SecretVersionState {
   ENABLED = 'ENABLED',
@@ -6,13 +9,6 @@ export enum SecretVersionState {
   DESTROYED = 'DESTROYED',
 }
 registerEnumType(SecretVersionState, { name: 'SecretVersionState' });
-
-@Directive('@shareable')
-@ObjectType()
-export class PageInfo {
-  @Field(() => String, { nullable: true }) endCursor!: string | null;
-  @Field(() => Boolean) hasNextPage!: boolean;
-}
 
 @ObjectType()
 export class Tag {
@@ -77,13 +73,6 @@ export class SecretValue {
   @Field(() => Int) version!: number;
   @Field(() => String) value!: string;
   @Field(() => String) createdAt!: string;
-}
-
-@Directive('@shareable')
-@ObjectType()
-export class BatchItemError {
-  @Field(() => String) code!: string;
-  @Field(() => String) message!: string;
 }
 
 @ObjectType()

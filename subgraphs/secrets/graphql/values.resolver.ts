@@ -4,7 +4,7 @@ import { ApiError, badInput, forbidden } from '../../../shared/errors';
 import { pathAllowed } from '../../../shared/principal';
 import { MAX_BATCH_PATHS, PATH_RE } from '../domain/secretInput';
 import type { SecretValue as SecretValueRecord } from '../domain/secretsManager';
-import { audited, callOf, guard, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
+import { callOf, guard, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
 import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValue, SecretVersion, type SecretVersionState } from './types';
 
 /**
@@ -25,10 +25,10 @@ export class ValuesResolver {
     const r = secretResource(path);
     await guard(ctx, r.resource, { scopes: ['secrets:read_value'], features: ['secrets', 'kms'], path: r.path });
     const meta = await secretLoader(ctx, this.deps.store).load(r.path);
-    return audited(ctx, 'secrets.get_value', r.resource, async () => {
+    return ctx.audited('secrets.get_value', r.resource, async () => {
       const v = await this.deps.manager.getSecretValue(callOf(ctx), { path: r.path, version });
       return { value: toSecretValue(v), keyVersion: v.kmsKeyVersion };
-    }, meta?.region);
+    }, { region: meta?.region });
   }
 
   @Query(() => [BatchSecretValueResult], { description: '≤ 100 paths; each item fails on its own (order kept)' })
@@ -68,10 +68,10 @@ export class ValuesResolver {
     await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
     const loader = secretLoader(ctx, this.deps.store);
     const meta = await loader.load(r.path);
-    const version = await audited(ctx, 'secrets.put_value', r.resource, async () => {
+    const version = await ctx.audited('secrets.put_value', r.resource, async () => {
       const v = await this.deps.manager.putSecretValue(callOf(ctx), { path: r.path, value: input.value, expectedVersion: input.expectedVersion });
       return { value: v, keyVersion: v.kmsKeyVersion };
-    }, meta?.region);
+    }, { region: meta?.region });
     loader.clear(r.path);
     return Object.assign(new SecretVersion(), { ...version, state: version.state as SecretVersionState });
   }

@@ -2,6 +2,9 @@ import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import type { KmsKeyRecord } from '../../domain/keyRing';
 import type { KeyPurpose, KeyStatus, KeyType } from '../../domain/keyTypes';
 import { KeyPurposeEnum, KeyStatusEnum, KeyTypeEnum } from './enums';
+import { PageInfo } from '../../../../shared/graphqlTypes';
+
+export { PageInfo };
 
 @ObjectType('KmsKeyVersion')
 export class KmsKeyVersion {
@@ -47,13 +50,6 @@ export class KmsKey {
     k.record = rec;
     return k;
   }
-}
-
-@ObjectType('PageInfo')
-@Directive('@shareable')
-export class PageInfo {
-  @Field(() => String, { nullable: true }) endCursor!: string | null;
-  @Field(() => Boolean) hasNextPage!: boolean;
 }
 
 @ObjectType('KmsKeyConnection')

@@ -1,4 +1,7 @@
-import { Directive, Field, Int, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
+import { BatchItemError } from '../../../../shared/graphqlTypes';
+
+export { BatchItemError };
 
 @ObjectType('EncryptResult')
 export class EncryptResult {
@@ -19,13 +22,6 @@ export class DataKey {
   @Field(() => String, { description: 'base64' }) plaintext!: string;
   @Field(() => String) ciphertext!: string;
   @Field(() => Int) keyVersion!: number;
-}
-
-@ObjectType('BatchItemError')
-@Directive('@shareable')
-export class BatchItemError {
-  @Field(() => String) code!: string;
-  @Field(() => String) message!: string;
 }
 
 @ObjectType('BatchItemResult')

@@ -73,14 +73,16 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), statusPlugin<RequestContext>()],
     formatError: (formatted, error) => {
       const safe = toApiError(error);
-      if (safe.extensions.code === 'INTERNAL_SERVER_ERROR' && formatted.extensions?.code !== 'GRAPHQL_VALIDATION_FAILED' && formatted.extensions?.code !== 'GRAPHQL_PARSE_FAILED' && formatted.extensions?.code !== 'BAD_USER_INPUT' && formatted.extensions?.code !== 'BAD_REQUEST') {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        log.error('unhandled error', { err: original instanceof Error ? original.name + ': ' + original.message.slice(0, 200) : 'unknown' });
-        return { message: safe.message, path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      const original = error instanceof GraphQLError ? error.originalError : error;
+      if (safe.extensions.code === 'INTERNAL_SERVER_ERROR') {
+        // Name and throwing frame only: a message can quote request values (plaintext, paths).
+        const frame = original instanceof Error ? (original.stack ?? '').split('\n')[1]?.trim().slice(0, 200) : undefined;
+        log.error('unhandled error', { err: original instanceof Error ? original.name : 'unknown', at: frame });
+        return { message: safe.message, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
       }
-      if (safe === error || formatted.extensions?.code === safe.extensions.code) {
-        return { ...formatted, extensions: { ...formatted.extensions, ...safe.extensions } };
-      }
+      // Our own errors and Apollo's request errors are client-facing as they are; anything else
+      // (a Redis outage) is replaced by its safe form.
+      if (safe === error || safe === original) return formatted;
       return { message: safe.message, path: formatted.path, locations: formatted.locations, extensions: safe.extensions };
     },
   });

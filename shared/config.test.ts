@@ -16,6 +16,10 @@ describe('config names the bad variable', () => {
   it('rejects a REGION that is not in the registry', () => {
     expect(() => loadConfig({ ...base, REGION: 'mars-north-1' })).toThrow(/REGION "mars-north-1" is not in the region registry/);
   });
+  it('keeps the KMS call deadline inside the gateway timeout', () => {
+    expect(loadConfig({ ...base, SUBGRAPH_TIMEOUT_MS: '1000' }).kmsTimeoutMs).toBe(750);
+    expect(() => loadConfig({ ...base, SUBGRAPH_TIMEOUT_MS: '1000', KMS_TIMEOUT_MS: '1000' })).toThrow(/KMS_TIMEOUT_MS must be less than SUBGRAPH_TIMEOUT_MS/);
+  });
   it('rejects a malformed REDIS_CLUSTER_NODES entry', () => {
     expect(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: '127.0.0.1:7000,nope' })).toThrow(/REDIS_CLUSTER_NODES/);
   });

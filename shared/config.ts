@@ -37,6 +37,14 @@ export interface Config {
   platformUrl: string;
   secretsUrl: string;
   subgraphTimeoutMs: number;
+  /**
+   * Deadline of one call from the secrets subgraph to a regional KMS. Shorter than the gateway's
+   * subgraph timeout, so a hanging region surfaces as REGION_UNAVAILABLE, not as the gateway
+   * giving up on the secrets subgraph.
+   */
+  kmsTimeoutMs: number;
+  /** Audit events kept per project (older ones are trimmed). */
+  auditMaxEvents: number;
   introspection: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -161,6 +169,12 @@ export function loadConfig(env: Env = process.env): Config {
   const rootToken = str(env, 'ROOT_TOKEN') ?? null;
   if (rootToken !== null && rootToken.length < 32) throw new ConfigError('ROOT_TOKEN', 'must be at least 32 characters');
 
+  const subgraphTimeoutMs = int(env, 'SUBGRAPH_TIMEOUT_MS', 2000, 100, 60000);
+  const kmsTimeoutMs = int(env, 'KMS_TIMEOUT_MS', Math.floor(subgraphTimeoutMs * 0.75), 50, 60000);
+  if (kmsTimeoutMs >= subgraphTimeoutMs) {
+    throw new ConfigError('KMS_TIMEOUT_MS', `must be less than SUBGRAPH_TIMEOUT_MS (${subgraphTimeoutMs})`);
+  }
+
   return {
     nodeEnv,
     production,
@@ -181,7 +195,9 @@ export function loadConfig(env: Env = process.env): Config {
     serviceCredential: secret(env, 'SERVICE_CREDENTIAL', false),
     platformUrl: url(env, 'PLATFORM_URL', 'http://127.0.0.1:4001/graphql'),
     secretsUrl: url(env, 'SECRETS_URL', 'http://127.0.0.1:4002/graphql'),
-    subgraphTimeoutMs: int(env, 'SUBGRAPH_TIMEOUT_MS', 2000, 100, 60000),
+    subgraphTimeoutMs,
+    kmsTimeoutMs,
+    auditMaxEvents: int(env, 'AUDIT_MAX_EVENTS', 1_000_000, 1000, 1_000_000_000),
     introspection: bool(env, 'INTROSPECTION', !production),
     logLevel,
   };

@@ -45,7 +45,7 @@ export interface KmsKeyInfo {
 }
 
 export interface KmsClientOptions {
-  /** Whole-call deadline (connect + answer); default config.subgraphTimeoutMs. */
+  /** Whole-call deadline (connect + answer); default config.kmsTimeoutMs. */
   timeoutMs?: number;
   breakerOptions?: { failureThreshold: number; resetAfterMs: number; now?: () => number };
 }
@@ -77,7 +77,7 @@ export class KmsClient {
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
 
   constructor(private readonly config: Config, private readonly opts: KmsClientOptions = {}) {
-    this.timeoutMs = opts.timeoutMs ?? config.subgraphTimeoutMs;
+    this.timeoutMs = opts.timeoutMs ?? config.kmsTimeoutMs;
   }
 
   async encrypt(req: EncryptRequest): Promise<{ ciphertext: string; keyVersion: number }> {

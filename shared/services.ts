@@ -35,7 +35,7 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     config,
     redis,
     tokens: new TokenStore(redis, config.rootToken, now),
-    audit: new AuditLog(redis),
+    audit: new AuditLog(redis, config.auditMaxEvents),
     gates: new FeatureGates(redis),
     log,
     now,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis';
 
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILURE';
@@ -46,6 +47,27 @@ export interface AuditFilter {
 }
 
 const streamKey = (project: string) => `audit:{${project}}`;
+/** Write-ahead records of state changes under way; same hash tag as the stream, so settling is atomic. */
+const intentsKey = (project: string) => `audit:{${project}}:intents`;
+
+/** Publishes a settled intent: the event enters the stream and the intent goes, in one step. */
+const SETTLE = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+redis.call('HDEL', KEYS[2], ARGV[2])
+return id`;
+
+/** Records an intent only if the stream can take the final event (exists as a stream, or not yet). */
+const BEGIN = `
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t ~= 'stream' and t ~= 'none' then return redis.error_reply('WRONGTYPE audit stream is not writable') end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1`;
+
+/** A state change whose audit event is reserved but not yet final. */
+export interface AuditIntent {
+  id: string;
+  event: AuditEventInput;
+}
 const MAX_SCAN_PER_PAGE = 20000;
 
 /**
@@ -56,22 +78,44 @@ export class AuditLog {
   constructor(private readonly redis: RedisClient, private readonly maxLen = 1_000_000) {}
 
   async append(e: AuditEventInput): Promise<string> {
-    const fields: string[] = [
-      'time', new Date().toISOString(),
-      'action', e.action,
-      'outcome', e.outcome,
-      'actor', e.actor,
-      'project', e.project,
-      'resource', e.resource,
-      'requestId', e.requestId,
-    ];
-    if (e.via) fields.push('via', e.via);
-    if (e.region) fields.push('region', e.region);
-    if (e.errorCode) fields.push('errorCode', e.errorCode);
-    if (e.keyVersion !== undefined && e.keyVersion !== null) fields.push('keyVersion', String(e.keyVersion));
-    const id = await this.redis.xadd(streamKey(e.project), 'MAXLEN', '~', String(this.maxLen), '*', ...fields);
+    const id = await this.redis.xadd(streamKey(e.project), 'MAXLEN', '~', String(this.maxLen), '*', ...fields(e));
     return id as string;
   }
+
+  /**
+   * Before a state change: records the intent in the project's audit slot. If this write fails,
+   * nothing has changed yet and the change must not happen (fail closed).
+   */
+  async begin(e: AuditEventInput): Promise<AuditIntent> {
+    const id = randomUUID();
+    await this.redis.eval(BEGIN, 2, streamKey(e.project), intentsKey(e.project), id, JSON.stringify({ at: Date.now(), event: e }));
+    return { id, event: e };
+  }
+
+  /** After the change (or its failure): the final event replaces the intent atomically. */
+  async settle(intent: AuditIntent, final: AuditEventInput): Promise<string> {
+    const p = intent.event.project;
+    const id = await this.redis.eval(SETTLE, 2, streamKey(p), intentsKey(p), String(this.maxLen), intent.id, ...fields(final));
+    return id as string;
+  }
+
+  /**
+   * Intents older than `olderThanMs` were never settled (the store failed mid-change, or the
+   * process died): they are published with outcome FAILURE and errorCode OUTCOME_UNKNOWN, so a
+   * change that may have happened is never missing from the log.
+   */
+  async recoverStale(project: string, olderThanMs = 30_000): Promise<number> {
+    const all = await this.redis.hgetall(intentsKey(project));
+    let n = 0;
+    for (const [id, raw] of Object.entries(all ?? {})) {
+      const rec = JSON.parse(raw) as { at: number; event: AuditEventInput };
+      if (Date.now() - rec.at < olderThanMs) continue;
+      await this.settle({ id, event: rec.event }, { ...rec.event, outcome: 'FAILURE', errorCode: 'OUTCOME_UNKNOWN' });
+      n++;
+    }
+    return n;
+  }
+
 
   /** Newest first. `after` is the cursor returned by the previous page. */
   async query(
@@ -109,6 +153,23 @@ export class AuditLog {
     }
     return { events, endCursor: events.length ? events[events.length - 1].id : null, hasNextPage: false };
   }
+}
+
+function fields(e: AuditEventInput): string[] {
+  const out: string[] = [
+    'time', new Date().toISOString(),
+    'action', e.action,
+    'outcome', e.outcome,
+    'actor', e.actor,
+    'project', e.project,
+    'resource', e.resource,
+    'requestId', e.requestId,
+  ];
+  if (e.via) out.push('via', e.via);
+  if (e.region) out.push('region', e.region);
+  if (e.errorCode) out.push('errorCode', e.errorCode);
+  if (e.keyVersion !== undefined && e.keyVersion !== null) out.push('keyVersion', String(e.keyVersion));
+  return out;
 }
 
 function decode(id: string, kv: string[]): AuditEvent {

@@ -1,6 +1,8 @@
 import type { Services } from './services';
 import { actorOf, hasScope, pathAllowed, type Principal } from './principal';
-import type { AuditAction, AuditOutcome } from './audit';
+import type { AuditAction, AuditEventInput, AuditOutcome } from './audit';
+
+type AuditExtra = { errorCode?: string | null; keyVersion?: number | null; region?: string | null; project?: string };
 import type { Feature, Scope } from './scopes';
 import { ApiError, featureDisabled, forbidden, storeUnavailable, toApiError } from './errors';
 import type { FeatureGateState } from './featureGates';
@@ -40,31 +42,67 @@ export class RequestContext {
     return l;
   }
 
+  private event(action: AuditAction, resource: string, outcome: AuditOutcome, extra: AuditExtra): AuditEventInput {
+    return {
+      action,
+      outcome,
+      actor: this.actor,
+      via: this.via,
+      project: extra.project ?? this.project,
+      region: extra.region === undefined ? this.region : extra.region,
+      resource,
+      requestId: this.requestId,
+      errorCode: extra.errorCode ?? null,
+      keyVersion: extra.keyVersion ?? null,
+    };
+  }
+
   /** Writes an audit event in the caller's project. Awaited: if it fails, the operation fails. */
-  async audit(
-    action: AuditAction,
-    resource: string,
-    outcome: AuditOutcome = 'SUCCESS',
-    extra: { errorCode?: string | null; keyVersion?: number | null; region?: string | null; project?: string } = {},
-  ): Promise<void> {
+  async audit(action: AuditAction, resource: string, outcome: AuditOutcome = 'SUCCESS', extra: AuditExtra = {}): Promise<void> {
     try {
-      await this.services.audit.append({
-        action,
-        outcome,
-        actor: this.actor,
-        via: this.via,
-        project: extra.project ?? this.project,
-        region: extra.region === undefined ? this.region : extra.region,
-        resource,
-        requestId: this.requestId,
-        errorCode: extra.errorCode ?? null,
-        keyVersion: extra.keyVersion ?? null,
-      });
+      await this.services.audit.append(this.event(action, resource, outcome, extra));
     } catch {
       // Fail closed: whatever broke the audit write (outage, full or damaged stream), the
       // operation does not report success without its event.
       throw storeUnavailable();
     }
+  }
+
+  /**
+   * Runs a state change under a write-ahead audit intent: the intent is written first (if the
+   * audit log cannot take it, nothing changes), then the change runs, then the final event —
+   * SUCCESS with the key version, or FAILURE with the error's code — replaces the intent
+   * atomically. An intent left behind by a store failure mid-change is published later as
+   * OUTCOME_UNKNOWN (AuditLog.recoverStale), so no change is ever missing from the log.
+   */
+  async auditedChange<T>(
+    action: AuditAction,
+    resource: string,
+    op: () => Promise<{ value: T; keyVersion?: number | null }>,
+    extra: { region?: string | null; project?: string } = {},
+  ): Promise<T> {
+    const where: AuditExtra = { ...(extra.region ? { region: extra.region } : {}), ...(extra.project ? { project: extra.project } : {}) };
+    const planned = this.event(action, resource, 'SUCCESS', where);
+    let intent;
+    try {
+      intent = await this.services.audit.begin(planned);
+    } catch {
+      throw storeUnavailable();
+    }
+    let out: { value: T; keyVersion?: number | null };
+    try {
+      out = await op();
+    } catch (err) {
+      const code = String(toApiError(err).extensions.code);
+      await this.services.audit.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
+      throw err;
+    }
+    try {
+      await this.services.audit.settle(intent, { ...planned, keyVersion: out.keyVersion ?? null });
+    } catch {
+      throw new ApiError('STORE_UNAVAILABLE', 'The data store became unavailable during the change; it may have been applied and its audit event will be recorded as OUTCOME_UNKNOWN');
+    }
+    return out.value;
   }
 
   /**

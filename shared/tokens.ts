@@ -70,14 +70,15 @@ export class TokenStore {
     };
   }
 
-  async create(input: {
-    name: string;
-    project: string;
-    scopes: string[];
-    pathPrefixes: string[] | null;
-    expiresAt: Date | null;
-  }): Promise<{ token: string; record: TokenRecord }> {
-    const id = randomBytes(8).toString('hex');
+  /** A fresh token id (64 random bits, hex). */
+  static newId(): string {
+    return randomBytes(8).toString('hex');
+  }
+
+  async create(
+    input: { name: string; project: string; scopes: string[]; pathPrefixes: string[] | null; expiresAt: Date | null },
+    id: string = TokenStore.newId(),
+  ): Promise<{ token: string; record: TokenRecord }> {
     const token = `smk_${id}_${randomBytes(32).toString('base64url')}`;
     const now = this.now();
     const record: TokenRecord = {

@@ -93,7 +93,7 @@ export class KeysResolver {
   private async lifecycle(ctx: RequestContext, action: AuditAction, identity: string, op: () => Promise<KmsKeyRecord>): Promise<KmsKey> {
     const resource = keyResource(this.kms, identity);
     await guard(ctx, resource, 'kms:admin');
-    const rec = await ctx.audited(action, resource, async () => {
+    const rec = await ctx.auditedChange(action, resource, async () => {
       const value = await op();
       return { value, keyVersion: value.latestVersion };
     });

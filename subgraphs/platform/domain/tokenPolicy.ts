@@ -21,6 +21,12 @@ export interface TokenGrant {
   expiresAt: Date | null;
 }
 
+/** `project:<name>` for audit resources; a name that is not a valid project never reaches the log. */
+export function projectResource(project: string | null | undefined, own: string): string {
+  const p = project ?? own;
+  return `project:${PROJECT_RE.test(p) ? p : '<invalid>'}`;
+}
+
 /**
  * Which project a call acts on. Only the root token may name another project (to bootstrap it);
  * any other token naming a project other than its own is refused.

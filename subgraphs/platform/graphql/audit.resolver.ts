@@ -31,6 +31,8 @@ export class AuditResolver {
     }
     const f = filter ?? {};
     try {
+      // Changes whose audit event never settled (store failure mid-change) appear as OUTCOME_UNKNOWN.
+      await ctx.services.audit.recoverStale(ctx.project);
       const page = await ctx.services.audit.query(
         ctx.project,
         { action: f.action, resource: f.resource, actor: f.actor, requestId: f.requestId, since: parseTime('since', f.since), until: parseTime('until', f.until) },

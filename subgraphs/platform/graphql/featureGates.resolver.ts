@@ -2,7 +2,7 @@ import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import { ApiError, badInput } from '../../../shared/errors';
 import { FEATURES, isFeature } from '../../../shared/scopes';
-import { targetProject } from '../domain/tokenPolicy';
+import { projectResource, targetProject } from '../domain/tokenPolicy';
 import { FeatureGates } from './types';
 
 @Resolver()
@@ -19,7 +19,8 @@ export class FeatureGatesResolver {
     @Arg('project', () => String, { nullable: true }) project: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<FeatureGates> {
-    const resource = `feature-gate:${project ?? ctx.project}/${feature.slice(0, 32)}`;
+    // Only validated names reach the audit log: a denied caller cannot write arbitrary strings there.
+    const resource = `feature-gate:${projectResource(project, ctx.project).slice('project:'.length)}/${isFeature(feature) ? feature : '<invalid>'}`;
     await ctx.requireScope(resource, 'admin');
     if (!isFeature(feature)) throw badInput(`feature must be one of ${FEATURES.join(', ')}`);
     let target: string;
@@ -29,8 +30,6 @@ export class FeatureGatesResolver {
       if (e instanceof ApiError && e.code === 'FORBIDDEN') await ctx.deny(e, resource);
       throw e;
     }
-    const gates = await ctx.services.gates.set(target, feature, enabled);
-    await ctx.audit('platform.feature_gate', `feature-gate:${target}/${feature}`, 'SUCCESS', { project: target, region: null });
-    return gates;
+    return ctx.auditedChange('platform.feature_gate', `feature-gate:${target}/${feature}`, async () => ({ value: await ctx.services.gates.set(target, feature, enabled) }), { project: target, region: null });
   }
 }

@@ -1,8 +1,8 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import { ApiError, notFound } from '../../../shared/errors';
-import type { TokenRecord } from '../../../shared/tokens';
-import { grantFor } from '../domain/tokenPolicy';
+import { TokenStore, type TokenRecord } from '../../../shared/tokens';
+import { grantFor, projectResource } from '../domain/tokenPolicy';
 import { ApiTokenInfo, CreateApiTokenInput, CreatedApiToken } from './types';
 
 const info = (r: TokenRecord): ApiTokenInfo => ({ ...r });
@@ -17,28 +17,28 @@ export class TokensResolver {
 
   @Mutation(() => CreatedApiToken)
   async createApiToken(@Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput, @Ctx() ctx: RequestContext): Promise<CreatedApiToken> {
-    await ctx.requireScope(`project:${input.project ?? ctx.project}`, 'admin');
+    const resource = projectResource(input.project, ctx.project);
+    await ctx.requireScope(resource, 'admin');
     let grant;
     try {
       grant = grantFor(ctx.principal, input, ctx.services.now());
     } catch (e) {
-      if (e instanceof ApiError && e.code === 'FORBIDDEN') await ctx.deny(e, `project:${input.project ?? ctx.project}`);
+      if (e instanceof ApiError && e.code === 'FORBIDDEN') await ctx.deny(e, resource);
       throw e;
     }
-    const { token, record } = await ctx.services.tokens.create(grant);
-    await ctx.audit('auth.token_created', `token:${record.id}`, 'SUCCESS', { project: record.project, region: null });
+    // The token id is chosen up front so the audit intent can name it before the token exists.
+    const id = TokenStore.newId();
+    const { token, record } = await ctx.auditedChange('auth.token_created', `token:${id}`, async () => ({ value: await ctx.services.tokens.create(grant, id) }), { project: grant.project, region: null });
     if (record.project !== ctx.project) await ctx.audit('auth.token_created', `token:${record.id}`, 'SUCCESS', { region: null });
     return { token, info: info(record) };
   }
 
   @Mutation(() => Boolean)
   async revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
-    await ctx.requireScope(`token:${id.slice(0, 64)}`, 'admin');
+    await ctx.requireScope(/^[0-9a-f]{16}$/.test(id) ? `token:${id}` : 'token:<invalid>', 'admin');
     const rec = await ctx.services.tokens.get(id);
     // The root token may revoke tokens it bootstrapped in other projects; others only their own.
     if (!rec || (rec.project !== ctx.project && !ctx.principal.root)) throw notFound('No such token in this project');
-    await ctx.services.tokens.revoke(rec.project, id);
-    await ctx.audit('auth.token_revoked', `token:${id}`, 'SUCCESS', { project: rec.project, region: null });
-    return true;
+    return ctx.auditedChange('auth.token_revoked', `token:${id}`, async () => ({ value: await ctx.services.tokens.revoke(rec.project, id) }), { project: rec.project, region: null });
   }
 }

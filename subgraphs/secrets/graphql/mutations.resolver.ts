@@ -23,7 +23,7 @@ export class SecretMutationsResolver {
     // Create checks the key in KMS (and encrypts a first value): it needs the kms gate too.
     await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
     const region = typeof input.region === 'string' && ctx.services.config.regions.has(input.region) ? input.region : ctx.region;
-    const secret = await ctx.audited('secrets.create', r.resource, async () => {
+    const secret = await ctx.auditedChange('secrets.create', r.resource, async () => {
       const out = await this.deps.manager.createSecret(callOf(ctx), input, ctx.region);
       return { value: out.secret, keyVersion: out.kmsKeyVersion };
     }, { region });
@@ -36,7 +36,7 @@ export class SecretMutationsResolver {
     const r = secretResource(input.path);
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const meta = await secretLoader(ctx, this.deps.store).load(r.path);
-    const secret = await ctx.audited('secrets.update', r.resource, async () => ({
+    const secret = await ctx.auditedChange('secrets.update', r.resource, async () => ({
       value: await this.deps.manager.updateSecret(ctx.project, input),
     }), { region: meta?.region });
     primeSecrets(ctx, this.deps.store, [secret]);
@@ -49,7 +49,7 @@ export class SecretMutationsResolver {
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const loader = secretLoader(ctx, this.deps.store);
     const meta = await loader.load(r.path);
-    const done = await ctx.audited('secrets.delete', r.resource, async () => ({ value: await this.deps.manager.deleteSecret(ctx.project, r.path) }), { region: meta?.region });
+    const done = await ctx.auditedChange('secrets.delete', r.resource, async () => ({ value: await this.deps.manager.deleteSecret(ctx.project, r.path) }), { region: meta?.region });
     loader.clear(r.path);
     return done;
   }
@@ -85,7 +85,7 @@ export class SecretMutationsResolver {
     const r = secretResource(path);
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const meta = await secretLoader(ctx, this.deps.store).load(r.path);
-    const secret = await ctx.audited(VERSION_ACTIONS[action], r.resource, async () => ({
+    const secret = await ctx.auditedChange(VERSION_ACTIONS[action], r.resource, async () => ({
       value: await this.deps.manager.changeVersions(ctx.project, action, r.path, versions),
     }), { region: meta?.region });
     primeSecrets(ctx, this.deps.store, [secret]);

@@ -68,7 +68,7 @@ export class ValuesResolver {
     await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
     const loader = secretLoader(ctx, this.deps.store);
     const meta = await loader.load(r.path);
-    const version = await ctx.audited('secrets.put_value', r.resource, async () => {
+    const version = await ctx.auditedChange('secrets.put_value', r.resource, async () => {
       const v = await this.deps.manager.putSecretValue(callOf(ctx), { path: r.path, value: input.value, expectedVersion: input.expectedVersion });
       return { value: v, keyVersion: v.kmsKeyVersion };
     }, { region: meta?.region });

@@ -21,10 +21,18 @@ export function hasScope(p: Principal, scope: Scope): boolean {
 }
 
 /**
- * Path-prefix confinement, as plain string prefixes (like Vault policies): `app/` confines to the
- * folder `app`, while `app` would also admit `apple`. An empty/absent list means no confinement.
+ * Path-prefix confinement by whole path segments: the prefix `team-a` (or `team-a/`) admits
+ * `team-a` and everything below it, but not `team-ab/…`. An empty/absent list confines nothing.
  */
+export function pathUnderPrefix(path: string, prefix: string): boolean {
+  const p = prefix.replace(/\/+$/, '');
+  return p === '' || path === p || path.startsWith(p + '/');
+}
+
+export function pathAllowedBy(prefixes: string[] | null | undefined, path: string): boolean {
+  return !prefixes || prefixes.length === 0 || prefixes.some((prefix) => pathUnderPrefix(path, prefix));
+}
+
 export function pathAllowed(p: Principal, path: string): boolean {
-  if (!p.pathPrefixes || p.pathPrefixes.length === 0) return true;
-  return p.pathPrefixes.some((prefix) => path.startsWith(prefix));
+  return pathAllowedBy(p.pathPrefixes, path);
 }

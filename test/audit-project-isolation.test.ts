@@ -44,8 +44,12 @@ describe('projects are isolated in the audit log', () => {
     expect(page2.pageInfo.hasNextPage).toBe(false);
     const ids = [...page1.nodes, ...page2.nodes].map((n: { id: string }) => n.id);
     expect(new Set(ids).size).toBe(6);
-    const sorted = [...ids].sort((x, y) => (BigInt(y.split('-')[0]) > BigInt(x.split('-')[0]) ? 1 : -1));
-    expect(ids[0] >= ids[5]).toBe(true);
-    expect(sorted.length).toBe(6);
+    // Newest first: stream ids (ms-seq) strictly decreasing across both pages.
+    const key = (id: string) => id.split('-').map(BigInt) as [bigint, bigint];
+    const newestFirst = [...ids].sort((x, y) => {
+      const [a, b] = [key(x), key(y)];
+      return a[0] !== b[0] ? (b[0] > a[0] ? 1 : -1) : b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0;
+    });
+    expect(ids).toEqual(newestFirst);
   });
 });

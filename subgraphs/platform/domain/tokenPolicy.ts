@@ -1,5 +1,5 @@
 import { badInput, forbidden } from '../../../shared/errors';
-import { hasScope, type Principal } from '../../../shared/principal';
+import { hasScope, pathUnderPrefix, type Principal } from '../../../shared/principal';
 import { isScope } from '../../../shared/scopes';
 
 export const PROJECT_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -66,7 +66,7 @@ export function grantFor(caller: Principal, req: TokenRequest, now: Date): Token
     pathPrefixes = [...new Set(req.pathPrefixes)];
   }
   if (caller.pathPrefixes && caller.pathPrefixes.length > 0) {
-    const inside = (p: string) => caller.pathPrefixes!.some((c) => p.startsWith(c));
+    const inside = (p: string) => caller.pathPrefixes!.some((c) => pathUnderPrefix(p, c));
     if (!pathPrefixes || !pathPrefixes.every(inside)) {
       throw forbidden("A path-confined token can only create tokens confined within its own pathPrefixes");
     }

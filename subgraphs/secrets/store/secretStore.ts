@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { pathAllowedBy } from '../../../shared/principal';
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '../../../shared/redis';
 import { ApiError, badInput, notFound } from '../../../shared/errors';
@@ -357,7 +358,7 @@ export class SecretStore {
     const accept = (s: Secret) =>
       (!o.region || s.region === o.region) &&
       (!o.kmsKeyIdentity || s.kmsKeyIdentity === o.kmsKeyIdentity) &&
-      allowed(o.allowedPrefixes, s.path);
+      pathAllowedBy(o.allowedPrefixes, s.path);
     return this.pageOfIndex(project, index, o.pathPrefix ?? '', o.first, o.after ?? null, accept);
   }
 
@@ -535,9 +536,6 @@ function lexMin(prefix: string, after: string | null): string {
   return prefix === '' ? '-' : `[${prefix}`;
 }
 
-function allowed(prefixes: string[] | null | undefined, path: string): boolean {
-  return !prefixes || prefixes.length === 0 || prefixes.some((p) => path.startsWith(p));
-}
 
 // ------------------------------------------------------------------ parsing
 

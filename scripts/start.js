@@ -12,7 +12,8 @@ const net = require('node:net');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const localDir = path.join(root, '.local');
+// Development secrets live here (git-ignored); LOCAL_STATE_DIR moves them (tests use a temp dir).
+const localDir = process.env.LOCAL_STATE_DIR ? path.resolve(process.env.LOCAL_STATE_DIR) : path.join(root, '.local');
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
 function log(msg) {

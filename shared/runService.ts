@@ -7,20 +7,22 @@ import type { RunningService } from './subgraphServer';
  * it), start, and stop cleanly on SIGTERM / SIGINT.
  */
 export function runService(
-  name: string,
+  nameOf: string | ((config: Config) => string),
   load: () => Config,
   start: (services: Services, config: Config) => Promise<RunningService & { close?: () => Promise<void> }>,
 ): void {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
+  let name = typeof nameOf === 'string' ? nameOf : 'service';
   let config: Config;
   try {
     config = load();
+    if (typeof nameOf === 'function') name = nameOf(config);
   } catch (e) {
     process.stderr.write(`${name}: ${(e as Error).message}\n`);
     process.exit(78); // EX_CONFIG
   }
   const services = createServices(name, config);
-  start(services, config).then(
+  Promise.resolve().then(() => start(services, config)).then(
     (running) => {
       let stopping = false;
       const stop = async () => {

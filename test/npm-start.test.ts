@@ -1,19 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, isListening } from './support/ports';
 
 /** `npm start` as a user runs it: one command brings up every service; SIGTERM stops them all. */
 describe('npm start', () => {
   let child: ChildProcess | null = null;
+  const stateDir = mkdtempSync(join(tmpdir(), 'smk-local-'));
   afterAll(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('serves the gateway, prints URL and root token, answers viewer, and stops every service on SIGTERM', async () => {
     const [gw, platform, secrets, kms1, kms2] = await freePorts(5);
-    const rootToken = `root_${randomBytes(32).toString('base64url')}`;
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
@@ -21,10 +23,8 @@ describe('npm start', () => {
       PLATFORM_URL: `http://127.0.0.1:${platform}/graphql`,
       SECRETS_URL: `http://127.0.0.1:${secrets}/graphql`,
       REGIONS: `us-east-1=http://127.0.0.1:${kms1}/graphql,eu-west-1=http://127.0.0.1:${kms2}/graphql,ap-southeast-2=`,
-      INTERNAL_SECRET: randomBytes(32).toString('base64url'),
-      SERVICE_CREDENTIAL: randomBytes(32).toString('base64url'),
-      KMS_ROOT_KEY: randomBytes(32).toString('base64'),
-      ROOT_TOKEN: rootToken,
+      // No secrets given: the launcher makes them on first run, mode 0600, in LOCAL_STATE_DIR.
+      LOCAL_STATE_DIR: stateDir,
       REDIS_KEY_PREFIX: `${process.env.REDIS_KEY_PREFIX}npmstart:`,
     };
     child = spawn(process.execPath, [join(__dirname, '..', 'scripts', 'start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -34,7 +34,12 @@ describe('npm start', () => {
     const deadline = Date.now() + 90_000;
     while (!/root token: /.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
     expect(out).toContain(`gateway:    http://127.0.0.1:${gw}/graphql`);
+    const rootToken = readFileSync(join(stateDir, 'root-token'), 'utf8').trim();
     expect(out).toContain(`root token: ${rootToken}`);
+    for (const f of ['root-token', 'internal-secret', 'service-credential', 'kms-root-us-east-1.key', 'kms-root-eu-west-1.key']) {
+      expect({ f, mode: (statSync(join(stateDir, f)).mode & 0o777).toString(8) }).toEqual({ f, mode: '600' });
+    }
+    expect(readFileSync(join(stateDir, 'kms-root-us-east-1.key'), 'utf8')).not.toEqual(readFileSync(join(stateDir, 'kms-root-eu-west-1.key'), 'utf8'));
 
     const res = await fetch(`http://127.0.0.1:${gw}/graphql`, {
       method: 'POST',
@@ -72,4 +77,17 @@ describe('npm start', () => {
     expect(Date.now() - stopAt).toBeLessThan(4000);
     for (const p of [gw, platform, secrets, kms1, kms2]) expect(await isListening(p)).toBe(false);
   }, 120_000);
+
+  it('with Redis unreachable: exits non-zero with a message that says how to fix it', async () => {
+    const [deadPort] = await freePorts(1);
+    const r = spawnSync(process.execPath, [join(__dirname, '..', 'scripts', 'start.js')], {
+      env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${deadPort}`, LOCAL_STATE_DIR: stateDir },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`Redis is not reachable at redis://127.0.0.1:${deadPort}`);
+    expect(r.stderr).toContain('redis-server --daemonize yes');
+    expect(r.stderr).toContain('REDIS_URL');
+  }, 60_000);
 });

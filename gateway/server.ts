@@ -37,7 +37,7 @@ export interface GatewayOptions {
 /** The subgraph a supergraph service name maps to: global ones from Config, `kms` per region. */
 function serviceBuilder(config: Config, transport: SubgraphTransport, circuits: RegionCircuits) {
   return ({ name, url }: { name: string; url?: string }): GraphQLDataSource<GatewayContext> => {
-    if (name === 'kms') return new RegionalKmsDataSource(config.regions, circuits, transport, config.internalSecret);
+    if (name === 'kms') return new RegionalKmsDataSource(config.regions, circuits, transport, config.internalSecret, config.keygenTimeoutMs);
     const target = name === 'platform' ? config.platformUrl : name === 'secrets' ? config.secretsUrl : url;
     if (!target) throw new Error(`no URL for subgraph "${name}"`);
     return new SubgraphDataSource(name, target, transport, config.internalSecret);

@@ -43,6 +43,8 @@ export interface Config {
    * giving up on the secrets subgraph.
    */
   kmsTimeoutMs: number;
+  /** Gateway deadline for KMS key generation (createKmsKey, rotateKmsKey): RSA-4096 is slow. */
+  keygenTimeoutMs: number;
   /** Audit events kept per project (older ones are trimmed). */
   auditMaxEvents: number;
   introspection: boolean;
@@ -197,6 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretsUrl: url(env, 'SECRETS_URL', 'http://127.0.0.1:4002/graphql'),
     subgraphTimeoutMs,
     kmsTimeoutMs,
+    keygenTimeoutMs: int(env, 'KEYGEN_TIMEOUT_MS', Math.max(10_000, subgraphTimeoutMs), 100, 120_000),
     auditMaxEvents: int(env, 'AUDIT_MAX_EVENTS', 1_000_000, 1000, 1_000_000_000),
     introspection: bool(env, 'INTROSPECTION', !production),
     logLevel,

@@ -10,6 +10,13 @@ import type { SubgraphAnswer, SubgraphTransport } from './subgraphHttp';
 /** Retry-After for a region that has no KMS at all: it will not appear within seconds. */
 const NO_ENDPOINT_RETRY_AFTER_S = 60;
 
+/**
+ * Key generation (RSA-4096 takes a second or more on a busy core) gets its own, longer deadline;
+ * every other KMS call keeps the subgraph timeout. Field names survive aliasing in the subgraph
+ * operation (`alias: createKmsKey(`), so a match on the operation text is enough.
+ */
+const KEYGEN_OPERATION = /^\s*mutation\b[\s\S]*\b(createKmsKey|rotateKmsKey)\s*\(/;
+
 type RegionCall = { ok: true; body: SubgraphAnswer['body'] } | { ok: false; retryAfter: number };
 
 /**
@@ -24,6 +31,7 @@ export class RegionalKmsDataSource implements GraphQLDataSource<GatewayContext> 
     private readonly circuits: RegionCircuits,
     private readonly transport: SubgraphTransport,
     private readonly internalSecret: string,
+    private readonly keygenTimeoutMs?: number,
   ) {}
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayResponse> {
@@ -33,7 +41,8 @@ export class RegionalKmsDataSource implements GraphQLDataSource<GatewayContext> 
     if (Array.isArray(representations) && /\b_entities\b/.test(options.request.query ?? '')) {
       return this.processEntities(options, ctx, requestRegion, representations);
     }
-    const call = await this.call(requestRegion, payloadOf(options.request), ctx);
+    const keygen = KEYGEN_OPERATION.test(options.request.query ?? '');
+    const call = await this.call(requestRegion, payloadOf(options.request), ctx, keygen ? this.keygenTimeoutMs : undefined);
     if (call.ok) return call.body;
     return { errors: [asResponseError(regionUnavailable(requestRegion, call.retryAfter))] };
   }
@@ -62,14 +71,14 @@ export class RegionalKmsDataSource implements GraphQLDataSource<GatewayContext> 
   }
 
   /** One fetch to one region's KMS, through that region's circuit breaker. */
-  private async call(region: string, payload: string, ctx: Partial<GatewayContext> | undefined): Promise<RegionCall> {
+  private async call(region: string, payload: string, ctx: Partial<GatewayContext> | undefined, timeoutMs?: number): Promise<RegionCall> {
     const url = this.regions.get(region)?.kmsUrl;
     const breaker = this.circuits.get(region);
     if (!url || !breaker) return { ok: false, retryAfter: NO_ENDPOINT_RETRY_AFTER_S };
     if (!breaker.canRequest()) return { ok: false, retryAfter: breaker.retryAfterSeconds() };
     let outcome;
     try {
-      outcome = await this.transport.post(url, payload, forwardedHeaders(ctx, this.internalSecret, region));
+      outcome = await this.transport.post(url, payload, forwardedHeaders(ctx, this.internalSecret, region), timeoutMs);
     } catch {
       outcome = { kind: 'unreachable' as const, reason: 'network' as const };
     }

@@ -35,7 +35,7 @@ export class SubgraphTransport {
     this.httpsAgent = new https.Agent(agentOpts);
   }
 
-  post(url: string, payload: string, headers: Record<string, string>): Promise<SubgraphOutcome> {
+  post(url: string, payload: string, headers: Record<string, string>, timeoutMs = this.opts.timeoutMs): Promise<SubgraphOutcome> {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
     const maxBytes = this.opts.maxResponseBytes ?? 128 * 1024 * 1024;
@@ -55,7 +55,7 @@ export class SubgraphTransport {
       const timer = setTimeout(() => {
         settle({ kind: 'unreachable', reason: 'timeout' });
         req.destroy();
-      }, this.opts.timeoutMs);
+      }, timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => settle({ kind: 'unreachable', reason: reasonOf(err) }));
       req.on('response', (res) => {
         const chunks: Buffer[] = [];

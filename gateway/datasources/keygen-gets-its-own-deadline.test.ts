@@ -1,0 +1,57 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RegionRegistry } from '../../shared/regions';
+import { RegionCircuits } from '../regionCircuits';
+import { RegionalKmsDataSource } from './RegionalKmsDataSource';
+import { SubgraphTransport } from './subgraphHttp';
+
+/**
+ * A region whose KMS takes 600 ms to answer: with a 300 ms subgraph timeout, key generation
+ * (which has its own 3 s deadline) still succeeds, while any other call is REGION_UNAVAILABLE.
+ */
+describe('key generation gets its own deadline at the gateway', () => {
+  let slow: Server;
+  let source: RegionalKmsDataSource;
+  let transport: SubgraphTransport;
+  beforeAll(async () => {
+    slow = createServer((req, res) => {
+      req.resume();
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: { ok: true } }));
+      }, 600);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/graphql`;
+    const regions = new RegionRegistry('eu-west-1', [{ name: 'eu-west-1', kmsUrl: url }]);
+    transport = new SubgraphTransport({ timeoutMs: 300 });
+    source = new RegionalKmsDataSource(regions, new RegionCircuits(regions, { failureThreshold: 100, resetAfterMs: 1000 }), transport, 'i'.repeat(32), 3000);
+  });
+  afterAll(async () => {
+    transport.close();
+    await new Promise((r) => slow.close(r));
+  });
+
+  const run = (query: string) =>
+    source.process({ request: { query, variables: {} }, context: { requestId: 'r1', region: 'eu-west-1' } } as any) as Promise<any>;
+
+  it.each([
+    ['createKmsKey', 'mutation { createKmsKey(input: { identity: "k", type: RSA_4096 }) { identity } }'],
+    ['rotateKmsKey (aliased)', 'mutation Rot { r: rotateKmsKey(identity: "k") { latestVersion } }'],
+  ])('%s waits for the slow answer', async (_name, query) => {
+    const res = await run(query);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ ok: true });
+  });
+
+  it.each([
+    ['a query', 'query { kmsKey(identity: "k") { identity } }'],
+    ['another mutation', 'mutation { disableKmsKey(identity: "k") { status } }'],
+    ['a query that only mentions the name', 'query { kmsKey(identity: "createKmsKey") { identity } }'],
+  ])('%s keeps the subgraph timeout → REGION_UNAVAILABLE', async (_name, query) => {
+    const started = Date.now();
+    const res = await run(query);
+    expect(Date.now() - started).toBeLessThan(550);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'REGION_UNAVAILABLE', region: 'eu-west-1' });
+  });
+});

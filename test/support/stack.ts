@@ -1,23 +1,7 @@
-import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { loadConfig, type Config } from '../../shared/config';
-import { createServices, type Services } from '../../shared/services';
-import type { RunningService } from '../../shared/subgraphServer';
-import { startPlatformSubgraph } from '../../subgraphs/platform/server';
-import { startGateway } from '../../gateway/server';
-import { startKmsSubgraph } from '../../subgraphs/kms/server';
-import { startSecretsSubgraph } from '../../subgraphs/secrets/server';
-import { renderSchemaFiles } from '../../scripts/schemaFiles';
+import { LocalStack } from '../../scripts/localStack';
 import { testPrefix } from './env';
 
-/** Regions that get a kms subgraph in a stack with `kms: true`; ap-southeast-2 is listed without one. */
-export const KMS_REGIONS = ['us-east-1', 'eu-west-1'] as const;
-
-export interface GqlResponse<T = any> {
-  status: number;
-  headers: Headers;
-  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
-}
+export { KMS_REGIONS, type GqlResponse } from '../../scripts/localStack';
 
 export interface StackOptions {
   label?: string;
@@ -32,157 +16,19 @@ export interface StackOptions {
 }
 
 /**
- * The whole stack in this process, each service on its own free port, all sharing one Redis key
- * prefix: what a user reaches through the gateway, with real HTTP between services.
+ * The whole stack in this process (scripts/localStack.ts) under this test's own Redis key prefix
+ * (cleaned up with the worker's prefix), at REDIS_URL.
  */
-export class Stack {
-  readonly running = new Map<string, RunningService>();
-  readonly services = new Map<string, Services>();
-  gatewayUrl = '';
-  readonly rootToken: string;
-  readonly baseEnv: Record<string, string>;
-
-  constructor(private readonly opts: StackOptions = {}) {
-    this.rootToken = `root_${randomBytes(32).toString('base64url')}`;
-    this.baseEnv = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: testPrefix(opts.label ?? 'stack'),
-      INTERNAL_SECRET: randomBytes(32).toString('base64url'),
-      SERVICE_CREDENTIAL: randomBytes(32).toString('base64url'),
-      ROOT_TOKEN: this.rootToken,
-      ...opts.env,
-    };
-  }
-
-  config(extra: Record<string, string> = {}, service?: string): Config {
-    const redisUrl = service ? this.opts.redisUrls?.[service] : undefined;
-    return loadConfig({ ...this.baseEnv, ...(redisUrl ? { REDIS_URL: redisUrl } : {}), ...extra });
-  }
-
-  get prefix(): string {
-    return this.baseEnv.REDIS_KEY_PREFIX;
-  }
-
-  async start(): Promise<this> {
-    if (this.opts.kms) {
-      for (const region of KMS_REGIONS) await this.startKms(region, 0);
-      this.baseEnv.REGIONS = [...KMS_REGIONS.map((r) => `${r}=${this.running.get(`kms-${r}`)!.url}`), 'ap-southeast-2='].join(',');
-    }
-    if (this.opts.secrets) {
-      const secretsServices = createServices('secrets', this.config({}, 'secrets'));
-      this.services.set('secrets', secretsServices);
-      const secrets = await startSecretsSubgraph(secretsServices, { port: 0 });
-      this.running.set('secrets', secrets);
-      this.baseEnv.SECRETS_URL = secrets.url;
-    }
-    const platformServices = createServices('platform', this.config({}, 'platform'));
-    this.services.set('platform', platformServices);
-    const platform = await startPlatformSubgraph(platformServices, { port: 0 });
-    this.running.set('platform', platform);
-    this.baseEnv.PLATFORM_URL = platform.url;
-    const gwConfig = this.config({}, 'gateway');
-    const gwServices = createServices('gateway', gwConfig);
-    this.services.set('gateway', gwServices);
-    // With kms/secrets, compose the supergraph from the code under test (not the checked-in file).
-    const supergraphSdl = this.opts.kms || this.opts.secrets ? (await renderSchemaFiles())['supergraph.graphql'] : undefined;
-    const gateway = await startGateway(gwConfig, { port: 0, supergraphSdl });
-    this.running.set('gateway', gateway);
-    this.gatewayUrl = gateway.url;
-    return this;
-  }
-
-  /** Root key of each region's KMS, kept across restarts (wrapped key material stays readable). */
-  private readonly kmsRootKeys = new Map<string, string>();
-  /** Port of each stopped region's KMS, so a restart comes back where the registry points. */
-  private readonly stoppedKmsPorts = new Map<string, number>();
-
-  private async startKms(region: string, port: number): Promise<RunningService> {
-    let rootKey = this.kmsRootKeys.get(region);
-    if (!rootKey) {
-      rootKey = randomBytes(32).toString('base64');
-      this.kmsRootKeys.set(region, rootKey);
-    }
-    const name = `kms-${region}`;
-    const config = this.config({ REGION: region, KMS_ROOT_KEY: rootKey }, name);
-    const services = createServices(name, config);
-    this.services.set(name, services);
-    const running = await startKmsSubgraph(services, { port, host: '127.0.0.1', rootKey: config.kmsRootKey!, sweeper: false });
-    this.running.set(name, running);
-    return running;
-  }
-
-  /** The running kms subgraph of a region (its `server` emits 'request' per fetch). */
-  kms(region: string): RunningService {
-    const r = this.running.get(`kms-${region}`);
-    if (!r) throw new Error(`no kms running in ${region}`);
-    return r;
-  }
-
-  /** Stops one region's KMS (gateway and secrets keep running): the region is down. */
-  async stopKms(region: string): Promise<void> {
-    const name = `kms-${region}`;
-    const r = this.running.get(name);
-    if (!r) return;
-    this.stoppedKmsPorts.set(region, r.port);
-    this.running.delete(name);
-    await r.stop();
-    this.services.get(name)?.redis.disconnect();
-    this.services.delete(name);
-  }
-
-  /** Starts a stopped region's KMS again on the same port with the same root key. */
-  async restartKms(region: string): Promise<RunningService> {
-    const port = this.stoppedKmsPorts.get(region);
-    if (port === undefined) return this.kms(region);
-    this.stoppedKmsPorts.delete(region);
-    return this.startKms(region, port);
-  }
-
-  /** POST a GraphQL request to the gateway as a user would. */
-  async gql<T = any>(
-    query: string,
-    variables: Record<string, unknown> = {},
-    opts: { token?: string | null; region?: string; headers?: Record<string, string>; url?: string } = {},
-  ): Promise<GqlResponse<T>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-    const token = opts.token === undefined ? this.rootToken : opts.token;
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (opts.region) headers['x-region'] = opts.region;
-    const res = await fetch(opts.url ?? this.gatewayUrl, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    const text = await res.text();
-    let body: GqlResponse<T>['body'];
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
-    }
-    return { status: res.status, headers: res.headers, body };
-  }
-
-  /** Like gql, but expects success: returns `data`, throws with the errors otherwise. */
-  async ok<T = any>(query: string, variables: Record<string, unknown> = {}, opts: Parameters<Stack['gql']>[2] = {}): Promise<T> {
-    const r = await this.gql<T>(query, variables, opts);
-    if (r.body.errors?.length || !r.body.data) throw new Error(`expected success, got ${r.status}: ${JSON.stringify(r.body.errors)}`);
-    return r.body.data;
-  }
-
-  /** Creates a token through the API with the root token (or `as`). */
-  async token(scopes: string[], extra: { project?: string; pathPrefixes?: string[]; expiresInDays?: number; as?: string } = {}): Promise<{ token: string; id: string }> {
-    const r = await this.gql(
-      `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token info { id } } }`,
-      { input: { name: `t-${scopes.join('+')}`, scopes, project: extra.project, pathPrefixes: extra.pathPrefixes, expiresInDays: extra.expiresInDays } },
-      { token: extra.as },
-    );
-    if (!r.body.data?.createApiToken) throw new Error(`createApiToken failed: ${JSON.stringify(r.body.errors)}`);
-    return { token: r.body.data.createApiToken.token, id: r.body.data.createApiToken.info.id };
-  }
-
-  async stop(): Promise<void> {
-    for (const [, r] of [...this.running].reverse()) await r.stop().catch(() => undefined);
-    for (const [, s] of this.services) s.redis.disconnect();
-    this.running.clear();
+export class Stack extends LocalStack {
+  constructor(opts: StackOptions = {}) {
+    super({
+      keyPrefix: testPrefix(opts.label ?? 'stack'),
+      redisUrl: process.env.REDIS_URL,
+      env: opts.env,
+      redisUrls: opts.redisUrls,
+      kms: opts.kms,
+      secrets: opts.secrets,
+    });
   }
 }
 

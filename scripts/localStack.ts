@@ -1,0 +1,217 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../shared/config';
+import { createServices, type Services } from '../shared/services';
+import type { RunningService } from '../shared/subgraphServer';
+import { startPlatformSubgraph } from '../subgraphs/platform/server';
+import { startGateway, type GatewayOptions } from '../gateway/server';
+import { startKmsSubgraph } from '../subgraphs/kms/server';
+import { startSecretsSubgraph } from '../subgraphs/secrets/server';
+import { renderSchemaFiles } from './schemaFiles';
+
+/** Regions that get a kms subgraph in a stack with `kms: true`; ap-southeast-2 is listed without one. */
+export const KMS_REGIONS = ['us-east-1', 'eu-west-1'] as const;
+
+export interface GqlResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+}
+
+export interface GqlOptions {
+  token?: string | null;
+  region?: string;
+  headers?: Record<string, string>;
+  url?: string;
+}
+
+export interface LocalStackOptions {
+  /** Redis key prefix shared by every service; the caller owns it (and deletes it when done). */
+  keyPrefix: string;
+  /** Default redis://127.0.0.1:6379. */
+  redisUrl?: string;
+  /** Extra env for every service (e.g. SUBGRAPH_TIMEOUT_MS). */
+  env?: Record<string, string>;
+  /** Per-service Redis URL (e.g. a proxy that can be cut). Names: platform, gateway, secrets, kms-<region>. */
+  redisUrls?: Record<string, string>;
+  /** One kms subgraph per region of KMS_REGIONS (started first; their URLs form the REGIONS registry). */
+  kms?: boolean;
+  /** The secrets subgraph (SECRETS_URL of the gateway). */
+  secrets?: boolean;
+  /** Start the gateway too (default true). Without it only the subgraphs run, e.g. for a gateway in another process. */
+  gateway?: boolean;
+  /** Passed on to startGateway (keepAlive, breaker, …). */
+  gatewayOptions?: Omit<GatewayOptions, 'port' | 'supergraphSdl'>;
+}
+
+/** POST a GraphQL request as a user would (bearer token, optional x-region). */
+export async function postGql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, opts: GqlOptions = {}): Promise<GqlResponse<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.region) headers['x-region'] = opts.region;
+  const res = await fetch(opts.url ?? url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const text = await res.text();
+  let body: GqlResponse<T>['body'];
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** The supergraph composed from the code (not the checked-in file), so a local stack runs what was built. */
+export async function composedSupergraph(): Promise<string> {
+  return (await renderSchemaFiles())['supergraph.graphql'];
+}
+
+/**
+ * A gateway in front of subgraphs that already run (here or in another process): `env` is the
+ * stack's env, with PLATFORM_URL, SECRETS_URL and REGIONS pointing at them.
+ */
+export async function startLocalGateway(env: Record<string, string>, opts: Omit<GatewayOptions, 'port'> & { port?: number } = {}): Promise<RunningService> {
+  const config = loadConfig(env);
+  return startGateway(config, { ...opts, port: opts.port ?? 0, supergraphSdl: opts.supergraphSdl ?? (await composedSupergraph()) });
+}
+
+/**
+ * The whole stack in this process, each service on its own free port, all sharing one Redis key
+ * prefix: what a user reaches through the gateway, with real HTTP between services. Used by the
+ * cross-service tests (test/support/stack.ts) and the benchmarks.
+ */
+export class LocalStack {
+  readonly running = new Map<string, RunningService>();
+  readonly services = new Map<string, Services>();
+  gatewayUrl = '';
+  readonly rootToken: string;
+  readonly baseEnv: Record<string, string>;
+
+  constructor(private readonly opts: LocalStackOptions) {
+    this.rootToken = `root_${randomBytes(32).toString('base64url')}`;
+    this.baseEnv = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      REDIS_URL: opts.redisUrl ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: opts.keyPrefix,
+      INTERNAL_SECRET: randomBytes(32).toString('base64url'),
+      SERVICE_CREDENTIAL: randomBytes(32).toString('base64url'),
+      ROOT_TOKEN: this.rootToken,
+      ...opts.env,
+    };
+  }
+
+  config(extra: Record<string, string> = {}, service?: string): Config {
+    const redisUrl = service ? this.opts.redisUrls?.[service] : undefined;
+    return loadConfig({ ...this.baseEnv, ...(redisUrl ? { REDIS_URL: redisUrl } : {}), ...extra });
+  }
+
+  get prefix(): string {
+    return this.baseEnv.REDIS_KEY_PREFIX;
+  }
+
+  async start(): Promise<this> {
+    if (this.opts.kms) {
+      for (const region of KMS_REGIONS) await this.startKms(region, 0);
+      this.baseEnv.REGIONS = [...KMS_REGIONS.map((r) => `${r}=${this.running.get(`kms-${r}`)!.url}`), 'ap-southeast-2='].join(',');
+    }
+    if (this.opts.secrets) {
+      const secretsServices = createServices('secrets', this.config({}, 'secrets'));
+      this.services.set('secrets', secretsServices);
+      const secrets = await startSecretsSubgraph(secretsServices, { port: 0 });
+      this.running.set('secrets', secrets);
+      this.baseEnv.SECRETS_URL = secrets.url;
+    }
+    const platformServices = createServices('platform', this.config({}, 'platform'));
+    this.services.set('platform', platformServices);
+    const platform = await startPlatformSubgraph(platformServices, { port: 0 });
+    this.running.set('platform', platform);
+    this.baseEnv.PLATFORM_URL = platform.url;
+    if (this.opts.gateway === false) return this;
+    const gwConfig = this.config({}, 'gateway');
+    const gwServices = createServices('gateway', gwConfig);
+    this.services.set('gateway', gwServices);
+    // With kms/secrets, compose the supergraph from the code under test (not the checked-in file).
+    const supergraphSdl = this.opts.kms || this.opts.secrets ? await composedSupergraph() : undefined;
+    const gateway = await startGateway(gwConfig, { ...this.opts.gatewayOptions, port: 0, supergraphSdl });
+    this.running.set('gateway', gateway);
+    this.gatewayUrl = gateway.url;
+    return this;
+  }
+
+  /** Root key of each region's KMS, kept across restarts (wrapped key material stays readable). */
+  private readonly kmsRootKeys = new Map<string, string>();
+  /** Port of each stopped region's KMS, so a restart comes back where the registry points. */
+  private readonly stoppedKmsPorts = new Map<string, number>();
+
+  private async startKms(region: string, port: number): Promise<RunningService> {
+    let rootKey = this.kmsRootKeys.get(region);
+    if (!rootKey) {
+      rootKey = randomBytes(32).toString('base64');
+      this.kmsRootKeys.set(region, rootKey);
+    }
+    const name = `kms-${region}`;
+    const config = this.config({ REGION: region, KMS_ROOT_KEY: rootKey }, name);
+    const services = createServices(name, config);
+    this.services.set(name, services);
+    const running = await startKmsSubgraph(services, { port, host: '127.0.0.1', rootKey: config.kmsRootKey!, sweeper: false });
+    this.running.set(name, running);
+    return running;
+  }
+
+  /** The running kms subgraph of a region (its `server` emits 'request' per fetch). */
+  kms(region: string): RunningService {
+    const r = this.running.get(`kms-${region}`);
+    if (!r) throw new Error(`no kms running in ${region}`);
+    return r;
+  }
+
+  /** Stops one region's KMS (gateway and secrets keep running): the region is down. */
+  async stopKms(region: string): Promise<void> {
+    const name = `kms-${region}`;
+    const r = this.running.get(name);
+    if (!r) return;
+    this.stoppedKmsPorts.set(region, r.port);
+    this.running.delete(name);
+    await r.stop();
+    this.services.get(name)?.redis.disconnect();
+    this.services.delete(name);
+  }
+
+  /** Starts a stopped region's KMS again on the same port with the same root key. */
+  async restartKms(region: string): Promise<RunningService> {
+    const port = this.stoppedKmsPorts.get(region);
+    if (port === undefined) return this.kms(region);
+    this.stoppedKmsPorts.delete(region);
+    return this.startKms(region, port);
+  }
+
+  /** POST a GraphQL request to the gateway as a user would (root token unless `token` is given; null: none). */
+  gql<T = any>(query: string, variables: Record<string, unknown> = {}, opts: GqlOptions = {}): Promise<GqlResponse<T>> {
+    const token = opts.token === undefined ? this.rootToken : opts.token;
+    return postGql<T>(this.gatewayUrl, query, variables, { ...opts, token });
+  }
+
+  /** Like gql, but expects success: returns `data`, throws with the errors otherwise. */
+  async ok<T = any>(query: string, variables: Record<string, unknown> = {}, opts: GqlOptions = {}): Promise<T> {
+    const r = await this.gql<T>(query, variables, opts);
+    if (r.body.errors?.length || !r.body.data) throw new Error(`expected success, got ${r.status}: ${JSON.stringify(r.body.errors)}`);
+    return r.body.data;
+  }
+
+  /** Creates a token through the API with the root token (or `as`). */
+  async token(scopes: string[], extra: { project?: string; pathPrefixes?: string[]; expiresInDays?: number; as?: string } = {}): Promise<{ token: string; id: string }> {
+    const r = await this.gql(
+      `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token info { id } } }`,
+      { input: { name: `t-${scopes.join('+')}`, scopes, project: extra.project, pathPrefixes: extra.pathPrefixes, expiresInDays: extra.expiresInDays } },
+      { token: extra.as },
+    );
+    if (!r.body.data?.createApiToken) throw new Error(`createApiToken failed: ${JSON.stringify(r.body.errors)}`);
+    return { token: r.body.data.createApiToken.token, id: r.body.data.createApiToken.info.id };
+  }
+
+  async stop(): Promise<void> {
+    for (const [, r] of [...this.running].reverse()) await r.stop().catch(() => undefined);
+    for (const [, s] of this.services) s.redis.disconnect();
+    this.running.clear();
+  }
+}

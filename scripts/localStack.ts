@@ -15,7 +15,7 @@ export const KMS_REGIONS = ['us-east-1', 'eu-west-1'] as const;
 export interface GqlResponse<T = any> {
   status: number;
   headers: Headers;
-  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; locations?: { line: number; column: number }[]; extensions?: Record<string, any> }[] };
 }
 
 export interface GqlOptions {

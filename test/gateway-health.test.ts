@@ -18,7 +18,7 @@ describe('gateway health endpoints', () => {
       expect(live.status).toBe(200);
       const ready = await fetch(base + '/health/ready');
       expect(ready.status).toBe(200);
-      const body = await ready.json();
+      const body = (await ready.json()) as any;
       expect(body).toMatchObject({ status: 'ready', redis: 'ok', supergraph: 'loaded' });
       expect(body.regions).toEqual([
         { name: 'us-east-1', default: true, kms: 'configured', circuit: 'closed' },

@@ -41,7 +41,7 @@ describe('x-region naming a region outside the registry', () => {
       headers: { authorization: `Bearer ${env.ROOT_TOKEN}`, 'x-region': 'eu-west-99', 'apollo-require-preflight': 'true' },
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).errors[0].extensions.region).toBe('eu-west-99');
+    expect(((await res.json()) as any).errors[0].extensions.region).toBe('eu-west-99');
   });
 
   it('accepts every listed region, with or without a KMS endpoint', async () => {

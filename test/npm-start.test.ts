@@ -47,7 +47,7 @@ describe('npm start', () => {
       body: JSON.stringify({ query: '{ viewer { project scopes } }' }),
     });
     expect(res.status).toBe(200);
-    expect((await res.json()).data.viewer).toEqual({ project: 'default', scopes: ['*'] });
+    expect(((await res.json()) as any).data.viewer).toEqual({ project: 'default', scopes: ['*'] });
 
     // Every service is up: a key in each KMS region, a secret bound to one, put and reveal.
     const gql = async (query: string, region?: string) => {
@@ -56,7 +56,7 @@ describe('npm start', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${rootToken}`, ...(region ? { 'x-region': region } : {}) },
         body: JSON.stringify({ query }),
       });
-      return { status: r.status, body: await r.json() };
+      return { status: r.status, body: (await r.json()) as any };
     };
     for (const region of ['us-east-1', 'eu-west-1']) {
       const k = await gql('mutation { createKmsKey(input: { identity: "launch-key", type: AES256_GCM96 }) { region status } }', region);

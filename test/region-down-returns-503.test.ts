@@ -9,7 +9,7 @@ describe('a region whose KMS goes down and comes back', () => {
   let stack: RegionalStack;
   const token = () => stack.env.ROOT_TOKEN;
   const base = () => stack.gateway.url.replace(/\/graphql$/, '');
-  const circuitOf = async (region: string) => ((await (await fetch(base() + '/health/ready')).json()).regions as any[]).find((r) => r.name === region).circuit;
+  const circuitOf = async (region: string) => (((await (await fetch(base() + '/health/ready')).json()) as any).regions as any[]).find((r) => r.name === region).circuit;
 
   beforeAll(async () => {
     stack = await startRegionalStack('rg-down', { gateway: { breaker: { failureThreshold: 2, resetAfterMs: RESET_MS } } });

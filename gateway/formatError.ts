@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '../shared/errors';
+import { redactForCode } from '../shared/redact';
 import type { Logger } from '../shared/log';
 import { INTERNAL_EXTENSIONS } from './datasources/subgraphHttp';
 
@@ -11,6 +12,7 @@ const APOLLO_CLIENT_CODES = new Set(['BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
  * (`feature`, `kmsKeyStatus`, `region`, `field`, …) pass through unchanged; the gateway's own
  * `serviceName` and anything internal are dropped; an error with no known code (a gateway bug,
  * a malformed subgraph answer) becomes a plain INTERNAL_SERVER_ERROR whose message says nothing.
+ * Messages of BAD_USER_INPUT / GRAPHQL_VALIDATION_FAILED / GRAPHQL_PARSE_FAILED never echo an input value.
  */
 export function gatewayFormatError(log: Logger) {
   return (formatted: GraphQLFormattedError, _error: unknown): GraphQLFormattedError => {
@@ -25,6 +27,8 @@ export function gatewayFormatError(log: Logger) {
     }
     const extensions: Record<string, unknown> = { ...formatted.extensions };
     for (const k of INTERNAL_EXTENSIONS) delete extensions[k];
-    return { ...formatted, extensions };
+    // graphql-js quotes the offending input value (a password, a plaintext) in coercion, validation
+    // and syntax errors; only names, paths and types are kept.
+    return { ...formatted, message: redactForCode(code, formatted.message), extensions };
   };
 }

@@ -15,6 +15,7 @@ import { SubgraphDataSource } from './datasources/SubgraphDataSource';
 import { SubgraphTransport } from './datasources/subgraphHttp';
 import { gatewayFormatError } from './formatError';
 import { readiness } from './health';
+import { costLimitPlugin } from './plugins/costLimit';
 import { LIMITS, limitRules } from './plugins/limits';
 import { DEFAULT_BREAKER, RegionCircuits, type BreakerSettings } from './regionCircuits';
 import { requestRegion } from './requestRegion';
@@ -85,7 +86,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     stopOnTerminationSignals: false,
     validationRules: limitRules(),
     parseOptions: { maxTokens: LIMITS.maxTokens },
-    plugins: [landingPage, statusPlugin<GatewayContext>()],
+    plugins: [landingPage, statusPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>()],
     formatError: gatewayFormatError(log),
     logger: apolloLogger(log),
   });

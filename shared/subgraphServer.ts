@@ -10,6 +10,7 @@ import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-g
 import { RequestContext } from './context';
 import { toApiError } from './errors';
 import { BodyTooLarge, executeApollo, header, HEADER, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
+import { redactForCode } from './redact';
 import type { Principal } from './principal';
 import type { Services } from './services';
 import { statusPlugin } from './statusPlugin';
@@ -80,9 +81,9 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
         log.error('unhandled error', { err: original instanceof Error ? original.name : 'unknown', at: frame });
         return { message: safe.message, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
       }
-      // Our own errors and Apollo's request errors are client-facing as they are; anything else
-      // (a Redis outage) is replaced by its safe form.
-      if (safe === error || safe === original) return formatted;
+      // Our own errors and Apollo's request errors are client-facing, minus any input value that
+      // graphql-js quotes (shared/redact.ts); anything else (a Redis outage) is replaced by its safe form.
+      if (safe === error || safe === original) return { ...formatted, message: redactForCode(formatted.extensions?.code, formatted.message) };
       return { message: safe.message, path: formatted.path, locations: formatted.locations, extensions: safe.extensions };
     },
   });

@@ -1,6 +1,6 @@
 import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 
-/** Request shape limits (API.md: depth, alias and token limits are GRAPHQL_VALIDATION_FAILED / GRAPHQL_PARSE_FAILED, 400). */
+/** Request shape limits (API.md: depth, alias, token and cost limits are GRAPHQL_VALIDATION_FAILED / GRAPHQL_PARSE_FAILED, 400). */
 export const LIMITS = {
   maxDepth: 12,
   maxAliases: 30,
@@ -8,6 +8,8 @@ export const LIMITS = {
   maxTokens: 5000,
   /** HTTP body cap, the same as the subgraphs': a bigger body could not be served anyway. */
   maxBodyBytes: 8 * 1024 * 1024,
+  /** Operation cost cap (plugins/costLimit.ts): roughly the number of objects a request may ask for. */
+  maxCost: 20_000,
 } as const;
 
 /**

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Supergraph } from '@apollo/federation-internals';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { repoRoot } from '../supergraph';
+import { MAX_COST, operationCost } from './costLimit';
+import { LIMITS } from './limits';
+
+/** The API schema clients see (from the checked-in supergraph), so connection defaults are the real ones. */
+const schema = Supergraph.build(readFileSync(join(repoRoot(), 'schema', 'supergraph.graphql'), 'utf8')).apiSchema().toGraphQLJSSchema();
+
+function cost(query: string, variables: Record<string, unknown> = {}): number {
+  const doc = parse(query);
+  const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  return operationCost(schema, doc, op, variables);
+}
+
+const REVIEWER = `{ kmsKeys(first: 1000) { nodes { identity boundSecrets(first: 200) { nodes { path
+  versions(first: 100) { nodes { version } } kmsKey { boundSecrets(first: 200) { nodes { path } } } } } } } }`;
+
+describe('operationCost', () => {
+  it('is 1 per field, and 1 + first × selection for a connection', () => {
+    expect(cost('{ viewer { id project } }')).toBe(1 + 2);
+    expect(cost('{ kmsKeys(first: 2) { nodes { identity status } } }')).toBe(1 + 2 * (1 + 2));
+    // pageInfo is inside the connection: counted once per node too (a safe overestimate).
+    expect(cost('{ kmsKeys(first: 2) { nodes { identity } pageInfo { hasNextPage } } }')).toBe(1 + 2 * (2 + 2));
+  });
+
+  it('uses the schema default when first is omitted or null', () => {
+    expect(cost('{ kmsKeys { nodes { identity } } }')).toBe(1 + 50 * 2);
+    expect(cost('{ kmsKeys(first: null) { nodes { identity } } }')).toBe(1 + 50 * 2);
+    expect(cost('{ auditEvents { nodes { id } } }')).toBe(1 + 100 * 2);
+    expect(cost('{ secret(path: "a") { versions { nodes { version } } } }')).toBe(1 + (1 + 20 * 2));
+  });
+
+  it('counts variables: the value sent, else the operation default, else the schema default', () => {
+    const q = 'query($f: Int) { kmsKeys(first: $f) { nodes { identity } } }';
+    expect(cost(q, { f: 3 })).toBe(1 + 3 * 2);
+    expect(cost(q, { f: 1000 })).toBe(1 + 1000 * 2);
+    expect(cost(q)).toBe(1 + 50 * 2);
+    expect(cost('query($f: Int = 4) { kmsKeys(first: $f) { nodes { identity } } }')).toBe(1 + 4 * 2);
+    // A value of the wrong type fails variable coercion later; here it counts as the default.
+    expect(cost(q, { f: 'many' })).toBe(1 + 50 * 2);
+  });
+
+  it('multiplies nested connections', () => {
+    expect(cost('{ kmsKeys(first: 10) { nodes { boundSecrets(first: 5) { nodes { path } } } } }')).toBe(1 + 10 * (1 + (1 + 5 * 2)));
+    expect(cost(REVIEWER)).toBeGreaterThan(100_000_000);
+  });
+
+  it('counts list lengths of the batch arguments paths and items (literal or variable)', () => {
+    const batch = 'mutation($i: [EncryptBatchItemInput!]!) { encryptBatch(keyIdentity: "k", items: $i) { index ciphertext } }';
+    expect(cost(batch, { i: Array.from({ length: 7 }, () => ({ plaintext: 'AA==' })) })).toBe(1 + 7 * 2);
+    expect(cost('mutation { encryptBatch(keyIdentity: "k", items: [{ plaintext: "AA==" }, { plaintext: "AA==" }]) { index } }')).toBe(1 + 2 * 1);
+    // One object where a list is expected is a list of one.
+    expect(cost('mutation { encryptBatch(keyIdentity: "k", items: { plaintext: "AA==" }) { index } }')).toBe(1 + 1);
+    expect(cost('query($p: [String!]!) { batchGetSecretValue(paths: $p) { path value } }', { p: ['a', 'b', 'c'] })).toBe(1 + 3 * 2);
+    // Other list arguments (deleteSecretVersions' versions) do not multiply.
+    expect(cost('mutation { deleteSecretVersions(path: "a", versions: [1, 2, 3]) { path } }')).toBe(1 + 1);
+  });
+
+  it('resolves fragments and inline fragments', () => {
+    const plain = cost('{ kmsKeys(first: 3) { nodes { identity status boundSecrets(first: 4) { nodes { path region } } } } }');
+    const withFragments = cost(`
+      query { kmsKeys(first: 3) { nodes { ...K } } }
+      fragment K on KmsKey { identity ... on KmsKey { status } boundSecrets(first: 4) { ...S } }
+      fragment S on SecretConnection { nodes { ... { path } region } }`);
+    expect(withFragments).toBe(plain);
+  });
+
+  it('costs each named fragment once, so nested spreads cannot make counting itself slow', () => {
+    // F0 spreads F1 twice, F1 spreads F2 twice, …: 2^40 paths if walked naively.
+    const n = 40;
+    const frags = Array.from({ length: n }, (_, i) =>
+      i === n - 1 ? `fragment F${i} on Principal { id }` : `fragment F${i} on Principal { ...F${i + 1} a${i}: id ...F${i + 1} }`,
+    );
+    const started = Date.now();
+    const c = cost(`{ viewer { ...F0 } } ${frags.join(' ')}`);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(c).toBeGreaterThan(2 ** 39);
+  });
+
+  it('typical legitimate requests stay well under MAX_COST', () => {
+    expect(MAX_COST).toBe(LIMITS.maxCost);
+    const typical = {
+      page200SecretsWithKeyStatus: cost('{ secrets(first: 200) { nodes { path region kmsKey { status } } pageInfo { endCursor hasNextPage } } }'),
+      encryptBatch1000: cost('mutation($i: [EncryptBatchItemInput!]!) { encryptBatch(keyIdentity: "k", items: $i) { index ciphertext keyVersion error { code message } } }', {
+        i: Array.from({ length: 1000 }, () => ({ plaintext: 'AA==' })),
+      }),
+      batchGetSecretValue100: cost('query($p: [String!]!) { batchGetSecretValue(paths: $p) { path value version error { code message } } }', {
+        p: Array.from({ length: 100 }, (_, i) => `p/${i}`),
+      }),
+      keys50x50BoundSecrets: cost('{ kmsKeys { nodes { identity status boundSecrets { nodes { path } } } } }'),
+      secret100Versions: cost('{ secret(path: "a") { path versions(first: 100) { nodes { version state createdAt kmsKeyVersion } pageInfo { endCursor hasNextPage } } } }'),
+      secrets200x20Versions: cost('{ secrets(first: 200) { nodes { path versions { nodes { version state } } } } }'),
+    };
+    expect(typical).toEqual({
+      page200SecretsWithKeyStatus: 1601,
+      encryptBatch1000: 6001,
+      batchGetSecretValue100: 601,
+      keys50x50BoundSecrets: 5201,
+      secret100Versions: 803,
+      secrets200x20Versions: 12601,
+    });
+    for (const c of Object.values(typical)) expect(c).toBeLessThanOrEqual(MAX_COST);
+  });
+});

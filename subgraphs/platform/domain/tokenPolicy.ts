@@ -1,6 +1,6 @@
 import { badInput, forbidden } from '../../../shared/errors';
 import { hasScope, pathUnderPrefix, type Principal } from '../../../shared/principal';
-import { isScope } from '../../../shared/scopes';
+import { isScope, SCOPES } from '../../../shared/scopes';
 
 export const PROJECT_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const PREFIX_RE = /^[A-Za-z0-9_.@+=\/-]{1,512}$/;
@@ -54,7 +54,7 @@ export function grantFor(caller: Principal, req: TokenRequest, now: Date): Token
       if (!caller.root) throw forbidden('Only the root token may grant "*"');
       continue;
     }
-    if (!isScope(s)) throw badInput(`unknown scope "${s.slice(0, 64)}"`);
+    if (!isScope(s)) throw badInput(`scopes may hold only: ${SCOPES.join(', ')}`, { field: 'scopes' });
     if (!hasScope(caller, s)) throw forbidden(`Cannot grant scope "${s}" that the calling token does not have`);
   }
   let pathPrefixes: string[] | null = null;

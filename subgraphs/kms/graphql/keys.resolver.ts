@@ -79,10 +79,8 @@ export class KeysResolver {
 
   @Mutation(() => KmsKey)
   async scheduleKmsKeyDeletion(@Args(() => ScheduleDeletionArgs) { identity, pendingWindowDays }: ScheduleDeletionArgs, @Ctx() ctx: RequestContext): Promise<KmsKey> {
-    return this.lifecycle(ctx, 'kms.schedule_deletion', identity, () => {
-      if (pendingWindowDays === null || pendingWindowDays === undefined) throw badInput('pendingWindowDays must be between 7 and 30', { field: 'pendingWindowDays' });
-      return this.kms.scheduleDeletion(ctx.project, identity, pendingWindowDays);
-    });
+    // `pendingWindowDays: Int = 30`: an explicit null means the default, like every defaulted argument.
+    return this.lifecycle(ctx, 'kms.schedule_deletion', identity, () => this.kms.scheduleDeletion(ctx.project, identity, pendingWindowDays ?? 30));
   }
 
   @Mutation(() => KmsKey)

@@ -1,7 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import type { AuditAction } from '../../../shared/audit';
-import { badInput } from '../../../shared/errors';
 import type { KmsKeyRecord } from '../domain/keyRing';
 import type { KeyRingService } from '../domain/keyRingService';
 import { KmsKeysArgs, ScheduleDeletionArgs } from './types/args';

@@ -47,10 +47,12 @@ describe('authentication through the gateway', () => {
   it('revoked token → 401 on the very next request', async () => {
     const { token, id } = await stack.token(['audit:read']);
     expect((await stack.gql(VIEWER, {}, { token })).status).toBe(200);
-    const rev = await stack.gql('mutation($id: ID!) { revokeApiToken(id: $id) }', { id });
+    const rev = await stack.gql('mutation($id: ID!) { revokeApiToken(id: $id) }', { id }, { headers: { 'x-request-id': `revoke-${id}` } });
     expect(rev.body.data?.revokeApiToken).toBe(true);
     const r = await stack.gql(VIEWER, {}, { token });
     expect(r.status).toBe(401);
+    const ev = await stack.gql('query($r: String) { auditEvents(filter: { requestId: $r }) { nodes { action outcome resource actor } } }', { r: `revoke-${id}` });
+    expect(ev.body.data.auditEvents.nodes).toEqual([{ action: 'auth.token_revoked', outcome: 'SUCCESS', resource: `token:${id}`, actor: 'token:root' }]);
   });
 
   it('the token value is never stored in Redis, only its hash', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, type Stack } from './support/stack';
+import { startStack, type GqlResponse, type Stack } from './support/stack';
 
 /**
  * The README's copy-paste "Secrets flow" is run as written (each `q '<json>' [-H 'h: v']` line is
@@ -21,7 +21,7 @@ afterAll(() => stack.stop());
 
 it('every step of the README flow answers as documented', async () => {
   expect(steps).toHaveLength(11);
-  const r = [];
+  const r: GqlResponse[] = [];
   for (const s of steps) r.push(await stack.gql(s.body.query, {}, { headers: s.headers }));
   const ok = (i: number) => expect({ step: i, status: r[i].status, errors: r[i].body.errors }).toEqual({ step: i, status: 200, errors: undefined });
   [0, 1, 2, 3, 4].forEach(ok);

@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { composeServices } from '@apollo/composition';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { parse, type GraphQLSchema } from 'graphql';
 import { loadConfig, type Config } from '../shared/config';
 import { createServices, type Services } from '../shared/services';
 import type { RunningService } from '../shared/subgraphServer';
@@ -7,7 +10,7 @@ import { startPlatformSubgraph } from '../subgraphs/platform/server';
 import { startGateway, type GatewayOptions } from '../gateway/server';
 import { startKmsSubgraph } from '../subgraphs/kms/server';
 import { startSecretsSubgraph } from '../subgraphs/secrets/server';
-import { renderSchemaFiles } from './schemaFiles';
+import { renderSchemaFiles, SUBGRAPHS } from './schemaFiles';
 
 /** Regions that get a kms subgraph in a stack with `kms: true`; ap-southeast-2 is listed without one. */
 export const KMS_REGIONS = ['us-east-1', 'eu-west-1'] as const;
@@ -15,14 +18,25 @@ export const KMS_REGIONS = ['us-east-1', 'eu-west-1'] as const;
 export interface GqlResponse<T = any> {
   status: number;
   headers: Headers;
+  /** From sending the request to having read the whole answer. */
+  elapsedMs: number;
   body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; locations?: { line: number; column: number }[]; extensions?: Record<string, any> }[] };
 }
 
 export interface GqlOptions {
   token?: string | null;
   region?: string;
+  /** Sent as x-request-id. */
+  requestId?: string;
   headers?: Record<string, string>;
   url?: string;
+}
+
+/** A subgraph beside the product's (a test-only one, say): joins the composition and is reached at its own URL. */
+export interface ExtraSubgraph {
+  name: string;
+  url: string;
+  schema: GraphQLSchema;
 }
 
 export interface LocalStackOptions {
@@ -34,6 +48,10 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Per-service Redis URL (e.g. a proxy that can be cut). Names: platform, gateway, secrets, kms-<region>. */
   redisUrls?: Record<string, string>;
+  /** Per-service extra env over `env` (e.g. gateway: { NODE_ENV: 'production' }). Names as for redisUrls. */
+  serviceEnv?: Record<string, Record<string, string>>;
+  /** Subgraphs that join the composition next to platform, kms and secrets (the gateway routes to their URLs). */
+  subgraphs?: ExtraSubgraph[];
   /** One kms subgraph per region of KMS_REGIONS (started first; their URLs form the REGIONS registry). */
   kms?: boolean;
   /** The secrets subgraph (SECRETS_URL of the gateway). */
@@ -49,20 +67,33 @@ export async function postGql<T = any>(url: string, query: string, variables: Re
   const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.region) headers['x-region'] = opts.region;
+  if (opts.requestId !== undefined) headers['x-request-id'] = opts.requestId;
+  const started = Date.now();
   const res = await fetch(opts.url ?? url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   const text = await res.text();
+  const elapsedMs = Date.now() - started;
   let body: GqlResponse<T>['body'];
   try {
     body = JSON.parse(text);
   } catch {
     throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
   }
-  return { status: res.status, headers: res.headers, body };
+  return { status: res.status, headers: res.headers, body, elapsedMs };
 }
 
-/** The supergraph composed from the code (not the checked-in file), so a local stack runs what was built. */
-export async function composedSupergraph(): Promise<string> {
-  return (await renderSchemaFiles())['supergraph.graphql'];
+/**
+ * The supergraph composed from the code (not the checked-in file), so a local stack runs what was
+ * built; `extra` subgraphs join the composition at their own URLs.
+ */
+export async function composedSupergraph(extra: ExtraSubgraph[] = []): Promise<string> {
+  const files = await renderSchemaFiles();
+  if (extra.length === 0) return files['supergraph.graphql'];
+  const composed = composeServices([
+    ...SUBGRAPHS.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(files[`${s.name}.graphql`]) })),
+    ...extra.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(printSubgraphSchema(s.schema)) })),
+  ]);
+  if (composed.errors) throw new Error(`composition failed:\n${composed.errors.map((e) => e.message).join('\n')}`);
+  return composed.supergraphSdl;
 }
 
 /**
@@ -102,7 +133,8 @@ export class LocalStack {
 
   config(extra: Record<string, string> = {}, service?: string): Config {
     const redisUrl = service ? this.opts.redisUrls?.[service] : undefined;
-    return loadConfig({ ...this.baseEnv, ...(redisUrl ? { REDIS_URL: redisUrl } : {}), ...extra });
+    const serviceEnv = service ? this.opts.serviceEnv?.[service] : undefined;
+    return loadConfig({ ...this.baseEnv, ...(redisUrl ? { REDIS_URL: redisUrl } : {}), ...serviceEnv, ...extra });
   }
 
   get prefix(): string {
@@ -114,24 +146,15 @@ export class LocalStack {
       for (const region of KMS_REGIONS) await this.startKms(region, 0);
       this.baseEnv.REGIONS = [...KMS_REGIONS.map((r) => `${r}=${this.running.get(`kms-${r}`)!.url}`), 'ap-southeast-2='].join(',');
     }
-    if (this.opts.secrets) {
-      const secretsServices = createServices('secrets', this.config({}, 'secrets'));
-      this.services.set('secrets', secretsServices);
-      const secrets = await startSecretsSubgraph(secretsServices, { port: 0 });
-      this.running.set('secrets', secrets);
-      this.baseEnv.SECRETS_URL = secrets.url;
-    }
-    const platformServices = createServices('platform', this.config({}, 'platform'));
-    this.services.set('platform', platformServices);
-    const platform = await startPlatformSubgraph(platformServices, { port: 0 });
-    this.running.set('platform', platform);
-    this.baseEnv.PLATFORM_URL = platform.url;
+    if (this.opts.secrets) this.baseEnv.SECRETS_URL = (await this.startSubgraph('secrets', 0)).url;
+    this.baseEnv.PLATFORM_URL = (await this.startSubgraph('platform', 0)).url;
     if (this.opts.gateway === false) return this;
     const gwConfig = this.config({}, 'gateway');
     const gwServices = createServices('gateway', gwConfig);
     this.services.set('gateway', gwServices);
-    // With kms/secrets, compose the supergraph from the code under test (not the checked-in file).
-    const supergraphSdl = this.opts.kms || this.opts.secrets ? await composedSupergraph() : undefined;
+    // With kms/secrets/extra subgraphs, compose the supergraph from the code under test (not the checked-in file).
+    const extra = this.opts.subgraphs ?? [];
+    const supergraphSdl = this.opts.kms || this.opts.secrets || extra.length > 0 ? await composedSupergraph(extra) : undefined;
     const gateway = await startGateway(gwConfig, { ...this.opts.gatewayOptions, port: 0, supergraphSdl });
     this.running.set('gateway', gateway);
     this.gatewayUrl = gateway.url;
@@ -140,8 +163,20 @@ export class LocalStack {
 
   /** Root key of each region's KMS, kept across restarts (wrapped key material stays readable). */
   private readonly kmsRootKeys = new Map<string, string>();
-  /** Port of each stopped region's KMS, so a restart comes back where the registry points. */
-  private readonly stoppedKmsPorts = new Map<string, number>();
+  /** Port of each stopped subgraph (by service name), so a restart comes back where the gateway points. */
+  private readonly stoppedPorts = new Map<string, number>();
+
+  /** Starts the platform, secrets or kms-<region> subgraph on `port` (0: a free one). */
+  private async startSubgraph(name: string, port: number): Promise<RunningService> {
+    if (name.startsWith('kms-')) return this.startKms(name.slice('kms-'.length), port);
+    const start = name === 'platform' ? startPlatformSubgraph : name === 'secrets' ? startSecretsSubgraph : undefined;
+    if (!start) throw new Error(`no subgraph "${name}" in a local stack`);
+    const services = createServices(name, this.config({}, name));
+    this.services.set(name, services);
+    const running = await start(services, { port });
+    this.running.set(name, running);
+    return running;
+  }
 
   private async startKms(region: string, port: number): Promise<RunningService> {
     let rootKey = this.kmsRootKeys.get(region);
@@ -167,22 +202,36 @@ export class LocalStack {
 
   /** Stops one region's KMS (gateway and secrets keep running): the region is down. */
   async stopKms(region: string): Promise<void> {
-    const name = `kms-${region}`;
+    return this.stopService(`kms-${region}`);
+  }
+
+  /** Starts a stopped region's KMS again on the same port with the same root key. */
+  async restartKms(region: string): Promise<RunningService> {
+    if (!this.stoppedPorts.has(`kms-${region}`)) return this.kms(region);
+    return this.restartService(`kms-${region}`);
+  }
+
+  /** Stops one subgraph (platform, secrets or kms-<region>) while the rest keeps running. */
+  async stopService(name: string): Promise<void> {
     const r = this.running.get(name);
     if (!r) return;
-    this.stoppedKmsPorts.set(region, r.port);
+    this.stoppedPorts.set(name, r.port);
     this.running.delete(name);
     await r.stop();
     this.services.get(name)?.redis.disconnect();
     this.services.delete(name);
   }
 
-  /** Starts a stopped region's KMS again on the same port with the same root key. */
-  async restartKms(region: string): Promise<RunningService> {
-    const port = this.stoppedKmsPorts.get(region);
-    if (port === undefined) return this.kms(region);
-    this.stoppedKmsPorts.delete(region);
-    return this.startKms(region, port);
+  /** Starts a stopped subgraph again on the same port (a KMS with the same root key). */
+  async restartService(name: string): Promise<RunningService> {
+    const port = this.stoppedPorts.get(name);
+    if (port === undefined) {
+      const r = this.running.get(name);
+      if (!r) throw new Error(`${name} was never started`);
+      return r;
+    }
+    this.stoppedPorts.delete(name);
+    return this.startSubgraph(name, port);
   }
 
   /** POST a GraphQL request to the gateway as a user would (root token unless `token` is given; null: none). */

@@ -1,40 +1,33 @@
-import { startGateway } from '../gateway/server';
-import { composeSupergraph, configFor, gql, platformForComposition, scenarioEnv, type Env } from './gateway-harness';
+import { startStack } from './support/stack';
 
 describe('introspection and landing page follow config.introspection', () => {
-  let env: Env;
-  let supergraphSdl: string;
   const introspect = '{ __schema { queryType { name } } }';
-
-  beforeAll(async () => {
-    env = scenarioEnv('gw-introspect');
-    supergraphSdl = composeSupergraph([await platformForComposition()]);
-  });
+  const gatewayIn = (NODE_ENV: string) => startStack({ label: 'gw-introspect', serviceEnv: { gateway: { NODE_ENV } } });
 
   it('production: introspection refused (400) and no Sandbox landing page', async () => {
-    const gateway = await startGateway(configFor(env, { NODE_ENV: 'production' }), { port: 0, supergraphSdl });
+    const stack = await gatewayIn('production');
     try {
-      const r = await gql(gateway.url, introspect);
+      const r = await stack.gql(introspect, {}, { token: null });
       expect(r.status).toBe(400);
-      expect(r.json.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
-      const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+      expect(r.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      const page = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html' } });
       expect(await page.text()).not.toMatch(/sandbox/i);
     } finally {
-      await gateway.stop();
+      await stack.stop();
     }
   });
 
   it('development: introspection served and the Sandbox landing page shown', async () => {
-    const gateway = await startGateway(configFor(env, { NODE_ENV: 'development' }), { port: 0, supergraphSdl });
+    const stack = await gatewayIn('development');
     try {
-      const r = await gql(gateway.url, introspect);
+      const r = await stack.gql(introspect, {}, { token: null });
       expect(r.status).toBe(200);
-      expect(r.json.data.__schema.queryType.name).toBe('Query');
-      const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+      expect(r.body.data.__schema.queryType.name).toBe('Query');
+      const page = await fetch(stack.gatewayUrl, { headers: { accept: 'text/html' } });
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/sandbox/i);
     } finally {
-      await gateway.stop();
+      await stack.stop();
     }
   });
 });

@@ -1,48 +1,37 @@
-import type { RunningService } from '../shared/subgraphServer';
-import { startGateway } from '../gateway/server';
-import { composeSupergraph, configFor, gql, platformForComposition, scenarioEnv, startPlatform, type Env, type StartedSubgraph } from './gateway-harness';
+import { startStack, type Stack } from './support/stack';
 
 describe('gateway request ids', () => {
-  let env: Env;
-  let platform: StartedSubgraph;
-  let gateway: RunningService;
-
+  let stack: Stack;
   beforeAll(async () => {
-    env = scenarioEnv('gw-rid');
-    platform = await startPlatform(env);
-    const config = configFor(env, { PLATFORM_URL: platform.running.url });
-    gateway = await startGateway(config, { port: 0, supergraphSdl: composeSupergraph([await platformForComposition(platform.running.url)]) });
+    stack = await startStack({ label: 'gw-rid' });
   });
-  afterAll(async () => {
-    await gateway?.stop();
-    await platform?.stop();
-  });
+  afterAll(async () => stack?.stop());
 
   it('echoes a sane caller request id on success', async () => {
-    const r = await gql(gateway.url, '{ viewer { project } }', { token: env.ROOT_TOKEN, requestId: 'client-req.42:a_b' });
+    const r = await stack.gql('{ viewer { project } }', {}, { requestId: 'client-req.42:a_b' });
     expect(r.status).toBe(200);
-    expect(r.json.data.viewer.project).toBe('default');
+    expect(r.body.data.viewer.project).toBe('default');
     expect(r.headers.get('x-request-id')).toBe('client-req.42:a_b');
   });
 
   it('generates a request id when none is given, and replaces an insane one', async () => {
-    const none = await gql(gateway.url, '{ viewer { project } }', { token: env.ROOT_TOKEN });
+    const none = await stack.gql('{ viewer { project } }');
     expect(none.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const bad = await gql(gateway.url, '{ viewer { project } }', { token: env.ROOT_TOKEN, requestId: 'has spaces and <html>' });
+    const bad = await stack.gql('{ viewer { project } }', {}, { requestId: 'has spaces and <html>' });
     expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('carries the request id on errors, unknown regions, 404 and health', async () => {
-    const unauth = await gql(gateway.url, '{ viewer { project } }', { requestId: 'rid-unauth' });
+    const unauth = await stack.gql('{ viewer { project } }', {}, { token: null, requestId: 'rid-unauth' });
     expect(unauth.status).toBe(401);
     expect(unauth.headers.get('x-request-id')).toBe('rid-unauth');
-    const region = await gql(gateway.url, '{ viewer { project } }', { token: env.ROOT_TOKEN, region: 'xx-nowhere-9', requestId: 'rid-region' });
+    const region = await stack.gql('{ viewer { project } }', {}, { region: 'xx-nowhere-9', requestId: 'rid-region' });
     expect(region.status).toBe(400);
     expect(region.headers.get('x-request-id')).toBe('rid-region');
-    const parseError = await gql(gateway.url, '{ viewer { ', { token: env.ROOT_TOKEN, requestId: 'rid-parse' });
+    const parseError = await stack.gql('{ viewer { ', {}, { requestId: 'rid-parse' });
     expect(parseError.status).toBe(400);
     expect(parseError.headers.get('x-request-id')).toBe('rid-parse');
-    const base = gateway.url.replace(/\/graphql$/, '');
+    const base = stack.gatewayUrl.replace(/\/graphql$/, '');
     for (const path of ['/nope', '/health/live', '/health/ready']) {
       const r = await fetch(base + path, { headers: { 'x-request-id': 'rid-' + path.length } });
       expect(r.headers.get('x-request-id')).toBe('rid-' + path.length);
@@ -50,14 +39,14 @@ describe('gateway request ids', () => {
   });
 
   it('forwards the request id to the subgraph (it lands in the audit trail)', async () => {
-    const created = await gql(
-      gateway.url,
+    const created = await stack.gql(
       'mutation { createApiToken(input: { name: "rid", scopes: ["audit:read"] }) { info { id } } }',
-      { token: env.ROOT_TOKEN, requestId: 'rid-forwarded-1' },
+      {},
+      { requestId: 'rid-forwarded-1' },
     );
     expect(created.status).toBe(200);
     // Read the audit stream directly: this proves what the subgraph received, whatever its query API does.
-    const { events } = await platform.services.audit.query('default', { requestId: 'rid-forwarded-1' }, 10, null);
+    const { events } = await stack.services.get('platform')!.audit.query('default', { requestId: 'rid-forwarded-1' }, 10, null);
     expect(events.map((e) => e.action)).toContain('auth.token_created');
   });
 });

@@ -1,18 +1,12 @@
-import { LocalStack } from '../../scripts/localStack';
+import { LocalStack, type LocalStackOptions } from '../../scripts/localStack';
 import { testPrefix } from './env';
 
-export { KMS_REGIONS, type GqlResponse } from '../../scripts/localStack';
+export { KMS_REGIONS, postGql, type ExtraSubgraph, type GqlResponse } from '../../scripts/localStack';
 
-export interface StackOptions {
+/** What LocalStackOptions offers (env, redisUrls, serviceEnv, kms, secrets, gateway, gatewayOptions, subgraphs); prefix and Redis are chosen here. */
+export interface StackOptions extends Omit<LocalStackOptions, 'keyPrefix' | 'redisUrl'> {
+  /** Names this test's Redis key prefix. */
   label?: string;
-  /** Extra env for every service (e.g. SUBGRAPH_TIMEOUT_MS). */
-  env?: Record<string, string>;
-  /** Per-service Redis URL (e.g. a TcpProxy that a test can cut). Names: platform, gateway, secrets, kms-<region>. */
-  redisUrls?: Record<string, string>;
-  /** One kms subgraph per region of KMS_REGIONS (started first; their URLs form the REGIONS registry). */
-  kms?: boolean;
-  /** The secrets subgraph (SECRETS_URL of the gateway). */
-  secrets?: boolean;
 }
 
 /**
@@ -21,14 +15,8 @@ export interface StackOptions {
  */
 export class Stack extends LocalStack {
   constructor(opts: StackOptions = {}) {
-    super({
-      keyPrefix: testPrefix(opts.label ?? 'stack'),
-      redisUrl: process.env.REDIS_URL,
-      env: opts.env,
-      redisUrls: opts.redisUrls,
-      kms: opts.kms,
-      secrets: opts.secrets,
-    });
+    const { label, ...rest } = opts;
+    super({ ...rest, keyPrefix: testPrefix(label ?? 'stack'), redisUrl: process.env.REDIS_URL });
   }
 }
 

@@ -1,6 +1,3 @@
-import type { RunningService } from '../shared/subgraphServer';
-import { startGateway } from '../gateway/server';
-import { composedSupergraph, postGql } from '../scripts/localStack';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -15,20 +12,11 @@ import { startStack, type Stack } from './support/stack';
 const ROUNDS = 3;
 const PER_ROUND = 3;
 let stack: Stack;
-let gateway: RunningService;
 
 beforeAll(async () => {
-  stack = await startStack({ label: 'kms-gw-rsa4096', kms: true });
-  gateway = await startGateway(stack.config(), {
-    port: 0,
-    supergraphSdl: await composedSupergraph(),
-    breaker: { failureThreshold: 1_000_000, resetAfterMs: 60_000 },
-  });
+  stack = await startStack({ label: 'kms-gw-rsa4096', kms: true, gatewayOptions: { breaker: { failureThreshold: 1_000_000, resetAfterMs: 60_000 } } });
 }, 60_000);
-afterAll(async () => {
-  await gateway?.stop();
-  await stack?.stop();
-});
+afterAll(() => stack?.stop());
 
 test.each(['us-east-1', 'eu-west-1'])(
   '%s: every createKmsKey / rotateKmsKey of RSA_4096 keys, three at once, answers 200 — never 503 REGION_UNAVAILABLE for a key that gets created anyway',
@@ -39,7 +27,7 @@ test.each(['us-east-1', 'eu-west-1'])(
         Array.from({ length: PER_ROUND }, async (_, i) => {
           const identity = `rsa-${round}-${i}`;
           const t0 = Date.now();
-          const r = await postGql(gateway.url, `mutation($i: String!) { createKmsKey(input: { identity: $i, type: RSA_4096 }) { identity type status } }`, { i: identity }, { token: stack.rootToken, region });
+          const r = await stack.gql(`mutation($i: String!) { createKmsKey(input: { identity: $i, type: RSA_4096 }) { identity type status } }`, { i: identity }, { region });
           outcomes.push({ identity, status: r.status, code: r.body.errors?.[0]?.extensions?.code, ms: Date.now() - t0 });
         }),
       );
@@ -48,7 +36,7 @@ test.each(['us-east-1', 'eu-west-1'])(
     await Promise.all(
       ['rsa-0-0', 'rsa-0-1', 'rsa-0-2'].map(async (identity) => {
         const t0 = Date.now();
-        const r = await postGql(gateway.url, `mutation($i: String!) { rotateKmsKey(identity: $i) { latestVersion } }`, { i: identity }, { token: stack.rootToken, region });
+        const r = await stack.gql(`mutation($i: String!) { rotateKmsKey(identity: $i) { latestVersion } }`, { i: identity }, { region });
         outcomes.push({ identity: `${identity} (rotate)`, status: r.status, code: r.body.errors?.[0]?.extensions?.code, ms: Date.now() - t0 });
         if (r.status === 200) expect(r.body.data.rotateKmsKey.latestVersion).toBe(2);
       }),
@@ -57,7 +45,7 @@ test.each(['us-east-1', 'eu-west-1'])(
     const wanted = outcomes.filter((o) => !o.identity.endsWith('(rotate)')).map((o) => o.identity).sort();
     let listed: string[] = [];
     for (let i = 0; i < 100; i++) {
-      const r = await postGql(gateway.url, `{ kmsKeys(first: 100) { nodes { identity type } } }`, {}, { token: stack.rootToken, region });
+      const r = await stack.gql(`{ kmsKeys(first: 100) { nodes { identity type } } }`, {}, { region });
       listed = (r.body.data?.kmsKeys?.nodes ?? []).map((n: any) => n.identity);
       if (listed.length === wanted.length) break;
       await new Promise((res) => setTimeout(res, 200));

@@ -35,19 +35,11 @@ const RESERVATION_TTL_MS = 60_000;
 const MAX_SCANNED_PER_PAGE = 5_000;
 const LIST_CHUNK = 200;
 
-export interface CreateSecretInput {
-  project: string;
-  path: string;
-  region: string;
-  kmsKeyIdentity: string;
-  description: string | null;
-  tags: SecretTag[];
-  maxVersions: number;
-  /** Incarnation id (see Secret.uid); generate with newSecretUid() before encrypting a first value. */
-  uid: string;
-  /** Optional first value, already encrypted for version 1 with this uid. */
+/** A new secret: its metadata as the domain defines it (timestamps and versions are the store's). */
+export type CreateSecretInput = Omit<Secret, 'createdAt' | 'updatedAt' | 'currentVersion'> & {
+  /** Optional first value, already encrypted for version 1 with this uid (generate it with newSecretUid()). */
   firstVersion?: { ciphertext: string; kmsKeyVersion: number } | null;
-}
+};
 
 export interface UpdateSecretInput {
   /** undefined = unchanged, null = cleared. */

@@ -52,9 +52,8 @@ const intentsKey = (project: string) => `audit:{${project}}:intents`;
 
 /** Publishes a settled intent: the event enters the stream and the intent goes, in one step. */
 const SETTLE = `
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
-redis.call('HDEL', KEYS[2], ARGV[2])
-return id`;
+if redis.call('HDEL', KEYS[2], ARGV[2]) == 0 then return false end
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))`;
 
 /** Records an intent only if the stream can take the final event (exists as a stream, or not yet). */
 const BEGIN = `
@@ -92,11 +91,19 @@ export class AuditLog {
     return { id, event: e };
   }
 
-  /** After the change (or its failure): the final event replaces the intent atomically. */
-  async settle(intent: AuditIntent, final: AuditEventInput): Promise<string> {
+  /**
+   * After the change (or its failure): the final event replaces the intent atomically. Exactly
+   * once: an intent already settled (e.g. recovered as OUTCOME_UNKNOWN) yields null and no event.
+   */
+  async settle(intent: AuditIntent, final: AuditEventInput): Promise<string | null> {
     const p = intent.event.project;
     const id = await this.redis.eval(SETTLE, 2, streamKey(p), intentsKey(p), String(this.maxLen), intent.id, ...fields(final));
-    return id as string;
+    return (id as string | null) ?? null;
+  }
+
+  /** Drops an intent whose change turned out not to be due: nothing happened, nothing to log. */
+  async discard(intent: AuditIntent): Promise<void> {
+    await this.redis.hdel(intentsKey(intent.event.project), intent.id);
   }
 
   /**
@@ -110,8 +117,7 @@ export class AuditLog {
     for (const [id, raw] of Object.entries(all ?? {})) {
       const rec = JSON.parse(raw) as { at: number; event: AuditEventInput };
       if (Date.now() - rec.at < olderThanMs) continue;
-      await this.settle({ id, event: rec.event }, { ...rec.event, outcome: 'FAILURE', errorCode: 'OUTCOME_UNKNOWN' });
-      n++;
+      if (await this.settle({ id, event: rec.event }, { ...rec.event, outcome: 'FAILURE', errorCode: 'OUTCOME_UNKNOWN' })) n++;
     }
     return n;
   }

@@ -94,7 +94,11 @@ export class RequestContext {
       out = await op();
     } catch (err) {
       const code = String(toApiError(err).extensions.code);
-      await this.services.audit.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
+      // A store failure may have come after the write reached the server: the outcome is unknown,
+      // so the intent stays and is published as OUTCOME_UNKNOWN, never as a definite FAILURE.
+      if (code !== 'STORE_UNAVAILABLE') {
+        await this.services.audit.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
+      }
       throw err;
     }
     try {

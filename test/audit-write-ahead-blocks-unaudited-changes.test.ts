@@ -76,3 +76,14 @@ it('a change whose final event could not be written is published later as OUTCOM
   const ev = await stack.ok('{ auditEvents(filter: { requestId: "wal-stale-1" }) { nodes { action outcome errorCode } } }', {}, { token });
   expect(ev.auditEvents.nodes).toEqual([{ action: 'kms.disable_key', outcome: 'FAILURE', errorCode: 'OUTCOME_UNKNOWN' }]);
 });
+
+it('an intent is published exactly once, however many readers recover it at the same time', async () => {
+  const audit = stack.services.get('platform')!.audit;
+  const intent = await audit.begin({ action: 'kms.rotate_key', outcome: 'SUCCESS', actor: 'token:x', project: PROJECT, resource: 'kms-key:us-east-1/wal-key', requestId: 'wal-once-1' });
+  const counts = await Promise.all([1, 2, 3, 4].map(() => audit.recoverStale(PROJECT, 0)));
+  expect(counts.reduce((a, b) => a + b, 0)).toBe(1);
+  // A late settle of the same intent adds nothing either.
+  expect(await audit.settle(intent, { ...intent.event })).toBeNull();
+  const ev = await stack.ok('{ auditEvents(filter: { requestId: "wal-once-1" }) { nodes { outcome errorCode } } }', {}, { token });
+  expect(ev.auditEvents.nodes).toEqual([{ outcome: 'FAILURE', errorCode: 'OUTCOME_UNKNOWN' }]);
+});

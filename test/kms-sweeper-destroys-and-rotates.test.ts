@@ -138,3 +138,33 @@ it('start() sweeps on an interval and stop() ends it', async () => {
   await s.stop();
   expect((await a.ok(Q.get, { id: 'timed' })).kmsKey.latestVersion).toBe(2);
 });
+
+it('fails closed: with the audit log unwritable the sweeper destroys and rotates nothing, then does both (audited) once it is back', async () => {
+  await a.ok(Q.create, { input: { identity: 'sw-audit-doomed', type: 'AES256_GCM96' } });
+  await a.ok(Q.create, { input: { identity: 'sw-audit-rot', type: 'AES256_GCM96', autoRotatePeriodDays: 1 } });
+  await a.ok(Q.schedule, { id: 'sw-audit-doomed', days: 7 });
+  nowMs += 8 * DAY;
+  const stream = 'audit:{default}';
+  await a.services.redis.rename(stream, `${stream}:saved`);
+  await a.services.redis.set(stream, 'not a stream');
+  try {
+    const blocked = await a.sweeper.runOnce();
+    expect(blocked.destroyed).not.toContain('default/sw-audit-doomed');
+    expect(blocked.rotated).not.toContain('default/sw-audit-rot');
+    expect(await ringFields('sw-audit-doomed')).toBe(1);
+    expect((await a.ok(Q.get, { id: 'sw-audit-rot' })).kmsKey.latestVersion).toBe(1);
+  } finally {
+    await a.services.redis.del(stream);
+    await a.services.redis.rename(`${stream}:saved`, stream);
+  }
+  const done = await a.sweeper.runOnce();
+  expect(done.destroyed).toContain('default/sw-audit-doomed');
+  expect(done.rotated).toContain('default/sw-audit-rot');
+  expect(await ringFields('sw-audit-doomed')).toBe(0);
+  const events = await a.services.audit.query('default', { actor: 'system:sweeper' }, 100, null);
+  const mine = events.events.filter((e) => e.resource.endsWith('/sw-audit-doomed') || e.resource.endsWith('/sw-audit-rot'));
+  expect(mine.map((e) => [e.action, e.resource, e.outcome, e.keyVersion]).sort()).toEqual([
+    ['kms.destroy_key_material', 'kms-key:us-east-1/sw-audit-doomed', 'SUCCESS', null],
+    ['kms.rotate_key', 'kms-key:us-east-1/sw-audit-rot', 'SUCCESS', 2],
+  ]);
+});

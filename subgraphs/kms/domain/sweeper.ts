@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AuditLog } from '../../../shared/audit';
+import type { AuditEventInput, AuditIntent, AuditLog } from '../../../shared/audit';
+import { toApiError } from '../../../shared/errors';
 import type { Logger } from '../../../shared/log';
 import type { KeyStore } from '../store/keyStore';
 import type { KeyRingService } from './keyRingService';
+import type { KmsKeyRecord } from './keyRing';
 
 export interface SweepResult {
   /** False when another replica held the lock (this one did nothing). */
@@ -68,27 +70,57 @@ export class Sweeper {
     const requestId = `sweeper-${randomUUID()}`;
     try {
       for (const ref of await this.store.dueDeletions(region, new Date(this.nowMs()), this.batch)) {
-        const rec = await this.keys.destroyIfDue(ref);
-        if (!rec) continue;
-        result.destroyed.push(`${ref.project}/${ref.identity}`);
-        await this.audit.append({
-          action: 'kms.destroy_key_material', outcome: 'SUCCESS', actor: 'system:sweeper', project: ref.project,
-          region, resource: `kms-key:${region}/${ref.identity}`, requestId,
-        });
+        const rec = await this.audited('kms.destroy_key_material', ref, requestId, () => this.keys.destroyIfDue(ref), () => null);
+        if (rec) result.destroyed.push(`${ref.project}/${ref.identity}`);
       }
       for (const ref of await this.store.dueRotations(region, new Date(this.nowMs()), this.batch)) {
-        const rec = await this.keys.rotateIfDue(ref);
-        if (!rec) continue;
-        result.rotated.push(`${ref.project}/${ref.identity}`);
-        await this.audit.append({
-          action: 'kms.rotate_key', outcome: 'SUCCESS', actor: 'system:sweeper', project: ref.project,
-          region, resource: `kms-key:${region}/${ref.identity}`, requestId, keyVersion: rec.latestVersion,
-        });
+        const rec = await this.audited('kms.rotate_key', ref, requestId, () => this.keys.rotateIfDue(ref), (r) => r.latestVersion);
+        if (rec) result.rotated.push(`${ref.project}/${ref.identity}`);
       }
     } finally {
       await this.store.releaseSweeperLock(region, token).catch(() => false);
     }
     return result;
+  }
+
+  /**
+   * One due change under a write-ahead audit intent, like every request-path change: if the audit
+   * log cannot take the intent the key is left as it is (still due, retried next sweep); a change
+   * that turns out not to be due any more leaves no event; a store failure mid-change leaves the
+   * intent to be published as OUTCOME_UNKNOWN.
+   */
+  private async audited(
+    action: 'kms.destroy_key_material' | 'kms.rotate_key',
+    ref: { project: string; identity: string },
+    requestId: string,
+    change: () => Promise<KmsKeyRecord | null>,
+    keyVersion: (rec: KmsKeyRecord) => number | null,
+  ): Promise<KmsKeyRecord | null> {
+    const region = this.keys.region;
+    const planned: AuditEventInput = {
+      action, outcome: 'SUCCESS', actor: 'system:sweeper', project: ref.project, region, resource: `kms-key:${region}/${ref.identity}`, requestId,
+    };
+    let intent: AuditIntent;
+    try {
+      intent = await this.audit.begin(planned);
+    } catch {
+      this.log.warn('sweep skipped a key: audit log unavailable', { action, region });
+      return null;
+    }
+    let rec: KmsKeyRecord | null;
+    try {
+      rec = await change();
+    } catch (err) {
+      const code = String(toApiError(err).extensions.code);
+      if (code !== 'STORE_UNAVAILABLE') await this.audit.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
+      throw err;
+    }
+    if (!rec) {
+      await this.audit.discard(intent).catch(() => undefined);
+      return null;
+    }
+    await this.audit.settle(intent, { ...planned, keyVersion: keyVersion(rec) });
+    return rec;
   }
 
   private nowMs(): number {

@@ -19,6 +19,9 @@ describe('config names the bad variable', () => {
   it('keeps the KMS call deadline inside the gateway timeout', () => {
     expect(loadConfig({ ...base, SUBGRAPH_TIMEOUT_MS: '1000' }).kmsTimeoutMs).toBe(750);
     expect(() => loadConfig({ ...base, SUBGRAPH_TIMEOUT_MS: '1000', KMS_TIMEOUT_MS: '1000' })).toThrow(/KMS_TIMEOUT_MS must be less than SUBGRAPH_TIMEOUT_MS/);
+    // …and a Redis command's deadline inside the KMS one.
+    expect(loadConfig(base).redis.commandTimeoutMs).toBe(1000);
+    expect(() => loadConfig({ ...base, REDIS_COMMAND_TIMEOUT_MS: '1500' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS must be less than KMS_TIMEOUT_MS/);
   });
   it('rejects a malformed REDIS_CLUSTER_NODES entry', () => {
     expect(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: '127.0.0.1:7000,nope' })).toThrow(/REDIS_CLUSTER_NODES/);

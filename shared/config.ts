@@ -176,6 +176,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (kmsTimeoutMs >= subgraphTimeoutMs) {
     throw new ConfigError('KMS_TIMEOUT_MS', `must be less than SUBGRAPH_TIMEOUT_MS (${subgraphTimeoutMs})`);
   }
+  // Deadlines nest: a hung Redis fails a command before a KMS call gives up, which fails before
+  // the gateway gives up on a subgraph; so each fault surfaces with its own code.
+  const redisCommandTimeoutMs = int(env, 'REDIS_COMMAND_TIMEOUT_MS', Math.floor(kmsTimeoutMs * (2 / 3)), 50, 60000);
+  if (redisCommandTimeoutMs >= kmsTimeoutMs) {
+    throw new ConfigError('REDIS_COMMAND_TIMEOUT_MS', `must be less than KMS_TIMEOUT_MS (${kmsTimeoutMs})`);
+  }
 
   return {
     nodeEnv,
@@ -186,7 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
       url: redisUrl(env),
       clusterNodes: parseClusterNodes(env),
       keyPrefix,
-      commandTimeoutMs: int(env, 'REDIS_COMMAND_TIMEOUT_MS', 2000, 50, 60000),
+      commandTimeoutMs: redisCommandTimeoutMs,
     },
     internalSecret: secret(env, 'INTERNAL_SECRET', true) as string,
     rootToken,

@@ -1,4 +1,5 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { regionUnavailable } from '../../shared/errors';
 import type { RegionRegistry } from '../../shared/regions';
 import { forwardedHeaders, type GatewayContext } from '../context';
@@ -10,12 +11,26 @@ import type { SubgraphAnswer, SubgraphTransport } from './subgraphHttp';
 /** Retry-After for a region that has no KMS at all: it will not appear within seconds. */
 const NO_ENDPOINT_RETRY_AFTER_S = 60;
 
+const KEYGEN_FIELDS = new Set(['createKmsKey', 'rotateKmsKey']);
+
 /**
  * Key generation (RSA-4096 takes a second or more on a busy core) gets its own, longer deadline;
- * every other KMS call keeps the subgraph timeout. Field names survive aliasing in the subgraph
- * operation (`alias: createKmsKey(`), so a match on the operation text is enough.
+ * every other KMS call keeps the subgraph timeout. Only an operation whose every root field
+ * generates a key qualifies (decided on the parsed operation, so no argument value can ask for it).
  */
-const KEYGEN_OPERATION = /^\s*mutation\b[\s\S]*\b(createKmsKey|rotateKmsKey)\s*\(/;
+export function isKeygenOperation(query: string): boolean {
+  if (!/\b(createKmsKey|rotateKmsKey)\b/.test(query)) return false;
+  try {
+    const ops = parse(query).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    return (
+      ops.length === 1 &&
+      ops[0].operation === 'mutation' &&
+      ops[0].selectionSet.selections.every((sel) => sel.kind === Kind.FIELD && KEYGEN_FIELDS.has(sel.name.value))
+    );
+  } catch {
+    return false;
+  }
+}
 
 type RegionCall = { ok: true; body: SubgraphAnswer['body'] } | { ok: false; retryAfter: number };
 
@@ -41,7 +56,7 @@ export class RegionalKmsDataSource implements GraphQLDataSource<GatewayContext> 
     if (Array.isArray(representations) && /\b_entities\b/.test(options.request.query ?? '')) {
       return this.processEntities(options, ctx, requestRegion, representations);
     }
-    const keygen = KEYGEN_OPERATION.test(options.request.query ?? '');
+    const keygen = this.keygenTimeoutMs !== undefined && isKeygenOperation(options.request.query ?? '');
     const call = await this.call(requestRegion, payloadOf(options.request), ctx, keygen ? this.keygenTimeoutMs : undefined);
     if (call.ok) return call.body;
     return { errors: [asResponseError(regionUnavailable(requestRegion, call.retryAfter))] };
@@ -76,6 +91,11 @@ export class RegionalKmsDataSource implements GraphQLDataSource<GatewayContext> 
     const breaker = this.circuits.get(region);
     if (!url || !breaker) return { ok: false, retryAfter: NO_ENDPOINT_RETRY_AFTER_S };
     if (!breaker.canRequest()) return { ok: false, retryAfter: breaker.retryAfterSeconds() };
+    // A long deadline only for a region that is alive now: a hung one still fails within the short one.
+    if (timeoutMs !== undefined && !(await this.transport.alive(url))) {
+      breaker.failure();
+      return { ok: false, retryAfter: breaker.retryAfterSeconds() };
+    }
     let outcome;
     try {
       outcome = await this.transport.post(url, payload, forwardedHeaders(ctx, this.internalSecret, region), timeoutMs);

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { RegionRegistry } from '../../shared/regions';
 import { RegionCircuits } from '../regionCircuits';
 import { RegionalKmsDataSource } from './RegionalKmsDataSource';
@@ -8,6 +8,8 @@ import { SubgraphTransport } from './subgraphHttp';
 /**
  * A region whose KMS takes 600 ms to answer: with a 300 ms subgraph timeout, key generation
  * (which has its own 3 s deadline) still succeeds, while any other call is REGION_UNAVAILABLE.
+ * A hung region (nothing answers, not even its health check) fails key generation within the
+ * short deadline too.
  */
 describe('key generation gets its own deadline at the gateway', () => {
   let slow: Server;
@@ -16,6 +18,11 @@ describe('key generation gets its own deadline at the gateway', () => {
   beforeAll(async () => {
     slow = createServer((req, res) => {
       req.resume();
+      if (req.url === '/health/live') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"status":"ok"}');
+        return;
+      }
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ data: { ok: true } }));
@@ -48,10 +55,25 @@ describe('key generation gets its own deadline at the gateway', () => {
     ['a query', 'query { kmsKey(identity: "k") { identity } }'],
     ['another mutation', 'mutation { disableKmsKey(identity: "k") { status } }'],
     ['a query that only mentions the name', 'query { kmsKey(identity: "createKmsKey") { identity } }'],
+    ['a mutation whose argument spells the name', 'mutation { encrypt(input: { keyIdentity: "k", plaintext: "eA==", associatedData: "createKmsKey(" }) { ciphertext } }'],
+    ['key generation batched with another field', 'mutation { createKmsKey(input: { identity: "k", type: RSA_4096 }) { identity } encrypt(input: { keyIdentity: "k", plaintext: "eA==" }) { ciphertext } }'],
   ])('%s keeps the subgraph timeout → REGION_UNAVAILABLE', async (_name, query) => {
     const started = Date.now();
     const res = await run(query);
     expect(Date.now() - started).toBeLessThan(550);
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'REGION_UNAVAILABLE', region: 'eu-west-1' });
+  });
+
+  it('a hung region fails key generation within the short deadline', async () => {
+    const hung = net.createServer((sock) => sock.on('error', () => undefined));
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/graphql`;
+    const regions = new RegionRegistry('eu-west-1', [{ name: 'eu-west-1', kmsUrl: url }]);
+    const src = new RegionalKmsDataSource(regions, new RegionCircuits(regions), transport, 'i'.repeat(32), 3000);
+    const started = Date.now();
+    const res: any = await src.process({ request: { query: 'mutation { createKmsKey(input: { identity: "k", type: RSA_4096 }) { identity } }', variables: {} }, context: { requestId: 'r2', region: 'eu-west-1' } } as any);
+    expect(Date.now() - started).toBeLessThan(550);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'REGION_UNAVAILABLE', region: 'eu-west-1' });
+    hung.close();
   });
 });

@@ -80,6 +80,33 @@ export class SubgraphTransport {
     });
   }
 
+  /**
+   * Liveness of the service behind a GraphQL URL (its `/health/live`), within `timeoutMs`: lets a
+   * slow operation get a long deadline without letting a hung service hold a request for it.
+   */
+  alive(graphqlUrl: string, timeoutMs = this.opts.timeoutMs): Promise<boolean> {
+    const target = new URL('/health/live', graphqlUrl);
+    const secure = target.protocol === 'https:';
+    return new Promise<boolean>((resolve) => {
+      const req = (secure ? https : http).get(target, { agent: secure ? this.httpsAgent : this.httpAgent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve(res.statusCode === 200);
+        });
+        res.on('error', () => resolve(false));
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        resolve(false);
+      }, timeoutMs);
+      req.on('error', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+  }
+
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();

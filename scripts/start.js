@@ -59,7 +59,10 @@ async function main() {
   const { loadConfig } = require(path.join(root, 'dist/shared/config.js'));
   const env = { ...process.env };
   env.INTERNAL_SECRET = env.INTERNAL_SECRET || localSecret('internal-secret', () => randomBytes(32).toString('base64url')).value;
-  env.SERVICE_CREDENTIAL = env.SERVICE_CREDENTIAL || localSecret('service-credential', () => randomBytes(32).toString('base64url')).value;
+  // Only the secrets service and the KMS get the service credential (it lets a caller act on any
+  // project's behalf at KMS); the gateway and platform never see it.
+  const serviceCredential = env.SERVICE_CREDENTIAL || localSecret('service-credential', () => randomBytes(32).toString('base64url')).value;
+  delete env.SERVICE_CREDENTIAL;
   env.ROOT_TOKEN = env.ROOT_TOKEN || localSecret('root-token', () => `root_${randomBytes(32).toString('base64url')}`).value;
   let config;
   try {
@@ -79,7 +82,7 @@ async function main() {
     { name: 'platform', entry: 'dist/subgraphs/platform/index.js', env: { PORT: String(new URL(config.platformUrl).port || 80) } },
   ];
   if (fs.existsSync(path.join(root, 'dist/subgraphs/secrets/index.js'))) {
-    services.push({ name: 'secrets', entry: 'dist/subgraphs/secrets/index.js', env: { PORT: String(new URL(config.secretsUrl).port || 80) } });
+    services.push({ name: 'secrets', entry: 'dist/subgraphs/secrets/index.js', env: { PORT: String(new URL(config.secretsUrl).port || 80), SERVICE_CREDENTIAL: serviceCredential } });
   }
   if (fs.existsSync(path.join(root, 'dist/subgraphs/kms/index.js'))) {
     for (const region of config.regions.withKms()) {
@@ -89,7 +92,7 @@ async function main() {
       services.push({
         name: `kms-${region.name}`,
         entry: 'dist/subgraphs/kms/index.js',
-        env: { PORT: u.port || '80', REGION: region.name, ...(keyFile ? { KMS_ROOT_KEY_FILE: keyFile } : {}) },
+        env: { PORT: u.port || '80', REGION: region.name, SERVICE_CREDENTIAL: serviceCredential, ...(keyFile ? { KMS_ROOT_KEY_FILE: keyFile } : {}) },
       });
     }
   }

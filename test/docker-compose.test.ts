@@ -31,6 +31,8 @@ describe('docker-compose.yml is in step with the services', () => {
       const env = Object.fromEntries(Object.entries(svc.environment).map(([k, v]) => [k, interpolate(String(v))]));
       const config = loadConfig(env);
       expect(config.production).toBe(true);
+      // The service credential lets its holder act on a caller's behalf at KMS: secrets and KMS only.
+      expect({ name, hasCredential: config.serviceCredential !== null }).toEqual({ name, hasCredential: name === 'secrets' || name.startsWith('kms-') });
       if (name.startsWith('kms-')) {
         expect(config.region).toBe(name.slice(4));
         expect(config.kmsRootKey?.length).toBe(32);

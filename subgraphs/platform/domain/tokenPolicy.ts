@@ -62,6 +62,8 @@ export function grantFor(caller: Principal, req: TokenRequest, now: Date): Token
     if (req.pathPrefixes.length > 50) throw badInput('at most 50 pathPrefixes');
     for (const p of req.pathPrefixes) {
       if (!PREFIX_RE.test(p)) throw badInput('pathPrefixes entries must be 1 to 512 path characters');
+      // "/" (or "//") would confine nothing: a confined token must name at least one segment.
+      if (p.replace(/\/+$/, '') === '') throw badInput('pathPrefixes entries must name a path, not just "/"');
     }
     pathPrefixes = [...new Set(req.pathPrefixes)];
   }

@@ -6,8 +6,9 @@ import { KeyWrapper } from '../subgraphs/kms/domain/keyWrapper';
 import { KEY_TYPES } from '../subgraphs/kms/domain/keyTypes';
 
 /**
- * Scans every Redis key this test wrote (SCAN + a TYPE-aware read of every value) and proves no
- * key material appears in any encoding: raw, base64, base64url, hex, PEM, or the private scalars.
+ * Scans every Redis key the whole test run has written so far (its run prefix: this file's keys and
+ * every other test's, SCAN + a TYPE-aware read of every value) and proves none of this file's key
+ * material appears in any encoding: raw, base64, base64url, hex, PEM, or the private scalars.
  */
 // RSA-4096 key generation (four of them) dominates this file's run time.
 jest.setTimeout(120_000);
@@ -30,12 +31,13 @@ async function dumpAll(): Promise<{ keys: string[]; blob: Buffer }> {
   const keys: string[] = [];
   let cursor = '0';
   do {
-    const [next, batch] = await raw.scan(cursor, 'MATCH', `${prefix()}*`, 'COUNT', 1000);
+    const [next, batch] = await raw.scan(cursor, 'MATCH', `${process.env.TEST_RUN_PREFIX ?? prefix()}*`, 'COUNT', 1000);
     cursor = next;
     for (const k of batch) {
       keys.push(k);
       parts.push(Buffer.from(k));
       const type = await raw.type(k);
+      if (type === 'none') continue; // another test's key, deleted since the SCAN
       if (type === 'string') parts.push((await raw.getBuffer(k)) ?? Buffer.alloc(0));
       else if (type === 'hash') for (const [f, v] of Object.entries(await raw.hgetallBuffer(k))) parts.push(Buffer.from(f), v);
       else if (type === 'list') parts.push(...(await raw.lrangeBuffer(k, 0, -1)));

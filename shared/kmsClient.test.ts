@@ -249,3 +249,24 @@ test('a half-open circuit closes again when the trial call succeeds', async () =
   expect(await client.getKey({ region: 'us-east-1', identity: 'k1', caller, requestId: 'r' })).toBeNull();
   expect(client.regionState('us-east-1')).toBe('closed');
 });
+
+test('a deadline caps the call: what is left of it, and nothing left → REGION_UNAVAILABLE without a request', async () => {
+  const { client } = clientFor({ timeoutMs: 5000, breakerOptions: { failureThreshold: 1, resetAfterMs: 60_000 } });
+  reply = () => ({ status: 200, body: JSON.stringify({ data: { kmsKey: null } }) });
+  const spent = await failure(client.getKey({ region: 'us-east-1', identity: 'k1', caller, requestId: 'r', deadline: Date.now() - 1 }));
+  expect(spent.code).toBe('REGION_UNAVAILABLE');
+  expect(spent.extensions.region).toBe('us-east-1');
+  expect(captured).toHaveLength(0);
+
+  // A hanging region gets only what is left of the operation's budget (not the client's 5 s) …
+  const started = Date.now();
+  const cut = await failure(client.getKey({ region: 'eu-central-1', identity: 'k1', caller, requestId: 'r', deadline: Date.now() + 150 }));
+  expect(cut.code).toBe('REGION_UNAVAILABLE');
+  expect(Date.now() - started).toBeLessThan(1000);
+  expect(silentRequests).toBe(1);
+  // … and a call cut short by the budget does not open the region's circuit.
+  expect(client.regionState('eu-central-1')).toBe('closed');
+  // Time left: the call goes out as usual.
+  expect(await client.getKey({ region: 'us-east-1', identity: 'k1', caller, requestId: 'r', deadline: Date.now() + 1000 })).toBeNull();
+  expect(captured).toHaveLength(1);
+});

@@ -22,6 +22,12 @@ interface CallBase {
   region: string;
   caller: KmsCaller;
   requestId: string;
+  /**
+   * Absolute time (ms since epoch) by which the whole operation that makes this call must be done:
+   * the call gets min(timeoutMs, what is left); nothing left → REGION_UNAVAILABLE without calling.
+   * Lets several KMS calls of one operation share one budget below the gateway's timeout.
+   */
+  deadline?: number;
 }
 
 export interface EncryptRequest extends CallBase {
@@ -62,6 +68,8 @@ const GET_KEY = `query SecretsKmsKey($identity: String!) {
 
 /** Extensions of a KMS error that are safe to pass to our caller. */
 const SAFE_EXTENSIONS = ['kmsKeyStatus', 'region', 'feature', 'field', 'retryAfter'] as const;
+/** Retry-After of a region that was slow for one operation's budget (the breaker did not open). */
+const BUDGET_RETRY_AFTER_S = 1;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const MAX_MESSAGE_LENGTH = 300;
 /** Same shape the gateway accepts; anything else (it would break the header) gets a fresh id. */
@@ -132,13 +140,18 @@ export class KmsClient {
     if (!url) throw regionUnavailable(req.region, 60);
     const breaker = this.breaker(req.region);
     if (!breaker.canRequest()) throw regionUnavailable(req.region, breaker.retryAfterSeconds());
+    const left = req.deadline === undefined ? this.timeoutMs : Math.floor(req.deadline - Date.now());
+    if (left <= 0) throw regionUnavailable(req.region, BUDGET_RETRY_AFTER_S);
+    const timeoutMs = Math.min(this.timeoutMs, left);
     let status: number;
     let text: string;
     try {
-      ({ status, text } = await this.post(url, req, JSON.stringify({ query, variables })));
-    } catch {
-      breaker.failure();
-      throw regionUnavailable(req.region, breaker.retryAfterSeconds());
+      ({ status, text } = await this.post(url, req, JSON.stringify({ query, variables }), timeoutMs));
+    } catch (err) {
+      // A call cut short by the operation's budget says little about the region: not a breaker failure.
+      const cutShort = err instanceof RegionFailure && err.message === 'timeout' && timeoutMs < this.timeoutMs;
+      if (!cutShort) breaker.failure();
+      throw regionUnavailable(req.region, cutShort ? BUDGET_RETRY_AFTER_S : breaker.retryAfterSeconds());
     }
     let body: { data?: Record<string, unknown> | null; errors?: { message?: unknown; extensions?: Record<string, unknown> }[] };
     try {
@@ -158,7 +171,7 @@ export class KmsClient {
     return body.data;
   }
 
-  private post(url: string, req: CallBase, payload: string): Promise<{ status: number; text: string }> {
+  private post(url: string, req: CallBase, payload: string, timeoutMs: number): Promise<{ status: number; text: string }> {
     const u = new URL(url);
     const isHttps = u.protocol === 'https:';
     const headers: Record<string, string> = {
@@ -204,7 +217,7 @@ export class KmsClient {
       const timer = setTimeout(() => {
         request.destroy(new RegionFailure('timeout'));
         done(new RegionFailure('timeout'));
-      }, this.timeoutMs);
+      }, timeoutMs);
       request.on('error', (e) => done(e));
       request.end(payload);
     });

@@ -47,7 +47,7 @@ export async function startSecretsSubgraph(services: Services, opts: SecretsSubg
   const ownKms = !opts.kms;
   const kms = opts.kms ?? new KmsClient(services.config);
   const store = new SecretStore(services.redis, { now: services.now });
-  const manager = new SecretsManager(store, kms, services.config.regions);
+  const manager = new SecretsManager(store, kms, services.config.regions, { kmsBudgetMs: services.config.kmsTimeoutMs });
   const schema = await buildSecretsSchema({ manager, store });
   const running = await startSubgraph({ name: 'secrets', schema, services, port: opts.port, host: opts.host });
   return {

@@ -21,15 +21,15 @@ export type VersionAction = 'delete' | 'undelete' | 'destroy';
 /** The version a read targets, or NOT_FOUND when the secret has no value yet. */
 export function versionToRead(secret: Secret, requested: number | null | undefined): number {
   if (requested !== undefined && requested !== null) return requested;
-  if (secret.currentVersion === null) throw notFound(`Secret ${secret.path} has no value yet`);
+  if (secret.currentVersion === null) throw notFound('This secret has no value yet');
   return secret.currentVersion;
 }
 
 /** Throws NOT_FOUND unless the version can be revealed. */
-export function assertReadable(path: string, version: number, record: SecretVersion | null): asserts record is SecretVersion {
-  if (!record) throw notFound(`Secret ${path} has no version ${version}`);
-  if (record.state === 'DELETED') throw notFound(`Version ${version} of secret ${path} is deleted`);
-  if (record.state === 'DESTROYED') throw notFound(`Version ${version} of secret ${path} is destroyed`);
+export function assertReadable(version: number, record: SecretVersion | null): asserts record is SecretVersion {
+  if (!record) throw notFound(`This secret has no version ${version}`);
+  if (record.state === 'DELETED') throw notFound(`Version ${version} of this secret is deleted`);
+  if (record.state === 'DESTROYED') throw notFound(`Version ${version} of this secret is destroyed`);
 }
 
 export function versionConflict(expected: number, current: number | null): ApiError {

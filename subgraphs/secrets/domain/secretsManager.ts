@@ -67,6 +67,7 @@ export class SecretsManager {
     private readonly store: SecretStore,
     private readonly kms: KmsPort,
     private readonly regions: RegionRegistry,
+    private readonly opts: { kmsBudgetMs?: number } = {},
   ) {}
 
   /**
@@ -84,14 +85,15 @@ export class SecretsManager {
     const maxVersions = validateMaxVersions(args.maxVersions);
     const value = args.value === undefined || args.value === null ? null : validateValue(args.value);
 
-    if (await this.store.getMeta(call.project, path)) throw new ApiError('ALREADY_EXISTS', `A secret already exists at path ${path}`);
-    await this.assertKeyBindable(call, region, kmsKeyIdentity);
+    const deadline = this.deadline();
+    if (await this.store.getMeta(call.project, path)) throw new ApiError('ALREADY_EXISTS', 'A secret already exists at this path');
+    await this.assertKeyBindable(call, region, kmsKeyIdentity, deadline);
     const uid = newSecretUid();
     let firstVersion: { ciphertext: string; kmsKeyVersion: number } | null = null;
     if (value !== null) {
       const enc = await this.kms.encrypt({
         region, keyIdentity: kmsKeyIdentity, plaintextB64: Buffer.from(value, 'utf8').toString('base64'),
-        associatedDataB64: secretAssociatedDataB64(call.project, path, 1, uid), caller: call.caller, requestId: call.requestId,
+        associatedDataB64: secretAssociatedDataB64(call.project, path, 1, uid), caller: call.caller, requestId: call.requestId, deadline,
       });
       firstVersion = { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion };
     }
@@ -116,12 +118,13 @@ export class SecretsManager {
     const path = validatePath(args.path);
     const value = validateValue(args.value);
     const expected = validateExpectedVersion(args.expectedVersion);
+    const deadline = this.deadline();
     const secret = await this.requireSecret(call.project, path);
     const plaintextB64 = Buffer.from(value, 'utf8').toString('base64');
     return this.store.putVersion(call.project, path, expected, async (r) => {
       const enc = await this.kms.encrypt({
         region: secret.region, keyIdentity: secret.kmsKeyIdentity, plaintextB64,
-        associatedDataB64: secretAssociatedDataB64(call.project, path, r.version, r.uid), caller: call.caller, requestId: call.requestId,
+        associatedDataB64: secretAssociatedDataB64(call.project, path, r.version, r.uid), caller: call.caller, requestId: call.requestId, deadline,
       });
       return { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion };
     });
@@ -134,12 +137,13 @@ export class SecretsManager {
   async getSecretValue(call: SecretsCall, args: { path: unknown; version?: unknown }): Promise<SecretValue> {
     const path = validatePath(args.path);
     const requested = args.version === undefined || args.version === null ? null : validateVersionNumber(args.version);
-    return this.reveal(call, path, requested);
+    return this.reveal(call, path, requested, this.deadline());
   }
 
   /** ≤ 100 paths; each item fails on its own (bad path, FORBIDDEN by `check`, NOT_FOUND, KMS errors). Order kept. */
   async batchGetSecretValue(call: SecretsCall, paths: unknown, check: (path: string) => ApiError | null = () => null): Promise<BatchSecretValueItem[]> {
     if (!Array.isArray(paths) || paths.length > MAX_BATCH_PATHS) throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
+    const deadline = this.deadline();
     return Promise.all(
       paths.map(async (p: unknown): Promise<BatchSecretValueItem> => {
         const path = typeof p === 'string' ? p : '';
@@ -147,7 +151,7 @@ export class SecretsManager {
           validatePath(p);
           const denied = check(path);
           if (denied) throw denied;
-          return { path, value: await this.reveal(call, path, null), error: null };
+          return { path, value: await this.reveal(call, path, null, deadline), error: null };
         } catch (err) {
           if (err instanceof ApiError) return { path, value: null, error: err };
           throw err;
@@ -182,7 +186,7 @@ export class SecretsManager {
 
   async deleteSecret(project: string, path: unknown): Promise<boolean> {
     const p = validatePath(path);
-    if (!(await this.store.deleteSecret(project, p))) throw notFound(`No secret at path ${p}`);
+    if (!(await this.store.deleteSecret(project, p))) throw notFound('No secret at this path');
     return true;
   }
 
@@ -192,23 +196,32 @@ export class SecretsManager {
 
   // ------------------------------------------------------------------------------------------
 
-  private async reveal(call: SecretsCall, path: string, requested: number | null): Promise<SecretValue> {
+  private async reveal(call: SecretsCall, path: string, requested: number | null, deadline: number | undefined): Promise<SecretValue> {
     const { secret, version } = await this.store.readValue(call.project, path, requested);
-    if (!secret) throw notFound(`No secret at path ${path}`);
+    if (!secret) throw notFound('No secret at this path');
     const n = versionToRead(secret, requested);
-    assertReadable(path, n, version);
-    if (!version.ciphertext) throw notFound(`Version ${n} of secret ${path} is destroyed`);
+    assertReadable(n, version);
+    if (!version.ciphertext) throw notFound(`Version ${n} of this secret is destroyed`);
     const dec = await this.kms.decrypt({
       region: secret.region, keyIdentity: secret.kmsKeyIdentity, ciphertext: version.ciphertext,
-      associatedDataB64: secretAssociatedDataB64(call.project, path, n, secret.uid), caller: call.caller, requestId: call.requestId,
+      associatedDataB64: secretAssociatedDataB64(call.project, path, n, secret.uid), caller: call.caller, requestId: call.requestId, deadline,
     });
     return { path, version: n, value: Buffer.from(dec.plaintextB64, 'base64').toString('utf8'), createdAt: version.createdAt, kmsKeyVersion: dec.keyVersion };
   }
 
   private async requireSecret(project: string, path: string): Promise<Secret> {
     const secret = await this.store.getMeta(project, path);
-    if (!secret) throw notFound(`No secret at path ${path}`);
+    if (!secret) throw notFound('No secret at this path');
     return secret;
+  }
+
+  /**
+   * One KMS budget per operation: all its KMS calls share start + kmsBudgetMs (below the gateway's
+   * timeout), so an operation never outlives its caller's wait — e.g. a create whose answer the
+   * gateway already gave up on must not go on to write the secret.
+   */
+  private deadline(): number | undefined {
+    return this.opts.kmsBudgetMs === undefined ? undefined : Date.now() + this.opts.kmsBudgetMs;
   }
 
   private validateRegion(region: unknown): string {
@@ -217,14 +230,14 @@ export class SecretsManager {
   }
 
   /** The seed's key binding rules, checked against the KMS of the secret's region. */
-  private async assertKeyBindable(call: SecretsCall, region: string, identity: string): Promise<void> {
-    const key = await this.kms.getKey({ region, identity, caller: call.caller, requestId: call.requestId });
+  private async assertKeyBindable(call: SecretsCall, region: string, identity: string, deadline: number | undefined): Promise<void> {
+    const key = await this.kms.getKey({ region, identity, caller: call.caller, requestId: call.requestId, deadline });
     if (!key) {
       // Tell "wrong region" from "no such key": look in the other regions that have KMS (in parallel;
       // an unreachable region just doesn't count).
       const others = this.regions.withKms().filter((r) => r.name !== region);
       const found = await Promise.all(
-        others.map((r) => this.kms.getKey({ region: r.name, identity, caller: call.caller, requestId: call.requestId }).catch(() => null)),
+        others.map((r) => this.kms.getKey({ region: r.name, identity, caller: call.caller, requestId: call.requestId, deadline }).catch(() => null)),
       );
       if (found.some(Boolean)) {
         throw new ApiError('KEY_REGION_MISMATCH', `KMS key ${identity} is not in region ${region}; a secret's key must be in the secret's region`, { region });

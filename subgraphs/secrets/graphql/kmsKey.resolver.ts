@@ -3,11 +3,8 @@ import type { RequestContext } from '../../../shared/context';
 import { badInput } from '../../../shared/errors';
 import { validateFirst } from '../domain/secretInput';
 import { connection } from './secrets.resolver';
-import { boundCountLoader, boundPageLoader, guard, primeSecrets, type SecretsDeps } from './secretsRequest';
+import { boundCountLoader, boundPageLoader, confinedBoundCountLoader, guard, primeSecrets, type SecretsDeps } from './secretsRequest';
 import { KmsKey, SecretConnection } from './types';
-
-/** Confined tokens count page by page; bounded so one field cannot scan forever. */
-const MAX_CONFINED_COUNT_PAGES = 50;
 
 /**
  * The reverse edge of the key binding ("which secrets use this key?"): fields this subgraph adds
@@ -43,15 +40,7 @@ export class KmsKeyBindingsResolver {
     await guardOnce(ctx);
     const prefixes = ctx.principal.pathPrefixes;
     if (!prefixes || prefixes.length === 0) return boundCountLoader(ctx, this.deps.store).load({ region: key.region, identity: key.identity });
-    let count = 0;
-    let after: string | null = null;
-    for (let i = 0; i < MAX_CONFINED_COUNT_PAGES; i++) {
-      const page = await this.deps.manager.listSecrets(ctx.project, { region: key.region, kmsKeyIdentity: key.identity, first: 200, after }, prefixes);
-      count += page.nodes.length;
-      if (!page.hasNextPage) break;
-      after = page.endCursor;
-    }
-    return count;
+    return confinedBoundCountLoader(ctx, this.deps.store, prefixes).load({ region: key.region, identity: key.identity });
   }
 }
 

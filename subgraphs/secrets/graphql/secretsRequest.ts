@@ -64,6 +64,16 @@ export function boundCountLoader(ctx: RequestContext, store: SecretStore): DataL
   );
 }
 
+/** The same for a token confined to path prefixes: exact counts within them, one pipelined round trip. */
+export function confinedBoundCountLoader(ctx: RequestContext, store: SecretStore, prefixes: string[]): DataLoader<BoundKeyRef, number, string> {
+  return ctx.loader('boundSecretCountConfined', () =>
+    new DataLoader<BoundKeyRef, number, string>((keys) => store.boundSecretCountsWithin(ctx.project, [...keys], prefixes), {
+      cacheKeyFn: refKey,
+      maxBatchSize: 1000,
+    }),
+  );
+}
+
 type BoundPageKey = BoundKeyRef & { first: number; after: string | null };
 
 /** KmsKey.boundSecrets of every key in the request: two round trips whatever the number of keys. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { pathAllowedBy } from '../../../shared/principal';
+import { pathAllowedBy, pathUnderPrefix } from '../../../shared/principal';
 import { Cluster } from 'ioredis';
-import type { RedisClient } from '../../../shared/redis';
+import { pipelined, type Command, type RedisClient } from '../../../shared/redis';
 import { ApiError, badInput, notFound } from '../../../shared/errors';
 import type { Page, Secret, SecretTag, SecretVersion, SecretVersionState, SecretVersionWithCiphertext } from '../domain/secret';
 import { SECRET_VERSION_STATES } from '../domain/secret';
@@ -22,8 +22,9 @@ import * as lua from './secretScripts';
  *   `sec:idx:{p}:all`                          every path of the project
  *   `sec:idx:{p}:key:<region>:<identity>`      paths bound to that KMS key
  * Index keys live in another slot than the secret, so they cannot share its script. Order of
- * writes keeps the safe direction on a crash: create adds index entries BEFORE the secret, delete
- * removes them AFTER it. A crash can thus leave an entry without a secret (readers skip it;
+ * writes keeps the safe direction on a crash: create adds index entries BEFORE the secret (and
+ * again after it), delete removes them AFTER it and then re-adds those of a secret created
+ * meanwhile (see unindex). A crash can thus leave an entry without a secret (readers skip it;
  * boundSecretCount may over-count, which errs towards "key still in use"), never a secret missing
  * from the index. `repairIndexes` rebuilds both from the secrets themselves.
  */
@@ -145,18 +146,22 @@ export class SecretStore {
         String(first?.kmsKeyVersion ?? 0),
       );
     } catch (err) {
-      const e = mapScriptError(err, path);
+      const e = mapScriptError(err);
       if (e.code === 'ALREADY_EXISTS') {
         // Undo our bound-index entry unless the existing secret is bound to the same key.
         const [region, identity] = (e.extensions.existing as string).split(' ');
         if (region !== input.region || identity !== input.kmsKeyIdentity) {
-          await this.redis.zrem(boundIndexKey(project, input.region, input.kmsKeyIdentity), path);
+          await this.unindex(project, path, [boundIndexKey(project, input.region, input.kmsKeyIdentity)]);
         }
-        throw new ApiError('ALREADY_EXISTS', `A secret already exists at path ${path}`);
+        throw new ApiError('ALREADY_EXISTS', 'A secret already exists at this path');
       }
       throw e;
     }
-    return parseMeta(project, path, flat)!;
+    const secret = parseMeta(project, path, flat)!;
+    // Again after the secret exists: a concurrent delete of the previous secret at this path may
+    // have removed our entries between our first write and the script (see unindex).
+    await this.index(secret);
+    return secret;
   }
 
   async getMeta(project: string, path: string): Promise<Secret | null> {
@@ -196,8 +201,28 @@ export class SecretStore {
     const deleted = await this.cmd.secretsDelete(...secretKeys(project, path));
     if (!deleted) return false;
     const [region, identity] = deleted;
-    await this.redis.multi().zrem(allIndexKey(project), path).zrem(boundIndexKey(project, region, identity), path).exec();
+    await this.unindex(project, path, [allIndexKey(project), boundIndexKey(project, region, identity)]);
     return true;
+  }
+
+  private async index(s: Secret): Promise<void> {
+    await this.redis.multi().zadd(allIndexKey(s.project), 0, s.path).zadd(boundIndexKey(s.project, s.region, s.kmsKeyIdentity), 0, s.path).exec();
+  }
+
+  /**
+   * Removes a path from index keys, then re-reads the secret and re-adds whatever is live. The
+   * index keys are in another slot than the secret, so no script can check both; instead the
+   * removal is followed by a read, and create writes its entries again after its script: a
+   * create that races a delete of the previous secret at the same path either ran its script
+   * before this read (re-added here) or after it (re-added by the create), so a live secret
+   * never stays missing from its indexes.
+   */
+  private async unindex(project: string, path: string, keys: string[]): Promise<void> {
+    const m = this.redis.multi();
+    for (const k of keys) m.zrem(k, path);
+    await m.exec();
+    const live = await this.getMeta(project, path);
+    if (live) await this.index(live);
   }
 
   // ---------------------------------------------------------------- versions
@@ -227,7 +252,7 @@ export class SecretStore {
       );
       return { project, path, version: Number(version), uid, token };
     } catch (err) {
-      const e = mapScriptError(err, path);
+      const e = mapScriptError(err);
       if (e.code === 'VERSION_CONFLICT' && expectedVersion !== null) {
         const current = Number(e.extensions.detail);
         throw versionConflict(expectedVersion, current === 0 ? null : current);
@@ -303,7 +328,7 @@ export class SecretStore {
       afterVersion === null ? '+inf' : String(afterVersion),
       String(first + 1),
     );
-    if (!parseMeta(project, path, flat)) throw notFound(`No secret at path ${path}`);
+    if (!parseMeta(project, path, flat)) throw notFound('No secret at this path');
     const nodes: SecretVersion[] = [];
     for (let i = 0; i < pairs.length; i += 2) {
       const rec = parseVersion(Number(pairs[i]), pairs[i + 1]);
@@ -393,6 +418,28 @@ export class SecretStore {
     checkProject(project);
     const res = await batch(this.redis, keys.map((k) => (c: BatchTarget) => c.zcard(boundIndexKey(project, k.region, k.identity))));
     return res.map((n) => Number(n));
+  }
+
+  /**
+   * KmsKey.boundSecretCount for a token confined to path prefixes: for each key, the exact number
+   * of bound index entries admitted by the prefixes (whole segments, like pathUnderPrefix: `p`
+   * admits `p` and `p/…`). Overlapping prefixes are reduced first, so nothing is counted twice.
+   * One pipelined round trip of ZLEXCOUNTs, whatever the number of keys.
+   */
+  async boundSecretCountsWithin(project: string, keys: BoundKeyRef[], prefixes: string[]): Promise<number[]> {
+    checkProject(project);
+    const roots = disjointPrefixes(prefixes);
+    const commands: Command[] = [];
+    for (const k of keys) {
+      const key = boundIndexKey(project, k.region, k.identity);
+      for (const r of roots) {
+        if (r === '') commands.push(['zcard', key]);
+        else commands.push(['zlexcount', key, `[${r}`, `[${r}`], ['zlexcount', key, `[${r}/`, `(${r}0`]); // '0' follows '/'
+      }
+    }
+    const res = await pipelined(this.redis, commands);
+    const perKey = roots.reduce((n, r) => n + (r === '' ? 1 : 2), 0);
+    return keys.map((_, i) => res.slice(i * perKey, (i + 1) * perKey).reduce((n: number, v) => n + Number(v), 0));
   }
 
   /**
@@ -490,7 +537,7 @@ export class SecretStore {
     try {
       return await run();
     } catch (err) {
-      throw mapScriptError(err, path);
+      throw mapScriptError(err);
     }
   }
 }
@@ -516,6 +563,18 @@ export function secretKeyNames(project: string, path: string): Record<(typeof SE
 
 export function indexKeyNames(project: string, key?: BoundKeyRef): { all: string; bound: string | null } {
   return { all: allIndexKey(project), bound: key ? boundIndexKey(project, key.region, key.identity) : null };
+}
+
+/**
+ * Prefixes without trailing slashes, minus any that another one already covers: what remains
+ * admits disjoint sets of paths. '' (admits everything) wins alone.
+ */
+export function disjointPrefixes(prefixes: string[]): string[] {
+  const norm = [...new Set(prefixes.map((p) => p.replace(/\/+$/, '')))].sort((a, b) => a.length - b.length);
+  if (norm.includes('')) return [''];
+  const out: string[] = [];
+  for (const p of norm) if (!out.some((q) => pathUnderPrefix(p, q))) out.push(p);
+  return out;
 }
 
 // Paths are ASCII; U+00FF encodes to bytes above any path byte, so `prefix\xff` bounds the range.
@@ -574,24 +633,24 @@ function parseVersion(version: number, raw: string | null | undefined): SecretVe
   return { version, state: r.s, createdAt: r.c, kmsKeyVersion: Number(r.k) };
 }
 
-function mapScriptError(err: unknown, path: string): ApiError {
+function mapScriptError(err: unknown): ApiError {
   const m = /SECRETS_([A-Z_]+) ?(.*)$/.exec(err instanceof Error ? err.message : '');
   if (!m) throw err;
   const [, code, detail] = m;
   switch (code) {
     case 'ALREADY_EXISTS':
-      return new ApiError('ALREADY_EXISTS', `A secret already exists at path ${path}`, { existing: detail });
+      return new ApiError('ALREADY_EXISTS', 'A secret already exists at this path', { existing: detail });
     case 'NOT_FOUND': {
       const d = /^(version|destroyed) (\d+)$/.exec(detail);
-      if (!d) return notFound(`No secret at path ${path}`);
+      if (!d) return notFound('No secret at this path');
       return d[1] === 'version'
-        ? notFound(`Secret ${path} has no version ${d[2]}`)
-        : notFound(`Version ${d[2]} of secret ${path} is destroyed and cannot be undeleted`);
+        ? notFound(`This secret has no version ${d[2]}`)
+        : notFound(`Version ${d[2]} of this secret is destroyed and cannot be undeleted`);
     }
     case 'VERSION_CONFLICT':
       return new ApiError('VERSION_CONFLICT', detail === 'reservation'
-        ? `The write to secret ${path} lost its version reservation; retry`
-        : `The current version of secret ${path} changed; retry`, { detail });
+        ? `The write to this secret lost its version reservation; retry`
+        : `The current version of this secret changed; retry`, { detail });
     default:
       return new ApiError('INTERNAL_SERVER_ERROR', 'Internal server error');
   }

@@ -44,6 +44,8 @@ export interface AuditFilter {
   requestId?: string | null;
   since?: Date | null;
   until?: Date | null;
+  /** Extra condition applied while scanning (so pages still fill up), e.g. a token's path confinement. */
+  predicate?: ((e: AuditEvent) => boolean) | null;
 }
 
 const streamKey = (project: string) => `audit:{${project}}`;
@@ -202,6 +204,7 @@ function matches(e: AuditEvent, f: AuditFilter): boolean {
     (!f.action || e.action === f.action) &&
     (!f.resource || e.resource === f.resource) &&
     (!f.actor || e.actor === f.actor) &&
-    (!f.requestId || e.requestId === f.requestId)
+    (!f.requestId || e.requestId === f.requestId) &&
+    (!f.predicate || f.predicate(e))
   );
 }

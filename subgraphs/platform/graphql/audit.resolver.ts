@@ -1,5 +1,7 @@
 import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import type { AuditEvent } from '../../../shared/audit';
 import type { RequestContext } from '../../../shared/context';
+import { pathAllowedBy } from '../../../shared/principal';
 import { badInput, toApiError } from '../../../shared/errors';
 import { AuditEventConnection, AuditEventFilterInput, AuditOutcome } from './types';
 
@@ -10,6 +12,17 @@ function parseTime(name: string, v: string | null | undefined): Date | null {
   const t = Date.parse(v);
   if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t)) throw badInput(`filter.${name} must be an ISO-8601 time`);
   return new Date(t);
+}
+
+const SECRET_RESOURCE = 'secret:';
+
+/**
+ * A token confined to path prefixes sees no `secret:<path>` events outside them (the path itself
+ * would leak). Applied inside the query's scan, so pages still fill up.
+ */
+function confinement(prefixes: string[] | null): ((e: AuditEvent) => boolean) | null {
+  if (!prefixes || prefixes.length === 0) return null;
+  return (e) => !e.resource.startsWith(SECRET_RESOURCE) || pathAllowedBy(prefixes, e.resource.slice(SECRET_RESOURCE.length));
 }
 
 @Resolver()
@@ -35,7 +48,10 @@ export class AuditResolver {
       await ctx.services.audit.recoverStale(ctx.project);
       const page = await ctx.services.audit.query(
         ctx.project,
-        { action: f.action, resource: f.resource, actor: f.actor, requestId: f.requestId, since: parseTime('since', f.since), until: parseTime('until', f.until) },
+        {
+          action: f.action, resource: f.resource, actor: f.actor, requestId: f.requestId,
+          since: parseTime('since', f.since), until: parseTime('until', f.until), predicate: confinement(ctx.principal.pathPrefixes),
+        },
         first,
         cursor,
       );

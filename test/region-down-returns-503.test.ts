@@ -1,4 +1,4 @@
-import { CREATE_KEY, GET_KEY } from './region-harness';
+import { CREATE_KEY, GET_KEY } from './support/kmsQueries';
 import { startStack, type Stack } from './support/stack';
 
 const TIMEOUT_MS = 2000; // config default (SUBGRAPH_TIMEOUT_MS)

@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import gqlTag from 'graphql-tag';
-import { CREATE_KEY } from './region-harness';
+import { CREATE_KEY } from './support/kmsQueries';
 import { startStack, type Stack } from './support/stack';
 
 /**

@@ -1,4 +1,4 @@
-import { CREATE_KEY, GET_KEY } from './region-harness';
+import { CREATE_KEY, GET_KEY } from './support/kmsQueries';
 import { startStack, type Stack } from './support/stack';
 
 /** Root kms fields run in the request's region: x-region, else the default region. */

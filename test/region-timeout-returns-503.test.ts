@@ -1,4 +1,4 @@
-import { GET_KEY } from './region-harness';
+import { GET_KEY } from './support/kmsQueries';
 import { startBlackHole, type BlackHole } from './support/blackHole';
 import { startStack } from './support/stack';
 

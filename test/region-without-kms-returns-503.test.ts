@@ -1,4 +1,4 @@
-import { CREATE_KEY, GET_KEY } from './region-harness';
+import { CREATE_KEY, GET_KEY } from './support/kmsQueries';
 import { startStack, type Stack } from './support/stack';
 
 /** ap-southeast-2 is listed in the registry with no KMS endpoint. */

@@ -4,7 +4,7 @@ import type { AuditAction, AuditEventInput, AuditOutcome } from './audit';
 
 type AuditExtra = { errorCode?: string | null; keyVersion?: number | null; region?: string | null; project?: string };
 import type { Feature, Scope } from './scopes';
-import { ApiError, featureDisabled, forbidden, storeUnavailable, toApiError } from './errors';
+import { ApiError, definiteFailureCode, featureDisabled, forbidden, storeUnavailable, toApiError } from './errors';
 import type { FeatureGateState } from './featureGates';
 
 /**
@@ -93,12 +93,9 @@ export class RequestContext {
     try {
       out = await op();
     } catch (err) {
-      const code = String(toApiError(err).extensions.code);
-      // A store failure may have come after the write reached the server: the outcome is unknown,
-      // so the intent stays and is published as OUTCOME_UNKNOWN, never as a definite FAILURE.
-      if (code !== 'STORE_UNAVAILABLE') {
-        await this.services.audit.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
-      }
+      // On a store failure the intent stays and is published as OUTCOME_UNKNOWN.
+      const code = definiteFailureCode(err);
+      if (code) await this.services.audit.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
       throw err;
     }
     try {
@@ -125,10 +122,8 @@ export class RequestContext {
     try {
       out = await op();
     } catch (err) {
-      const code = String(toApiError(err).extensions.code);
-      if (code !== 'STORE_UNAVAILABLE') {
-        await this.audit(action, resource, 'FAILURE', { errorCode: code, ...where }).catch(() => undefined);
-      }
+      const code = definiteFailureCode(err);
+      if (code) await this.audit(action, resource, 'FAILURE', { errorCode: code, ...where }).catch(() => undefined);
       throw err;
     }
     await this.audit(action, resource, 'SUCCESS', { keyVersion: out.keyVersion ?? null, ...where });

@@ -105,3 +105,12 @@ export function toApiError(err: unknown): GraphQLError {
   if (isStoreError(original)) return storeUnavailable();
   return new ApiError('INTERNAL_SERVER_ERROR', 'Internal server error');
 }
+
+/**
+ * The error code to record as an operation's FAILURE, or null when the store itself failed: then
+ * the write may have reached Redis before the error, so no definite outcome can be recorded.
+ */
+export function definiteFailureCode(err: unknown): string | null {
+  const code = String(toApiError(err).extensions.code);
+  return code === 'STORE_UNAVAILABLE' ? null : code;
+}

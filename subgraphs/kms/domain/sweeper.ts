@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditEventInput, AuditIntent, AuditLog } from '../../../shared/audit';
-import { toApiError } from '../../../shared/errors';
+import { definiteFailureCode } from '../../../shared/errors';
 import type { Logger } from '../../../shared/log';
 import type { KeyStore } from '../store/keyStore';
 import type { KeyRingService } from './keyRingService';
@@ -111,8 +111,8 @@ export class Sweeper {
     try {
       rec = await change();
     } catch (err) {
-      const code = String(toApiError(err).extensions.code);
-      if (code !== 'STORE_UNAVAILABLE') await this.audit.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
+      const code = definiteFailureCode(err);
+      if (code) await this.audit.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
       throw err;
     }
     if (!rec) {

@@ -23,7 +23,17 @@ export class RequestContext {
     readonly principal: Principal,
     /** Set when a peer service (e.g. `secrets`) acts on the principal's behalf. */
     readonly via: string | null = null,
+    /** Time (ms since epoch) after which the caller no longer waits for the answer; null = none announced. */
+    readonly deadline: number | null = null,
   ) {}
+
+  /**
+   * Called right before a change commits: past the caller's deadline the caller has already been
+   * answered "unavailable", so the change must not happen (a 503 then means nothing changed).
+   */
+  assertBeforeDeadline(unavailable: () => ApiError): void {
+    if (this.deadline !== null && Date.now() >= this.deadline) throw unavailable();
+  }
 
   get project(): string {
     return this.principal.project;

@@ -9,7 +9,7 @@ import gql from 'graphql-tag';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 import { RequestContext } from './context';
 import { toApiError } from './errors';
-import { BodyTooLarge, executeApollo, header, HEADER, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
+import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
 import { redactForCode } from './redact';
 import type { Principal } from './principal';
 import type { Services } from './services';
@@ -91,6 +91,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
   const maxBody = opts.maxBodyBytes ?? 8 * 1024 * 1024;
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
+    const deadline = deadlineOf(req, Date.now());
     const rid = { [HEADER.requestId]: requestId };
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/health/live') return sendJson(res, 200, { status: 'ok', service: name }, rid);
@@ -145,7 +146,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
       const safe = toApiError(err);
       return sendError(res, safe.extensions.code as any, safe.message, {}, rid);
     }
-    const ctx = new RequestContext(services, requestId, region, principal, via);
+    const ctx = new RequestContext(services, requestId, region, principal, via, deadline);
     await executeApollo(apollo, req, res, body, async () => ctx, rid);
   };
 

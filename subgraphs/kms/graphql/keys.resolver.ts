@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import type { AuditAction } from '../../../shared/audit';
+import { ApiError } from '../../../shared/errors';
 import type { KmsKeyRecord } from '../domain/keyRing';
 import type { KeyRingService } from '../domain/keyRingService';
 import { KmsKeysArgs, ScheduleDeletionArgs } from './types/args';
@@ -46,12 +47,12 @@ export class KeysResolver {
 
   @Mutation(() => KmsKey)
   async createKmsKey(@Arg('input', () => CreateKmsKeyInput) input: CreateKmsKeyInput, @Ctx() ctx: RequestContext): Promise<KmsKey> {
-    return this.lifecycle(ctx, 'kms.create_key', input.identity, () => this.kms.create(ctx.project, input));
+    return this.lifecycle(ctx, 'kms.create_key', input.identity, () => this.kms.create(ctx.project, input, this.beforeCommit(ctx)));
   }
 
   @Mutation(() => KmsKey)
   async rotateKmsKey(@Arg('identity', () => String) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
-    return this.lifecycle(ctx, 'kms.rotate_key', identity, () => this.kms.rotate(ctx.project, identity));
+    return this.lifecycle(ctx, 'kms.rotate_key', identity, () => this.kms.rotate(ctx.project, identity, this.beforeCommit(ctx)));
   }
 
   @Mutation(() => KmsKey)
@@ -85,6 +86,14 @@ export class KeysResolver {
   @Mutation(() => KmsKey)
   async cancelKmsKeyDeletion(@Arg('identity', () => String) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.cancel_deletion', identity, () => this.kms.cancelDeletion(ctx.project, identity));
+  }
+
+  /** Key generation can outlast the gateway's wait: past the deadline, nothing is written (503 = no change). */
+  private beforeCommit(ctx: RequestContext): () => void {
+    return () =>
+      ctx.assertBeforeDeadline(
+        () => new ApiError('REGION_UNAVAILABLE', `Key generation in ${this.kms.region} did not finish in time; nothing was changed`, { region: this.kms.region, retryAfter: 1 }),
+      );
   }
 
   private async lifecycle(ctx: RequestContext, action: AuditAction, identity: string, op: () => Promise<KmsKeyRecord>): Promise<KmsKey> {

@@ -133,8 +133,8 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
         const auth = await services.tokens.authenticate(header(req, 'authorization'));
         if (!auth.ok) {
           if (auth.project) {
-            await services.audit.append({
-              action: 'auth.denied', outcome: 'DENIED', actor: `token:${auth.tokenId}`, project: auth.project,
+            await services.auditFlow.record({
+              action: 'auth.denied', outcome: 'DENIED', actor: auth.tokenId ?? 'unknown', project: auth.project,
               region, resource: `token:${auth.tokenId}`, requestId, errorCode: 'UNAUTHENTICATED',
             });
           }

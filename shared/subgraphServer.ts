@@ -9,6 +9,7 @@ import gql from 'graphql-tag';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 import { RequestContext } from './context';
 import { toApiError } from './errors';
+import { SHARED_DESCRIPTIONS } from './graphqlTypes';
 import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
 import { redactForCode } from './redact';
 import type { Principal } from './principal';
@@ -23,6 +24,10 @@ export async function buildFederatedSchema(
   referenceResolvers: Record<string, { __resolveReference: (...args: any[]) => unknown }> = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ ...options, skipCheck: true, validate: false });
+  // type-graphql builds the root types itself and takes no description for them.
+  for (const root of [schema.getQueryType(), schema.getMutationType()]) {
+    if (root) root.description = SHARED_DESCRIPTIONS[root.name as 'Query' | 'Mutation'];
+  }
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   for (const [type, ref] of Object.entries(referenceResolvers)) {
     resolvers[type] = { ...(resolvers[type] ?? {}), ...ref };

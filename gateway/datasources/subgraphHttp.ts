@@ -50,7 +50,8 @@ export class SubgraphTransport {
       const req = (secure ? https : http).request(target, {
         method: 'POST',
         agent: secure ? this.httpsAgent : this.httpAgent,
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
+        // accept application/json: subgraphs answer with API.md's status table, which the gateway reads.
+        headers: { ...headers, accept: 'application/json', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
       });
       const timer = setTimeout(() => {
         settle({ kind: 'unreachable', reason: 'timeout' });

@@ -18,6 +18,7 @@ import { gatewayFormatError } from './formatError';
 import { readiness } from './health';
 import { costLimitPlugin } from './plugins/costLimit';
 import { LIMITS, limitRules } from './plugins/limits';
+import { operationResolutionPlugin } from './plugins/operationResolution';
 import { DEFAULT_BREAKER, RegionCircuits, type BreakerSettings } from './regionCircuits';
 import { requestRegion } from './requestRegion';
 import { loadSupergraphSdl } from './supergraph';
@@ -87,7 +88,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     stopOnTerminationSignals: false,
     validationRules: limitRules(),
     parseOptions: { maxTokens: LIMITS.maxTokens },
-    plugins: [landingPage, statusPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>()],
+    plugins: [landingPage, statusPlugin<GatewayContext>(), operationResolutionPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>()],
     formatError: gatewayFormatError(log),
     logger: apolloLogger(log),
   });

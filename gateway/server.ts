@@ -75,7 +75,8 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     buildService: serviceBuilder(config, transport, circuits),
     logger: apolloLogger(log),
   });
-  const landingPage = config.introspection && !config.production
+  // One switch: introspection on (the default outside production, INTROSPECTION=true in it) serves Sandbox too.
+  const landingPage = config.introspection
     ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
     : ApolloServerPluginLandingPageDisabled();
   const apollo = new ApolloServer<GatewayContext>({

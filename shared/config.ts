@@ -47,6 +47,7 @@ export interface Config {
   keygenTimeoutMs: number;
   /** Audit events kept per project (older ones are trimmed). */
   auditMaxEvents: number;
+  /** Introspection, Apollo Sandbox and the bundled explorer: one switch, in production too. */
   introspection: boolean;
   cors: CorsConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';

@@ -3,10 +3,10 @@ import type { RequestContext } from '../../../shared/context';
 import type { AuditAction } from '../../../shared/audit';
 import type { KmsKeyRecord } from '../domain/keyRing';
 import type { KeyRingService } from '../domain/keyRingService';
-import { KmsKeysArgs, ScheduleDeletionArgs } from './types/args';
+import { KmsKeysArgs, ScheduleDeletionArgs, UNUSED_SINCE_DAYS_DESCRIPTION } from './types/args';
 import { CreateKmsKeyInput, UpdateKmsKeyInput } from './types/inputs';
 import { KmsKey, KmsKeyConnection, KmsKeyVersion, PageInfo } from './types/kmsKey';
-import { guard, keyLoader, keyResource, primeKey, versionsLoader } from './kmsRequest';
+import { guard, keyLoader, keyResource, lastUsedLoader, primeKey, versionsLoader } from './kmsRequest';
 
 /** Key metadata and lifecycle (Vault transit's path_keys / path_config). */
 @Resolver(() => KmsKey)
@@ -44,6 +44,16 @@ export class KeysResolver {
     return this.kms.publicKeyPem(key.record, version);
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'ISO-8601 time of the last successful crypto operation with this key (encrypt, decrypt, reEncrypt, generateDataKey, the batches, sign, verify, generateMac, verifyMac), direct or on behalf of secrets; at most a minute stale; null if never used.',
+  })
+  async lastUsedAt(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<string | null> {
+    const at = await lastUsedLoader(ctx, this.kms).load(key.identity);
+    return at ? at.toISOString() : null;
+  }
+
   @Mutation(() => KmsKey)
   async createKmsKey(@Arg('input', () => CreateKmsKeyInput) input: CreateKmsKeyInput, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.create_key', input.identity, () => this.kms.create(ctx.project, input));
@@ -67,8 +77,12 @@ export class KeysResolver {
   }
 
   @Mutation(() => KmsKey)
-  async disableKmsKey(@Arg('identity', () => String) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
-    return this.lifecycle(ctx, 'kms.disable_key', identity, () => this.kms.disable(ctx.project, identity));
+  async disableKmsKey(
+    @Arg('identity', () => String) identity: string,
+    @Arg('ifUnusedSinceDays', () => Int, { nullable: true, description: UNUSED_SINCE_DAYS_DESCRIPTION }) ifUnusedSinceDays: number | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<KmsKey> {
+    return this.lifecycle(ctx, 'kms.disable_key', identity, () => this.kms.disable(ctx.project, identity, ifUnusedSinceDays));
   }
 
   @Mutation(() => KmsKey)
@@ -77,9 +91,11 @@ export class KeysResolver {
   }
 
   @Mutation(() => KmsKey)
-  async scheduleKmsKeyDeletion(@Args(() => ScheduleDeletionArgs) { identity, pendingWindowDays }: ScheduleDeletionArgs, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  async scheduleKmsKeyDeletion(@Args(() => ScheduleDeletionArgs) { identity, pendingWindowDays, ifUnusedSinceDays }: ScheduleDeletionArgs, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     // `pendingWindowDays: Int = 30`: an explicit null means the default, like every defaulted argument.
-    return this.lifecycle(ctx, 'kms.schedule_deletion', identity, () => this.kms.scheduleDeletion(ctx.project, identity, pendingWindowDays ?? 30));
+    return this.lifecycle(ctx, 'kms.schedule_deletion', identity, () =>
+      this.kms.scheduleDeletion(ctx.project, identity, pendingWindowDays ?? 30, ifUnusedSinceDays),
+    );
   }
 
   @Mutation(() => KmsKey)

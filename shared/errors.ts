@@ -82,6 +82,8 @@ export class ApiError extends GraphQLError {
   }
 }
 
+/** The one client-facing form of an unexpected failure: a message that says nothing internal. */
+export const internalError = () => new ApiError('INTERNAL_SERVER_ERROR', 'Internal server error');
 export const badInput = (message: string, extra?: Record<string, unknown>) => new ApiError('BAD_USER_INPUT', message, extra);
 export const notFound = (message: string) => new ApiError('NOT_FOUND', message);
 export const forbidden = (message: string) => new ApiError('FORBIDDEN', message);
@@ -115,7 +117,7 @@ export function toApiError(err: unknown): GraphQLError {
     return err;
   }
   if (isStoreError(original)) return storeUnavailable();
-  return new ApiError('INTERNAL_SERVER_ERROR', 'Internal server error');
+  return internalError();
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Config } from '../shared/config';
 import { BodyTooLarge, executeApollo, header, HEADER, readBody, sendError, sendJson, serveHttp } from '../shared/http';
 import { Logger } from '../shared/log';
 import { createRedis, type RedisClient } from '../shared/redis';
+import { requestRegion } from '../shared/requestRegion';
 import { statusPlugin } from '../shared/statusPlugin';
 import type { RunningService } from '../shared/subgraphServer';
 import { SubgraphTransport } from '../shared/subgraphTransport';
@@ -21,7 +22,6 @@ import { costLimitPlugin } from './plugins/costLimit';
 import { LIMITS, limitRules } from './plugins/limits';
 import { operationResolutionPlugin } from './plugins/operationResolution';
 import { RegionCircuits } from './regionCircuits';
-import { requestRegion } from './requestRegion';
 import { loadSupergraphSdl } from './supergraph';
 
 export interface GatewayOptions {

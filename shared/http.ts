@@ -32,7 +32,8 @@ export function deadlineOf(req: IncomingMessage, receivedAt: number): number | n
   return receivedAt + ms - Math.max(100, Math.ceil(ms * 0.05));
 }
 
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A caller-chosen request id we pass on: anything else (it could break a header) is replaced. */
+export const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The caller's request id if it is sane, else a fresh one. */
 export function requestIdOf(req: IncomingMessage): string {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config';
 import { CircuitBreaker, type BreakerSettings } from './circuitBreaker';
-import { ApiError, isErrorCode, regionUnavailable } from './errors';
-import { HEADER } from './http';
+import { ApiError, isErrorCode, regionUnavailable, internalError } from './errors';
+import { HEADER, REQUEST_ID_RE } from './http';
 import { SubgraphTransport, type GraphQLBody } from './subgraphTransport';
 
 /**
@@ -71,8 +71,6 @@ const SAFE_EXTENSIONS = ['kmsKeyStatus', 'region', 'feature', 'field', 'retryAft
 const BUDGET_RETRY_AFTER_S = 1;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const MAX_MESSAGE_LENGTH = 300;
-/** Same shape the gateway accepts; anything else (it would break the header) gets a fresh id. */
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export class KmsClient {
   private readonly timeoutMs: number;
@@ -169,9 +167,8 @@ export class KmsClient {
   }
 }
 
-function malformed(): ApiError {
-  return new ApiError('INTERNAL_SERVER_ERROR', 'Internal server error');
-}
+/** A KMS answer we cannot use: the client-facing internal error, saying nothing more. */
+const malformed = internalError;
 
 /** A KMS GraphQL error as our own ApiError: same code, safe extensions, a bounded message. */
 function fromKmsError(e: { message?: unknown; extensions?: Record<string, unknown> }, region: string): ApiError {

@@ -19,6 +19,7 @@ import { costLimitPlugin } from './plugins/costLimit';
 import { LIMITS, limitRules } from './plugins/limits';
 import { DEFAULT_BREAKER, RegionCircuits, type BreakerSettings } from './regionCircuits';
 import { requestRegion } from './requestRegion';
+import { staticSite } from './staticSite';
 import { loadSupergraphSdl } from './supergraph';
 
 export interface GatewayOptions {
@@ -100,6 +101,8 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     throw err;
   }
   const maxBody = opts.maxBodyBytes ?? LIMITS.maxBodyBytes;
+  // The console always; the explorer exposes the schema, so only where introspection is on.
+  const serveSite = staticSite({ explorer: config.introspection });
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const rid = { [HEADER.requestId]: requestId };
@@ -109,6 +112,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
       const r = await readiness(redis, () => supergraphLoaded, config.regions, circuits);
       return sendJson(res, r.status === 'ready' ? 200 : 503, r, rid);
     }
+    if (serveSite(req, res, path, rid)) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' }, rid);
     const region = requestRegion(req, config.regions);
     if ('error' in region) {

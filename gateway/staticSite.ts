@@ -73,6 +73,7 @@ export function siteTable(opts: StaticSiteOptions): Map<string, Asset> {
     add('/explorer', join(staticDir, 'explorer.html'));
     add('/explorer/', join(staticDir, 'explorer.html'));
     add('/explorer/explorer.js', join(compiled, 'explorer.js'));
+    add('/explorer/session.js', join(compiled, 'session.js'));
     add('/explorer/explorer.css', join(staticDir, 'explorer.css'));
     // The packages' prebuilt bundles; React's `exports` hide umd/, so go through package.json.
     const pkg = (name: string) => dirname(require.resolve(`${name}/package.json`));

@@ -87,7 +87,7 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
   if (!services.config.regions.has(region)) throw new Error(`REGION ${region} is not in the region registry`);
   const store = new KeyStore(services.redis);
   const keys = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now);
-  const sweeper = new Sweeper(keys, store, services.audit, services.log, opts.sweeperOptions);
+  const sweeper = new Sweeper(keys, store, services.auditFlow, services.log, opts.sweeperOptions);
   const schema = await buildKmsSchema(keys);
   const running = await startSubgraph({
     name: `kms-${region}`,

@@ -17,6 +17,10 @@ export function invalidCiphertext(): ApiError {
   return new ApiError('INVALID_CIPHERTEXT', 'Ciphertext is malformed, tampered with, or not for this key, version or associated data');
 }
 
+/** Throws when a change must not commit any more (the caller's deadline has passed). */
+export type CommitGuard = () => void;
+const noGuard: CommitGuard = () => undefined;
+
 export interface CreateKeyInput {
   identity: string;
   type: KeyType;
@@ -102,7 +106,11 @@ export class KeyRingService {
 
   // ---- lifecycle -------------------------------------------------------------------------------
 
-  async create(project: string, input: CreateKeyInput): Promise<KmsKeyRecord> {
+  /**
+   * `beforeCommit` runs after the (possibly slow) key generation, right before the write: it throws
+   * when the caller's deadline has passed, so a timed-out create leaves no key behind.
+   */
+  async create(project: string, input: CreateKeyInput, beforeCommit: CommitGuard = noGuard): Promise<KmsKeyRecord> {
     ring.validateIdentity(input.identity);
     ring.validateDescription(input.description);
     const suite = cipherSuite(input.type);
@@ -129,6 +137,7 @@ export class KeyRingService {
     };
     const material = await suite.generate();
     const wrapped = this.wrapper.wrap({ ...rec, version: 1 }, material);
+    beforeCommit();
     if (!(await this.store.create(rec, { createdAt: now, wrapped }))) {
       throw new ApiError('ALREADY_EXISTS', `A KMS key "${input.identity}" already exists in ${this.region}`);
     }
@@ -136,11 +145,12 @@ export class KeyRingService {
     return rec;
   }
 
-  async rotate(project: string, identity: string): Promise<KmsKeyRecord> {
+  /** Like create, `beforeCommit` guards the write that follows the key generation. */
+  async rotate(project: string, identity: string, beforeCommit: CommitGuard = noGuard): Promise<KmsKeyRecord> {
     const current = await this.mustGet(project, identity);
     ring.requireActive(current);
     const material = await cipherSuite(current.type).generate();
-    return this.change(project, identity, (rec) => ring.rotate(rec, this.now()), material);
+    return this.change(project, identity, (rec) => ring.rotate(rec, this.now()), material, beforeCommit);
   }
 
   update(project: string, identity: string, u: KeyUpdate): Promise<KmsKeyRecord> {
@@ -391,13 +401,20 @@ export class KeyRingService {
    * Read, apply a rule, write back if nobody changed the key meanwhile (else retry). With
    * `newMaterial` the change adds version `latestVersion` in the same atomic script.
    */
-  private async change(project: string, identity: string, rule: (rec: KmsKeyRecord) => KmsKeyRecord, newMaterial?: Buffer): Promise<KmsKeyRecord> {
+  private async change(
+    project: string,
+    identity: string,
+    rule: (rec: KmsKeyRecord) => KmsKeyRecord,
+    newMaterial?: Buffer,
+    beforeCommit: CommitGuard = noGuard,
+  ): Promise<KmsKeyRecord> {
     for (let i = 0; i < MAX_CAS_ATTEMPTS; i++) {
       const rec = await this.mustGet(project, identity);
       const next = { ...rule(rec), rev: rec.rev + 1 };
       const addVersion = newMaterial
         ? { version: next.latestVersion, createdAt: next.rotatedAt, wrapped: this.wrapper.wrap({ ...next, version: next.latestVersion }, newMaterial) }
         : undefined;
+      beforeCommit();
       if (await this.store.commit(rec.rev, next, { addVersion })) {
         await this.syncSchedules(next);
         return next;

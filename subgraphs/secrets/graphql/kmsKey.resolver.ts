@@ -15,11 +15,11 @@ import { KmsKey, SecretConnection } from './types';
 export class KmsKeyBindingsResolver {
   constructor(private readonly deps: SecretsDeps) {}
 
-  @FieldResolver(() => SecretConnection)
+  @FieldResolver(() => SecretConnection, { description: "Secrets bound to this key, in path order (only those within a confined token's pathPrefixes). Needs secrets:read." })
   async boundSecrets(
     @Root() key: KmsKey,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) firstArg: number | null,
-    @Arg('after', () => String, { nullable: true }) afterArg: string | null | undefined,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50, description: 'Page size: 0 to 200 (BAD_USER_INPUT otherwise); null means 50.' }) firstArg: number | null,
+    @Arg('after', () => String, { nullable: true, description: '`pageInfo.endCursor` of the previous page; null: from the start. An invalid cursor is BAD_USER_INPUT.' }) afterArg: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<SecretConnection> {
     await guardOnce(ctx);
@@ -35,7 +35,7 @@ export class KmsKeyBindingsResolver {
     return connection(page);
   }
 
-  @FieldResolver(() => Int)
+  @FieldResolver(() => Int, { description: "How many secrets are bound to this key (counting only those within a confined token's pathPrefixes). Needs secrets:read." })
   async boundSecretCount(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<number> {
     await guardOnce(ctx);
     const prefixes = ctx.principal.pathPrefixes;

@@ -16,10 +16,10 @@ import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValu
 export class ValuesResolver {
   constructor(private readonly deps: SecretsDeps) {}
 
-  @Query(() => SecretValue, { description: 'version default: currentVersion' })
+  @Query(() => SecretValue, { description: "Reveals a value (decrypted by the KMS of the secret's region); needs an ACTIVE key. Needs secrets:read_value; NOT_FOUND (no secret, no value yet, version absent, DELETED or DESTROYED), FORBIDDEN, KMS_KEY_NOT_ACTIVE, REGION_UNAVAILABLE." })
   async getSecretValue(
-    @Arg('path', () => String) path: string,
-    @Arg('version', () => Int, { nullable: true }) version: number | null,
+    @Arg('path', () => String, { description: 'Path of the secret (`^[A-Za-z0-9_.@+=-]+(/[A-Za-z0-9_.@+=-]+)*$`, at most 512 characters, no `.` or `..` segment; BAD_USER_INPUT otherwise).' }) path: string,
+    @Arg('version', () => Int, { nullable: true, description: 'Version to read (≥ 1); null: currentVersion (no fall-back to an older one when that is deleted).' }) version: number | null,
     @Ctx() ctx: RequestContext,
   ): Promise<SecretValue> {
     const r = secretResource(path);
@@ -31,8 +31,8 @@ export class ValuesResolver {
     }, { region: meta?.region });
   }
 
-  @Query(() => [BatchSecretValueResult], { description: '≤ 100 paths; each item fails on its own (order kept)' })
-  async batchGetSecretValue(@Arg('paths', () => [String]) paths: string[], @Ctx() ctx: RequestContext): Promise<BatchSecretValueResult[]> {
+  @Query(() => [BatchSecretValueResult], { description: 'Reveals the current value of up to 100 secrets, one result per path in input order; each item fails on its own in `error`. Needs secrets:read_value; BAD_USER_INPUT for more than 100 paths.' })
+  async batchGetSecretValue(@Arg('paths', () => [String], { description: 'At most 100 secret paths; an invalid one fails only its item.' }) paths: string[], @Ctx() ctx: RequestContext): Promise<BatchSecretValueResult[]> {
     if (paths.length > MAX_BATCH_PATHS) throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
     await guard(ctx, 'secret:*', { scopes: ['secrets:read_value'], features: ['secrets', 'kms'] });
     const valid = [...new Set(paths.filter((p) => PATH_RE.test(p) && p.length <= 512))];
@@ -62,8 +62,8 @@ export class ValuesResolver {
     );
   }
 
-  @Mutation(() => SecretVersion, { description: 'expectedVersion: compare-and-set; 0 = "no value yet"' })
-  async putSecretValue(@Arg('input', () => PutSecretValueInput) input: PutSecretValueInput, @Ctx() ctx: RequestContext): Promise<SecretVersion> {
+  @Mutation(() => SecretVersion, { description: 'Writes a new version (currentVersion + 1), encrypted by the bound key, which must be ACTIVE. Needs secrets:write; NOT_FOUND, VERSION_CONFLICT (expectedVersion), KMS_KEY_NOT_ACTIVE, BAD_USER_INPUT, REGION_UNAVAILABLE.' })
+  async putSecretValue(@Arg('input', () => PutSecretValueInput, { description: 'Path, value and optional compare-and-set version.' }) input: PutSecretValueInput, @Ctx() ctx: RequestContext): Promise<SecretVersion> {
     const r = secretResource(input.path);
     await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
     const loader = secretLoader(ctx, this.deps.store);

@@ -69,7 +69,7 @@ it('click-through: put, audited reveal, guarded disable naming the secret, warni
   await page.getByLabel(/KMS key/).fill('console-key');
   await page.getByRole('button', { name: 'Create secret' }).click();
   await page.getByRole('heading', { name: PATH }).waitFor();
-  await page.getByLabel('New value').fill('s3cr3t-value');
+  await page.getByLabel('New value', { exact: true }).fill('s3cr3t-value');
   await page.getByRole('button', { name: 'Put new value' }).click();
   await page.locator('#versions tr[data-version="1"]').getByText('ENABLED').waitFor();
 

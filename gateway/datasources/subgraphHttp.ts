@@ -51,8 +51,9 @@ export class SubgraphTransport {
       const req = (secure ? https : http).request(target, {
         method: 'POST',
         agent: secure ? this.httpsAgent : this.httpAgent,
-        // The subgraph learns how long we wait, so it commits nothing we would answer as failed.
-        headers: { ...headers, [HEADER.timeoutMs]: String(timeoutMs), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
+        // The subgraph learns how long we wait, so it commits nothing we would answer as failed;
+        // accept application/json: subgraphs answer with API.md's status table, which the gateway reads.
+        headers: { ...headers, [HEADER.timeoutMs]: String(timeoutMs), accept: 'application/json', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
       });
       const timer = setTimeout(() => {
         settle({ kind: 'unreachable', reason: 'timeout' });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -134,5 +134,13 @@ it('serves the explorer and its bundled GraphiQL and React only when enabled', a
   ]) {
     const r = await get(on, path, 'HEAD');
     expect({ path, status: r.status, type: r.headers['content-type'] }).toEqual({ path, status: 200, type });
+  }
+});
+
+it("the runtime image holds every directory the site's table reads from", () => {
+  const dockerfile = readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+  for (const dir of ['console/static', 'dist', 'node_modules']) {
+    expect({ dir, copied: runtime.includes(`COPY --from=build /app/${dir} ./${dir}`) }).toEqual({ dir, copied: true });
   }
 });

@@ -56,14 +56,19 @@ it("GraphiQL's stylesheet embeds its fonts and images: no url() or @import point
   expect(css.match(/url\((?!["']?data:)[^)]*\)/g) ?? []).toEqual([]);
 });
 
-it('is not served when introspection is off (the console still is)', async () => {
-  const off = await startStack({ label: 'explorer-off', serviceEnv: { gateway: { INTROSPECTION: 'false' } } });
+it.each([
+  ['production', '', 404],
+  ['production', 'true', 200],
+  ['development', 'false', 404],
+])('NODE_ENV=%s INTROSPECTION="%s": /explorer answers %i; the console is served either way', async (NODE_ENV, INTROSPECTION, status) => {
+  const env: Record<string, string> = { NODE_ENV, ...(INTROSPECTION ? { INTROSPECTION } : {}) };
+  const other = await startStack({ label: 'explorer-gate', serviceEnv: { gateway: env } });
   try {
-    const base = new URL(off.gatewayUrl).origin;
-    expect((await fetch(`${base}/explorer`)).status).toBe(404);
-    expect((await fetch(`${base}/explorer/graphiql.min.js`)).status).toBe(404);
+    const base = new URL(other.gatewayUrl).origin;
+    expect((await fetch(`${base}/explorer`)).status).toBe(status);
+    expect((await fetch(`${base}/explorer/graphiql.min.js`)).status).toBe(status);
     expect((await fetch(`${base}/console`)).status).toBe(200);
   } finally {
-    await off.stop();
+    await other.stop();
   }
 });

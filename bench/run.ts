@@ -11,6 +11,7 @@
  * Options: --seconds N (measured seconds per case, default 3, at most 10), --concurrency N (default 16),
  * --only name[,name] (see BENCHMARKS below).
  */
+import '../shared/telemetryOff';
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

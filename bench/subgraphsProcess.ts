@@ -5,6 +5,7 @@
  * (URLs and shared secrets, over IPC only) and stops when asked, when the parent goes away, or
  * after a hard time limit.
  */
+import '../shared/telemetryOff';
 import { LocalStack } from '../scripts/localStack';
 
 const HARD_LIMIT_MS = 5 * 60_000;

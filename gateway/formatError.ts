@@ -2,7 +2,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '../shared/errors';
 import { redactForCode } from '../shared/redact';
 import type { Logger } from '../shared/log';
-import { INTERNAL_EXTENSIONS } from './datasources/subgraphHttp';
+import { INTERNAL_EXTENSIONS } from '../shared/subgraphTransport';
 
 /** Codes Apollo Server itself produces whose messages are meant for the client. */
 const APOLLO_CLIENT_CODES = new Set(['BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);

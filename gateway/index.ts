@@ -1,4 +1,4 @@
-import './telemetryOff';
+import '../shared/telemetryOff';
 import { loadConfig } from '../shared/config';
 import { runService } from '../shared/runService';
 import { startGateway } from './server';

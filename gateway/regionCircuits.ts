@@ -1,12 +1,5 @@
-import { CircuitBreaker } from '../shared/circuitBreaker';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerSettings } from '../shared/circuitBreaker';
 import type { RegionRegistry } from '../shared/regions';
-
-export interface BreakerSettings {
-  failureThreshold: number;
-  resetAfterMs: number;
-}
-
-export const DEFAULT_BREAKER: BreakerSettings = { failureThreshold: 5, resetAfterMs: 5000 };
 
 /** One circuit breaker per region with a KMS endpoint: a dead region fails fast, the others are untouched. */
 export class RegionCircuits {

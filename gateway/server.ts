@@ -3,24 +3,25 @@ import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { BreakerSettings } from '../shared/circuitBreaker';
 import type { Config } from '../shared/config';
 import { BodyTooLarge, executeApollo, header, HEADER, readBody, sendError, sendJson, serveHttp } from '../shared/http';
 import { Logger } from '../shared/log';
 import { createRedis, type RedisClient } from '../shared/redis';
+import { requestRegion } from '../shared/requestRegion';
 import { statusPlugin } from '../shared/statusPlugin';
 import type { RunningService } from '../shared/subgraphServer';
+import { SubgraphTransport } from '../shared/subgraphTransport';
 import type { GatewayContext } from './context';
 import { answerPreflight, corsHeaders } from './cors';
 import { RegionalKmsDataSource } from './datasources/RegionalKmsDataSource';
 import { SubgraphDataSource } from './datasources/SubgraphDataSource';
-import { SubgraphTransport } from './datasources/subgraphHttp';
 import { gatewayFormatError } from './formatError';
 import { readiness } from './health';
 import { costLimitPlugin } from './plugins/costLimit';
 import { LIMITS, limitRules } from './plugins/limits';
 import { operationResolutionPlugin } from './plugins/operationResolution';
-import { DEFAULT_BREAKER, RegionCircuits, type BreakerSettings } from './regionCircuits';
-import { requestRegion } from './requestRegion';
+import { RegionCircuits } from './regionCircuits';
 import { staticSite } from './staticSite';
 import { loadSupergraphSdl } from './supergraph';
 
@@ -66,7 +67,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
   const log = new Logger('gateway', config.logLevel);
   const supergraphSdl = opts.supergraphSdl ?? loadSupergraphSdl();
   const transport = new SubgraphTransport({ timeoutMs: config.subgraphTimeoutMs, keepAlive: opts.keepAlive ?? true });
-  const circuits = new RegionCircuits(config.regions, opts.breaker ?? DEFAULT_BREAKER);
+  const circuits = new RegionCircuits(config.regions, opts.breaker);
   const ownRedis = !opts.redis;
   const redis = opts.redis ?? createRedis(config.redis);
   if (ownRedis) redis.on('error', () => undefined); // readiness reports it; no log flood

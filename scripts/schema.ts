@@ -1,3 +1,4 @@
+import '../shared/telemetryOff';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSchemaFiles } from './schemaFiles';

@@ -14,7 +14,6 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 // Development secrets live here (git-ignored); LOCAL_STATE_DIR moves them (tests use a temp dir).
 const localDir = process.env.LOCAL_STATE_DIR ? path.resolve(process.env.LOCAL_STATE_DIR) : path.join(root, '.local');
-process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
 function log(msg) {
   process.stdout.write(`[start] ${msg}\n`);

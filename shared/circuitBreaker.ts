@@ -3,17 +3,22 @@
  * calls fail fast; after `resetAfterMs` one trial call is let through (half-open), and its outcome
  * closes or re-opens the circuit. Used by the gateway's regional routing and by the KMS client.
  */
+export interface BreakerSettings {
+  failureThreshold: number;
+  resetAfterMs: number;
+  /** Clock (tests). */
+  now?: () => number;
+}
+
+/** The breaker settings of every caller that is not told otherwise (gateway regions, KMS client). */
+export const DEFAULT_BREAKER: Readonly<BreakerSettings> = { failureThreshold: 5, resetAfterMs: 5000 };
+
 export class CircuitBreaker {
   private failures = 0;
   private openedAt: number | null = null;
   private trialInFlight = false;
 
-  constructor(
-    private readonly opts: { failureThreshold: number; resetAfterMs: number; now?: () => number } = {
-      failureThreshold: 5,
-      resetAfterMs: 5000,
-    },
-  ) {}
+  constructor(private readonly opts: Readonly<BreakerSettings> = DEFAULT_BREAKER) {}
 
   private now(): number {
     return this.opts.now ? this.opts.now() : Date.now();

@@ -54,6 +54,9 @@ export function secretEquals(a: string | undefined, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+/** Largest request body the gateway and the subgraphs accept (the gateway forwards what it accepted). */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
 export class BodyTooLarge extends Error {}
 
 /**

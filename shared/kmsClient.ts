@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import type { Config } from './config';
-import { CircuitBreaker } from './circuitBreaker';
+import { CircuitBreaker, type BreakerSettings } from './circuitBreaker';
 import { ApiError, isErrorCode, regionUnavailable } from './errors';
 import { HEADER } from './http';
+import { SubgraphTransport, type GraphQLBody } from './subgraphTransport';
 
 /**
  * The KMS client of the secrets subgraph: calls the kms subgraph of a secret's region over HTTP
@@ -53,7 +52,7 @@ export interface KmsKeyInfo {
 export interface KmsClientOptions {
   /** Whole-call deadline (connect + answer); default config.kmsTimeoutMs. */
   timeoutMs?: number;
-  breakerOptions?: { failureThreshold: number; resetAfterMs: number; now?: () => number };
+  breakerOptions?: BreakerSettings;
 }
 
 const ENCRYPT = `mutation SecretsKmsEncrypt($input: EncryptInput!) {
@@ -75,17 +74,14 @@ const MAX_MESSAGE_LENGTH = 300;
 /** Same shape the gateway accepts; anything else (it would break the header) gets a fresh id. */
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** A transport failure: the region did not answer usefully. */
-class RegionFailure extends Error {}
-
 export class KmsClient {
   private readonly timeoutMs: number;
   private readonly breakers = new Map<string, CircuitBreaker>();
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly transport: SubgraphTransport;
 
   constructor(private readonly config: Config, private readonly opts: KmsClientOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? config.kmsTimeoutMs;
+    this.transport = new SubgraphTransport({ timeoutMs: this.timeoutMs, maxResponseBytes: MAX_RESPONSE_BYTES, maxSockets: 64 });
   }
 
   async encrypt(req: EncryptRequest): Promise<{ ciphertext: string; keyVersion: number }> {
@@ -122,14 +118,13 @@ export class KmsClient {
 
   /** Closes idle keep-alive sockets (shutdown, tests). */
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.transport.close();
   }
 
   private breaker(region: string): CircuitBreaker {
     let b = this.breakers.get(region);
     if (!b) {
-      b = new CircuitBreaker(this.opts.breakerOptions ?? { failureThreshold: 5, resetAfterMs: 5000 });
+      b = new CircuitBreaker(this.opts.breakerOptions);
       this.breakers.set(region, b);
     }
     return b;
@@ -143,84 +138,34 @@ export class KmsClient {
     const left = req.deadline === undefined ? this.timeoutMs : Math.floor(req.deadline - Date.now());
     if (left <= 0) throw regionUnavailable(req.region, BUDGET_RETRY_AFTER_S);
     const timeoutMs = Math.min(this.timeoutMs, left);
-    let status: number;
-    let text: string;
-    try {
-      ({ status, text } = await this.post(url, req, JSON.stringify({ query, variables }), timeoutMs));
-    } catch (err) {
+    const outcome = await this.transport.post(url, JSON.stringify({ query, variables }), this.headers(req), timeoutMs);
+    if (outcome.kind === 'unreachable') {
+      // A complete answer below 500 that is not GraphQL: the region is up, its answer is broken.
+      if (outcome.reason === 'not-graphql' && outcome.status !== undefined && outcome.status < 500) {
+        breaker.success();
+        throw malformed();
+      }
       // A call cut short by the operation's budget says little about the region: not a breaker failure.
-      const cutShort = err instanceof RegionFailure && err.message === 'timeout' && timeoutMs < this.timeoutMs;
+      const cutShort = outcome.reason === 'timeout' && timeoutMs < this.timeoutMs;
       if (!cutShort) breaker.failure();
       throw regionUnavailable(req.region, cutShort ? BUDGET_RETRY_AFTER_S : breaker.retryAfterSeconds());
     }
-    let body: { data?: Record<string, unknown> | null; errors?: { message?: unknown; extensions?: Record<string, unknown> }[] };
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // A proxy's 502 page, a crashed process: the region did not answer as KMS.
-      if (status >= 500) {
-        breaker.failure();
-        throw regionUnavailable(req.region, breaker.retryAfterSeconds());
-      }
-      breaker.success();
-      throw malformed();
-    }
     breaker.success();
+    const body: GraphQLBody = outcome.body;
     if (body.errors && body.errors.length > 0) throw fromKmsError(body.errors[0], req.region);
     if (!body.data) throw malformed();
     return body.data;
   }
 
-  private post(url: string, req: CallBase, payload: string, timeoutMs: number): Promise<{ status: number; text: string }> {
-    const u = new URL(url);
-    const isHttps = u.protocol === 'https:';
+  private headers(req: CallBase): Record<string, string> {
     const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: 'application/json',
-      'content-length': String(Buffer.byteLength(payload)),
       [HEADER.internalSecret]: this.config.internalSecret,
       [HEADER.onBehalfOf]: Buffer.from(JSON.stringify({ tokenId: req.caller.tokenId, project: req.caller.project })).toString('base64url'),
       [HEADER.requestId]: REQUEST_ID_RE.test(req.requestId) ? req.requestId : randomUUID(),
       [HEADER.region]: req.region,
     };
     if (this.config.serviceCredential) headers[HEADER.serviceCredential] = this.config.serviceCredential;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const done = (err: Error | null, v?: { status: number; text: string }) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(v!);
-      };
-      const request = (isHttps ? https : http).request(
-        u,
-        { method: 'POST', headers, agent: isHttps ? this.httpsAgent : this.httpAgent },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_RESPONSE_BYTES) {
-              request.destroy();
-              done(new RegionFailure('response too large'));
-              return;
-            }
-            chunks.push(c);
-          });
-          res.on('end', () => done(null, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', (e) => done(e));
-          res.on('aborted', () => done(new RegionFailure('aborted')));
-        },
-      );
-      // One deadline for connect + headers + body: a region that hangs costs at most timeoutMs.
-      const timer = setTimeout(() => {
-        request.destroy(new RegionFailure('timeout'));
-        done(new RegionFailure('timeout'));
-      }, timeoutMs);
-      request.on('error', (e) => done(e));
-      request.end(payload);
-    });
+    return headers;
   }
 }
 

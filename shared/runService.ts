@@ -1,3 +1,4 @@
+import './telemetryOff';
 import type { Config } from './config';
 import { createServices, type Services } from './services';
 import type { RunningService } from './subgraphServer';
@@ -11,7 +12,6 @@ export function runService(
   load: () => Config,
   start: (services: Services, config: Config) => Promise<RunningService & { close?: () => Promise<void> }>,
 ): void {
-  process.env.APOLLO_TELEMETRY_DISABLED = '1';
   let name = typeof nameOf === 'string' ? nameOf : 'service';
   let config: Config;
   try {

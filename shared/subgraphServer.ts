@@ -10,8 +10,9 @@ import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-g
 import { RequestContext } from './context';
 import { toApiError } from './errors';
 import { SHARED_DESCRIPTIONS } from './graphqlTypes';
-import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
+import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
 import { redactForCode } from './redact';
+import { requestRegion } from './requestRegion';
 import type { Principal } from './principal';
 import type { Services } from './services';
 import { statusPlugin } from './statusPlugin';
@@ -93,7 +94,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     },
   });
   await apollo.start();
-  const maxBody = opts.maxBodyBytes ?? 8 * 1024 * 1024;
+  const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const deadline = deadlineOf(req, Date.now());
@@ -114,11 +115,9 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     }
     let region = opts.fixedRegion;
     if (!region) {
-      const asked = header(req, HEADER.region);
-      if (asked !== undefined && asked !== '' && !config.regions.has(asked)) {
-        return sendError(res, 'BAD_USER_INPUT', `Unknown region "${asked.slice(0, 64)}"`, { region: asked.slice(0, 64) }, rid);
-      }
-      region = asked || config.regions.defaultRegion;
+      const asked = requestRegion(req, config.regions);
+      if ('error' in asked) return sendError(res, asked.error.code, asked.error.message, { ...asked.error.extensions }, rid);
+      region = asked.region;
     }
     let body: string;
     try {

@@ -2,11 +2,11 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { regionUnavailable } from '../../shared/errors';
 import type { RegionRegistry } from '../../shared/regions';
+import type { SubgraphAnswer, SubgraphTransport } from '../../shared/subgraphTransport';
 import { forwardedHeaders, type GatewayContext } from '../context';
 import type { RegionCircuits } from '../regionCircuits';
 import { mergeBatches, splitByRegion, type BatchResult } from './entitySplit';
 import { asResponseError, payloadOf, type GatewayResponse } from './SubgraphDataSource';
-import type { SubgraphAnswer, SubgraphTransport } from './subgraphHttp';
 
 /** Retry-After for a region that has no KMS at all: it will not appear within seconds. */
 const NO_ENDPOINT_RETRY_AFTER_S = 60;

@@ -1,7 +1,7 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApiError } from '../../shared/errors';
+import type { SubgraphTransport } from '../../shared/subgraphTransport';
 import { forwardedHeaders, type GatewayContext } from '../context';
-import type { SubgraphTransport } from './subgraphHttp';
 
 export type GatewayResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 

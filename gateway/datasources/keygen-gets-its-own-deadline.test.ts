@@ -3,7 +3,7 @@ import net, { type AddressInfo } from 'node:net';
 import { RegionRegistry } from '../../shared/regions';
 import { RegionCircuits } from '../regionCircuits';
 import { RegionalKmsDataSource } from './RegionalKmsDataSource';
-import { SubgraphTransport } from './subgraphHttp';
+import { SubgraphTransport } from '../../shared/subgraphTransport';
 
 /**
  * A region whose KMS takes 600 ms to answer: with a 300 ms subgraph timeout, key generation

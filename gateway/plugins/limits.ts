@@ -1,3 +1,4 @@
+import { MAX_BODY_BYTES } from '../../shared/http';
 import { GraphQLError, Kind, type ASTVisitor, type FragmentDefinitionNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 
 /** Request shape limits (API.md: depth, alias, token and cost limits are GRAPHQL_VALIDATION_FAILED / GRAPHQL_PARSE_FAILED, 400). */
@@ -7,7 +8,7 @@ export const LIMITS = {
   /** Parser token cap (graphql-js `maxTokens`): large inputs belong in variables. */
   maxTokens: 5000,
   /** HTTP body cap, the same as the subgraphs': a bigger body could not be served anyway. */
-  maxBodyBytes: 8 * 1024 * 1024,
+  maxBodyBytes: MAX_BODY_BYTES,
   /** Operation cost cap (plugins/costLimit.ts): roughly the number of objects a request may ask for. */
   maxCost: 20_000,
 } as const;

@@ -4,10 +4,10 @@ import type { AuditAction } from '../../../shared/audit';
 import { ApiError } from '../../../shared/errors';
 import type { KmsKeyRecord } from '../domain/keyRing';
 import type { KeyRingService } from '../domain/keyRingService';
-import { KmsKeysArgs, ScheduleDeletionArgs } from './types/args';
+import { KmsKeysArgs, ScheduleDeletionArgs, UNUSED_SINCE_DAYS_DESCRIPTION } from './types/args';
 import { CreateKmsKeyInput, UpdateKmsKeyInput } from './types/inputs';
 import { KmsKey, KmsKeyConnection, KmsKeyVersion, PageInfo } from './types/kmsKey';
-import { guard, keyLoader, keyResource, primeKey, versionsLoader } from './kmsRequest';
+import { guard, keyLoader, keyResource, lastUsedLoader, primeKey, versionsLoader } from './kmsRequest';
 
 /** Key metadata and lifecycle (Vault transit's path_keys / path_config). */
 @Resolver(() => KmsKey)
@@ -45,6 +45,16 @@ export class KeysResolver {
     return this.kms.publicKeyPem(key.record, version);
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'ISO-8601 time of the last successful crypto operation with this key (encrypt, decrypt, reEncrypt, generateDataKey, the batches, sign, verify, generateMac, verifyMac), direct or on behalf of secrets; at most a minute stale; null if never used.',
+  })
+  async lastUsedAt(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<string | null> {
+    const at = await lastUsedLoader(ctx, this.kms).load(key.identity);
+    return at ? at.toISOString() : null;
+  }
+
   @Mutation(() => KmsKey, { description: "Creates an ACTIVE key with version 1 in the request's region. Needs kms:admin; ALREADY_EXISTS when the identity is taken, BAD_USER_INPUT for invalid input." })
   async createKmsKey(@Arg('input', () => CreateKmsKeyInput, { description: 'The new key.' }) input: CreateKmsKeyInput, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.create_key', input.identity, () => this.kms.create(ctx.project, input, this.beforeCommit(ctx)));
@@ -67,9 +77,13 @@ export class KeysResolver {
     );
   }
 
-  @Mutation(() => KmsKey, { description: 'Sets the key DISABLED: every cryptographic operation (and every secret value bound to it) fails with KMS_KEY_NOT_ACTIVE until enabled. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT while PENDING_DELETION.' })
-  async disableKmsKey(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
-    return this.lifecycle(ctx, 'kms.disable_key', identity, () => this.kms.disable(ctx.project, identity));
+  @Mutation(() => KmsKey, { description: 'Sets the key DISABLED: every cryptographic operation (and every secret value bound to it) fails with KMS_KEY_NOT_ACTIVE until enabled. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT while PENDING_DELETION, KEY_IN_USE when ifUnusedSinceDays is given and the key was used within that window.' })
+  async disableKmsKey(
+    @Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string,
+    @Arg('ifUnusedSinceDays', () => Int, { nullable: true, description: UNUSED_SINCE_DAYS_DESCRIPTION }) ifUnusedSinceDays: number | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<KmsKey> {
+    return this.lifecycle(ctx, 'kms.disable_key', identity, () => this.kms.disable(ctx.project, identity, ifUnusedSinceDays));
   }
 
   @Mutation(() => KmsKey, { description: 'Sets a DISABLED (or ACTIVE) key ACTIVE. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT while PENDING_DELETION (cancel the deletion first).' })
@@ -77,10 +91,12 @@ export class KeysResolver {
     return this.lifecycle(ctx, 'kms.enable_key', identity, () => this.kms.enable(ctx.project, identity));
   }
 
-  @Mutation(() => KmsKey, { description: 'Sets the key PENDING_DELETION; its material is destroyed for good at deletionDate = now + pendingWindowDays. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT when already pending or the window is out of range.' })
-  async scheduleKmsKeyDeletion(@Args(() => ScheduleDeletionArgs) { identity, pendingWindowDays }: ScheduleDeletionArgs, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  @Mutation(() => KmsKey, { description: 'Sets the key PENDING_DELETION; its material is destroyed for good at deletionDate = now + pendingWindowDays. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT when already pending or the window is out of range, KEY_IN_USE when ifUnusedSinceDays is given and the key was used within that window.' })
+  async scheduleKmsKeyDeletion(@Args(() => ScheduleDeletionArgs) { identity, pendingWindowDays, ifUnusedSinceDays }: ScheduleDeletionArgs, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     // `pendingWindowDays: Int = 30`: an explicit null means the default, like every defaulted argument.
-    return this.lifecycle(ctx, 'kms.schedule_deletion', identity, () => this.kms.scheduleDeletion(ctx.project, identity, pendingWindowDays ?? 30));
+    return this.lifecycle(ctx, 'kms.schedule_deletion', identity, () =>
+      this.kms.scheduleDeletion(ctx.project, identity, pendingWindowDays ?? 30, ifUnusedSinceDays),
+    );
   }
 
   @Mutation(() => KmsKey, { description: 'Stops a pending deletion; the key becomes DISABLED. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT when not pending deletion or the material is already destroyed.' })

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import type { Secret as SecretRecord } from '../domain/secret';
-import { guard, pageInfo, primeSecrets, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
+import { guard, lastAccessedLoader, pageInfo, primeSecrets, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
 import { KmsKey, Secret, SecretConnection, SecretVersion, SecretVersionConnection, type SecretVersionState } from './types';
 
 /** Secret metadata: works whatever the bound key's state (seed, "Key state impact"). */
@@ -39,6 +39,16 @@ export class SecretsResolver {
   kmsKey(@Root() secret: SecretRecord): KmsKey {
     // A federation reference: the gateway sends it to the KMS of that region.
     return Object.assign(new KmsKey(), { region: secret.region, identity: secret.kmsKeyIdentity });
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'ISO-8601 time of the last successful reveal of a value (getSecretValue / batchGetSecretValue); at most a minute stale; null if never revealed.',
+  })
+  async lastAccessedAt(@Root() secret: SecretRecord, @Ctx() ctx: RequestContext): Promise<string | null> {
+    const at = await lastAccessedLoader(ctx, this.deps.access).load(secret);
+    return at ? at.toISOString() : null;
   }
 
   @FieldResolver(() => SecretVersionConnection, { description: "The secret's versions, newest first, in every state." })

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../../shared/context';
 import { ApiError, badInput, forbidden } from '../../../shared/errors';
 import { pathAllowed } from '../../../shared/principal';
 import { MAX_BATCH_PATHS, PATH_RE } from '../domain/secretInput';
+import type { Secret as SecretRecord } from '../domain/secret';
 import type { SecretValue as SecretValueRecord } from '../domain/secretsManager';
 import { callOf, guard, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
 import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValue, SecretVersion, type SecretVersionState } from './types';
@@ -25,10 +26,13 @@ export class ValuesResolver {
     const r = secretResource(path);
     await guard(ctx, r.resource, { scopes: ['secrets:read_value'], features: ['secrets', 'kms'], path: r.path });
     const meta = await secretLoader(ctx, this.deps.store).load(r.path);
-    return ctx.audited('secrets.get_value', r.resource, async () => {
+    const value = await ctx.audited('secrets.get_value', r.resource, async () => {
       const v = await this.deps.manager.getSecretValue(callOf(ctx), { path: r.path, version });
       return { value: toSecretValue(v), keyVersion: v.kmsKeyVersion };
     }, { region: meta?.region });
+    // A reveal counts once its value leaves (audited); recorded in the background, never awaited.
+    if (meta) this.deps.access.record(meta);
+    return value;
   }
 
   @Query(() => [BatchSecretValueResult], { description: 'Reveals the current value of up to 100 secrets, one result per path in input order; each item fails on its own in `error`. Needs secrets:read_value; BAD_USER_INPUT for more than 100 paths.' })
@@ -37,7 +41,8 @@ export class ValuesResolver {
     await guard(ctx, 'secret:*', { scopes: ['secrets:read_value'], features: ['secrets', 'kms'] });
     const valid = [...new Set(paths.filter((p) => PATH_RE.test(p) && p.length <= 512))];
     const metas = await secretLoader(ctx, this.deps.store).loadMany(valid);
-    const regionOf = new Map(valid.map((p, i) => [p, metas[i] instanceof Error ? null : metas[i]?.region ?? null]));
+    const metaOf = new Map(valid.map((p, i) => [p, metas[i] instanceof Error ? null : (metas[i] as SecretRecord | null)]));
+    const regionOf = new Map(valid.map((p) => [p, metaOf.get(p)?.region ?? null]));
     const items = await this.deps.manager.batchGetSecretValue(callOf(ctx), paths, (p) =>
       pathAllowed(ctx.principal, p) ? null : forbidden('Token is not allowed on this path'),
     );
@@ -52,6 +57,10 @@ export class ValuesResolver {
         return ctx.audit('secrets.get_value', resource, 'SUCCESS', { keyVersion: item.value?.kmsKeyVersion ?? null, region });
       }),
     );
+    for (const item of items) {
+      const meta = item.value ? metaOf.get(item.path) : null;
+      if (meta) this.deps.access.record(meta);
+    }
     return items.map((item) =>
       Object.assign(new BatchSecretValueResult(), {
         path: item.path,

@@ -3,6 +3,10 @@ import type { KeyStatus } from '../../domain/keyTypes';
 import { KeyStatusEnum } from './enums';
 import { DecryptBatchItemInput, EncryptBatchItemInput } from './inputs';
 
+/** What `ifUnusedSinceDays` means, on disableKmsKey and scheduleKmsKeyDeletion alike. */
+export const UNUSED_SINCE_DAYS_DESCRIPTION =
+  'Safety check, in days (integer 1..3650, else BAD_USER_INPUT): refuse the change with KEY_IN_USE (HTTP 409, extensions.lastUsedAt = the key\'s lastUsedAt) when the key was used for a crypto operation within that many days. Omitted or null: no check.';
+
 /** Argument sets as classes: type-graphql keeps a class's field order, so the SDL reads like API.md. */
 
 @ArgsType()
@@ -16,6 +20,7 @@ export class KmsKeysArgs {
 export class ScheduleDeletionArgs {
   @Field(() => String, { description: 'Identity of the key to delete (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if absent.' }) identity!: string;
   @Field(() => Int, { nullable: true, defaultValue: 30, description: 'Days before the material is destroyed: 7 to 30 (BAD_USER_INPUT otherwise); null means 30.' }) pendingWindowDays?: number | null;
+  @Field(() => Int, { nullable: true, description: UNUSED_SINCE_DAYS_DESCRIPTION }) ifUnusedSinceDays?: number | null;
 }
 
 @ArgsType()

@@ -1,37 +1,66 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { GraphQLFormattedError } from 'graphql';
-import { HEADER } from '../../shared/http';
+import { HEADER } from './http';
+
+/** A GraphQL response body: `data` and/or `errors`, the errors already stripped of internals. */
+export interface GraphQLBody {
+  data?: Record<string, unknown> | null;
+  errors?: GraphQLFormattedError[];
+}
 
 /** A subgraph answered with a GraphQL body (whatever its HTTP status: subgraphs apply the status rule themselves). */
 export interface SubgraphAnswer {
   kind: 'answer';
   status: number;
-  body: { data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] };
+  body: GraphQLBody;
 }
 
 /** The subgraph could not be reached, did not answer in time, or answered with something that is not GraphQL. */
 export interface SubgraphUnreachable {
   kind: 'unreachable';
   reason: 'refused' | 'reset' | 'timeout' | 'not-graphql' | 'network';
+  /** HTTP status of a complete answer that was not GraphQL (absent when none, or it was cut off). */
+  status?: number;
 }
 
 export type SubgraphOutcome = SubgraphAnswer | SubgraphUnreachable;
 
+export interface SubgraphTransportOptions {
+  /** Whole-call deadline (connect + send + the whole response) unless a call asks for another. */
+  timeoutMs: number;
+  /** Pooled keep-alive sockets (default true; off only to measure). */
+  keepAlive?: boolean;
+  /** A bigger answer is not read: `not-graphql` (default 128 MiB). */
+  maxResponseBytes?: number;
+  /** Sockets per origin (default 512). */
+  maxSockets?: number;
+}
+
+const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
+
 /**
- * How the gateway talks to subgraphs: pooled keep-alive sockets (a fresh TCP connection per
- * subgraph fetch halves throughput) and one deadline per fetch covering connect, send and
- * the whole response, so a dead or hanging subgraph fails fast instead of holding the request.
+ * The one outbound HTTP client of the services: the gateway's fetches to the subgraphs and the
+ * secrets service's calls to a region's KMS. Pooled keep-alive sockets (a fresh TCP connection per
+ * fetch halves throughput) and one deadline per call covering connect, send and the whole
+ * response, so a dead or hanging subgraph fails fast instead of holding the request. Every call
+ * tells the subgraph how long it will wait (`x-timeout-ms`), so it commits nothing we would answer
+ * as failed. Never throws: a failure is an outcome with its reason.
  */
 export class SubgraphTransport {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
 
-  constructor(readonly opts: { timeoutMs: number; keepAlive?: boolean; maxResponseBytes?: number }) {
-    const keepAlive = opts.keepAlive ?? true;
+  constructor(readonly opts: SubgraphTransportOptions) {
     // Idle sockets are dropped well before the subgraphs' 65 s keep-alive timeout, so we never
     // write on a socket the server is about to close.
-    const agentOpts = { keepAlive, maxSockets: 512, maxFreeSockets: 256, timeout: 30_000, scheduling: 'lifo' as const };
+    const agentOpts = {
+      keepAlive: opts.keepAlive ?? true,
+      maxSockets: opts.maxSockets ?? 512,
+      maxFreeSockets: Math.min(256, opts.maxSockets ?? 256),
+      timeout: 30_000,
+      scheduling: 'lifo' as const,
+    };
     this.httpAgent = new http.Agent(agentOpts);
     this.httpsAgent = new https.Agent(agentOpts);
   }
@@ -39,7 +68,7 @@ export class SubgraphTransport {
   post(url: string, payload: string, headers: Record<string, string>, timeoutMs = this.opts.timeoutMs): Promise<SubgraphOutcome> {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
-    const maxBytes = this.opts.maxResponseBytes ?? 128 * 1024 * 1024;
+    const maxBytes = this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     return new Promise<SubgraphOutcome>((resolve) => {
       let settled = false;
       const settle = (o: SubgraphOutcome) => {
@@ -51,8 +80,7 @@ export class SubgraphTransport {
       const req = (secure ? https : http).request(target, {
         method: 'POST',
         agent: secure ? this.httpsAgent : this.httpAgent,
-        // The subgraph learns how long we wait, so it commits nothing we would answer as failed;
-        // accept application/json: subgraphs answer with API.md's status table, which the gateway reads.
+        // accept application/json: subgraphs answer with API.md's status table, which callers read.
         headers: { ...headers, [HEADER.timeoutMs]: String(timeoutMs), accept: 'application/json', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
       });
       const timer = setTimeout(() => {
@@ -75,8 +103,9 @@ export class SubgraphTransport {
         res.on('error', (err: NodeJS.ErrnoException) => settle({ kind: 'unreachable', reason: reasonOf(err) }));
         res.on('aborted', () => settle({ kind: 'unreachable', reason: 'reset' }));
         res.on('end', () => {
+          const status = res.statusCode ?? 0;
           const body = parseGraphQLBody(res.headers['content-type'], Buffer.concat(chunks).toString('utf8'));
-          settle(body ? { kind: 'answer', status: res.statusCode ?? 0, body } : { kind: 'unreachable', reason: 'not-graphql' });
+          settle(body ? { kind: 'answer', status, body } : { kind: 'unreachable', reason: 'not-graphql', status });
         });
       });
       req.end(payload);
@@ -110,6 +139,7 @@ export class SubgraphTransport {
     });
   }
 
+  /** Closes idle keep-alive sockets (shutdown, tests). */
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
@@ -132,7 +162,7 @@ function reasonOf(err: NodeJS.ErrnoException): SubgraphUnreachable['reason'] {
 }
 
 /** A GraphQL response body (JSON object with `data` and/or `errors`), or null for anything else (proxy pages, garbage). */
-export function parseGraphQLBody(contentType: string | undefined, text: string): SubgraphAnswer['body'] | null {
+export function parseGraphQLBody(contentType: string | undefined, text: string): GraphQLBody | null {
   if (!contentType || !/^application\/(graphql-response\+)?json/i.test(contentType)) return null;
   let json: unknown;
   try {

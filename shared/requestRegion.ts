@@ -1,9 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { badInput, type ApiError } from '../shared/errors';
-import { header, HEADER } from '../shared/http';
-import type { RegionRegistry } from '../shared/regions';
+import { badInput, type ApiError } from './errors';
+import { header, HEADER } from './http';
+import type { RegionRegistry } from './regions';
 
-/** The request's region (`x-region`, else the default), or BAD_USER_INPUT for a region the registry does not list. */
+/**
+ * The request's region (`x-region`, else the default), or BAD_USER_INPUT for a region the registry
+ * does not list. The gateway checks the client's header with it, and each subgraph the header it
+ * was sent, so both answer an unknown region alike.
+ */
 export function requestRegion(req: IncomingMessage, regions: RegionRegistry): { region: string } | { error: ApiError } {
   const asked = header(req, HEADER.region)?.trim();
   if (asked === undefined || asked === '') return { region: regions.defaultRegion };

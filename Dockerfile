@@ -12,6 +12,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/schema ./schema
+# What the gateway serves at /console and /explorer: static pages here, compiled scripts in dist/console, GraphiQL and React in node_modules.
+COPY --from=build /app/console/static ./console/static
 COPY package.json ./
 USER node
 CMD ["node", "dist/gateway/index.js"]

@@ -22,6 +22,7 @@ import { costLimitPlugin } from './plugins/costLimit';
 import { LIMITS, limitRules } from './plugins/limits';
 import { operationResolutionPlugin } from './plugins/operationResolution';
 import { RegionCircuits } from './regionCircuits';
+import { staticSite } from './staticSite';
 import { loadSupergraphSdl } from './supergraph';
 
 export interface GatewayOptions {
@@ -104,6 +105,8 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     throw err;
   }
   const maxBody = opts.maxBodyBytes ?? LIMITS.maxBodyBytes;
+  // The console always; the explorer exposes the schema, so only where introspection is on.
+  const serveSite = staticSite({ explorer: config.introspection });
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const rid = { [HEADER.requestId]: requestId };
@@ -113,6 +116,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
       const r = await readiness(redis, () => supergraphLoaded, config.regions, circuits);
       return sendJson(res, r.status === 'ready' ? 200 : 503, r, rid);
     }
+    if (serveSite(req, res, path, rid)) return;
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' }, rid);
     if (req.method === 'OPTIONS') return answerPreflight(req, res, config.cors, rid);
     const headers = { ...rid, ...corsHeaders(req, config.cors) };

@@ -115,7 +115,9 @@ export async function execute(opts: TransportOptions, op: OperationRequest, call
     }
     const errors = Array.isArray(parsed?.errors) ? parsed!.errors : [];
 
-    if (parsed && res.ok && !hasNoData(parsed.data)) {
+    // A null root field without errors is an answer (e.g. `kmsKey` of an absent key).
+    const answered = errors.length === 0 ? parsed?.data !== null && typeof parsed?.data === 'object' : !hasNoData(parsed?.data);
+    if (parsed && res.ok && answered) {
       if (errors.length > 0) opts.onPartialErrors?.(errors, { operationName: op.operationName, requestId });
       return parsed.data as Record<string, unknown>;
     }

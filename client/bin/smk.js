@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// Placeholder until the smk CLI lands: it will load ../dist/cli.
-process.stderr.write('smk: not built yet\n');
-process.exit(1);
+'use strict';
+// The smk command line, compiled from src/cli/main.ts (`npm run build` at the repository root).
+require('../dist/cli/main.js').cli();

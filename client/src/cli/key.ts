@@ -1,14 +1,19 @@
-import { SecretsKmsError } from '../index';
+import { KmsKeyBoundSecretsDocument, SecretsKmsError, type KeyStatus, type KeyType } from '../index';
 import { integerOption, stringOption } from './args';
 import type { Client, Command, CommandContext } from './command';
 import { CliError, UsageError } from './errors';
 import { writeJson, writeTable } from './output';
 import { describeError } from './report';
 
-const KEY_TYPES = ['AES128_GCM96', 'AES256_GCM96', 'CHACHA20_POLY1305', 'RSA_2048', 'RSA_4096', 'ECDSA_P256', 'ED25519', 'HMAC_SHA256'] as const;
-type KeyTypeName = (typeof KEY_TYPES)[number];
-const KEY_STATUSES = ['ACTIVE', 'DISABLED', 'PENDING_DELETION'] as const;
-type KeyStatusName = (typeof KEY_STATUSES)[number];
+const KEY_TYPES: readonly KeyType[] = ['AES128_GCM96', 'AES256_GCM96', 'CHACHA20_POLY1305', 'RSA_2048', 'RSA_4096', 'ECDSA_P256', 'ED25519', 'HMAC_SHA256'];
+const KEY_STATUSES: readonly KeyStatus[] = ['ACTIVE', 'DISABLED', 'PENDING_DELETION'];
+
+/** An enum option's value (any case), or a UsageError listing the choices. */
+function enumOption<T extends string>(ctx: CommandContext, name: string, choices: readonly T[]): T | undefined {
+  const raw = stringOption(ctx.values, name)?.toUpperCase();
+  if (raw !== undefined && !(choices as readonly string[]).includes(raw)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}`, ctx.usage);
+  return raw as T | undefined;
+}
 
 /** A secret revealed within this many days counts as in use: the guard's window. */
 const IN_USE_DAYS = 30;
@@ -26,12 +31,9 @@ export const keyCommands: Command[] = [
       description: { type: 'string', value: 'D', help: 'free text' },
     },
     async run(ctx) {
-      const type = stringOption(ctx.values, 'type')?.toUpperCase();
+      const type = enumOption(ctx, 'type', KEY_TYPES);
       if (!type) throw new UsageError('--type is required', ctx.usage);
-      if (!(KEY_TYPES as readonly string[]).includes(type)) throw new UsageError(`--type must be one of ${KEY_TYPES.join(', ')}`, ctx.usage);
-      const key = await ctx.client().createKmsKey({
-        input: { identity: ctx.args.identity, type: type as KeyTypeName, description: stringOption(ctx.values, 'description') },
-      } as Parameters<Client['createKmsKey']>[0]);
+      const key = await ctx.client().createKmsKey({ input: { identity: ctx.args.identity, type, description: stringOption(ctx.values, 'description') } });
       if (ctx.json) return writeJson(ctx.io, key);
       ctx.io.stdout.write(`created key ${key.identity} (${key.type}) in ${key.region}\n`);
     },
@@ -42,10 +44,9 @@ export const keyCommands: Command[] = [
     summary: 'list the KMS keys of the request region (all pages)',
     options: { status: { type: 'string', value: 'S', help: `only keys in status S: ${KEY_STATUSES.join(', ')}` } },
     async run(ctx) {
-      const status = stringOption(ctx.values, 'status')?.toUpperCase();
-      if (status !== undefined && !(KEY_STATUSES as readonly string[]).includes(status)) throw new UsageError(`--status must be one of ${KEY_STATUSES.join(', ')}`, ctx.usage);
+      const status = enumOption(ctx, 'status', KEY_STATUSES);
       const keys = [];
-      for await (const k of ctx.client().paginate.kmsKeys({ status: status as KeyStatusName | undefined } as Parameters<Client['kmsKeys']>[0])) keys.push(k);
+      for await (const k of ctx.client().paginate.kmsKeys({ status })) keys.push(k);
       if (ctx.json) return writeJson(ctx.io, keys);
       writeTable(ctx.io, ['IDENTITY', 'REGION', 'TYPE', 'STATUS', 'VERSION'], keys.map((k) => [k.identity, k.region, k.type, k.status, k.latestVersion]));
     },
@@ -175,8 +176,6 @@ async function keyWithBoundSecrets(client: Client, identity: string): Promise<{ 
     secrets: all.secrets.map((s) => ({ path: s.path, region: s.region, lastAccessedAt: s.lastAccessedAt ?? null, recentlyAccessed: recent.has(s.path) })),
   };
 }
-
-import { KmsKeyBoundSecretsDocument } from '../index';
 
 async function boundSecrets(client: Client, identity: string, accessedSince: string | undefined) {
   const secrets: Array<{ path: string; region: string; lastAccessedAt?: string | null }> = [];

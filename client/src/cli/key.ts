@@ -86,12 +86,10 @@ export const keyCommands: Command[] = [
     summary: 'schedule a key\'s deletion: its material is destroyed after the window',
     verb: 'schedule the deletion of',
     options: { 'window-days': { type: 'string', value: 'N', help: 'days until the material is destroyed, 7..30 (default 30)' } },
-    change: (client, identity, ifUnusedSinceDays, ctx) =>
-      client.scheduleKmsKeyDeletion({
-        identity,
-        pendingWindowDays: integerOption(ctx.values, 'window-days', ctx.usage),
-        ifUnusedSinceDays,
-      } as Parameters<Client['scheduleKmsKeyDeletion']>[0]),
+    // Read before any request, so a bad --window-days never half-runs the command.
+    prepare: (ctx) => ({ pendingWindowDays: integerOption(ctx.values, 'window-days', ctx.usage) }),
+    change: (client, identity, ifUnusedSinceDays, { pendingWindowDays }) =>
+      client.scheduleKmsKeyDeletion({ identity, pendingWindowDays, ifUnusedSinceDays } as Parameters<Client['scheduleKmsKeyDeletion']>[0]),
   }),
 ];
 
@@ -109,13 +107,15 @@ interface BoundSecret {
  * IN_USE_DAYS days, refuse without --yes, and let the service refuse too (KEY_IN_USE) while the
  * key was used in that window, unless --force.
  */
-function guarded(spec: {
+function guarded<Extra extends object = object>(spec: {
   name: string;
   synopsis: string;
   summary: string;
   verb: string;
   options?: Command['options'];
-  change: (client: Client, identity: string, ifUnusedSinceDays: number | undefined, ctx: CommandContext) => Promise<KmsKeyResult>;
+  /** The change's own arguments, from the command line. */
+  prepare?: (ctx: CommandContext) => Extra;
+  change: (client: Client, identity: string, ifUnusedSinceDays: number | undefined, extra: Extra) => Promise<KmsKeyResult>;
 }): Command {
   return {
     name: spec.name,
@@ -131,8 +131,7 @@ function guarded(spec: {
       force: { type: 'boolean', help: `even if the key was used in the last ${IN_USE_DAYS} days` },
     },
     async run(ctx) {
-      // Checked before any request, so a mistyped option never half-runs the command.
-      spec.options && Object.keys(spec.options).forEach((o) => integerOption(ctx.values, o, ctx.usage));
+      const extra = spec.prepare?.(ctx) ?? ({} as Extra);
       const client = ctx.client();
       const identity = ctx.args.identity;
       const { key, secrets } = await keyWithBoundSecrets(client, identity);
@@ -152,15 +151,15 @@ function guarded(spec: {
         return 1;
       }
       try {
-        const changed = await spec.change(client, identity, ctx.values.force ? undefined : IN_USE_DAYS, ctx);
+        const changed = await spec.change(client, identity, ctx.values.force ? undefined : IN_USE_DAYS, extra);
         if (ctx.json) return writeJson(ctx.io, { ...report, applied: true, result: changed });
         ctx.io.stdout.write(`key ${changed.identity} is ${changed.status}${changed.deletionDate ? `; its material is destroyed on ${changed.deletionDate}` : ''}\n`);
       } catch (err) {
         if (!(err instanceof SecretsKmsError) || err.code !== 'KEY_IN_USE') throw err;
-        if (ctx.json) writeJson(ctx.io, { ...report, applied: false, error: { code: err.code, message: describeError(err) } });
-        const lastUsedAt = (err.extensions as { lastUsedAt?: string } | undefined)?.lastUsedAt;
+        if (ctx.json) writeJson(ctx.io, { ...report, applied: false, error: { code: err.code, message: err.serverMessage, requestId: err.requestId, extensions: err.extensions } });
+        const lastUsedAt = err.extensions.lastUsedAt;
         ctx.io.stderr.write(`${describeError(err)}\n`);
-        ctx.io.stderr.write(`smk: key ${identity} was used in the last ${IN_USE_DAYS} days${lastUsedAt ? ` (last at ${lastUsedAt})` : ''}; --force overrides\n`);
+        ctx.io.stderr.write(`smk: key ${identity} was used in the last ${IN_USE_DAYS} days${typeof lastUsedAt === 'string' ? ` (last at ${lastUsedAt})` : ''}; --force overrides\n`);
         return 1;
       }
     },

@@ -10,6 +10,7 @@ import { createRedis, type RedisClient } from '../shared/redis';
 import { statusPlugin } from '../shared/statusPlugin';
 import type { RunningService } from '../shared/subgraphServer';
 import type { GatewayContext } from './context';
+import { answerPreflight, corsHeaders } from './cors';
 import { RegionalKmsDataSource } from './datasources/RegionalKmsDataSource';
 import { SubgraphDataSource } from './datasources/SubgraphDataSource';
 import { SubgraphTransport } from './datasources/subgraphHttp';
@@ -17,6 +18,7 @@ import { gatewayFormatError } from './formatError';
 import { readiness } from './health';
 import { costLimitPlugin } from './plugins/costLimit';
 import { LIMITS, limitRules } from './plugins/limits';
+import { operationResolutionPlugin } from './plugins/operationResolution';
 import { DEFAULT_BREAKER, RegionCircuits, type BreakerSettings } from './regionCircuits';
 import { requestRegion } from './requestRegion';
 import { loadSupergraphSdl } from './supergraph';
@@ -73,7 +75,8 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     buildService: serviceBuilder(config, transport, circuits),
     logger: apolloLogger(log),
   });
-  const landingPage = config.introspection && !config.production
+  // One switch: introspection on (the default outside production, INTROSPECTION=true in it) serves Sandbox too.
+  const landingPage = config.introspection
     ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
     : ApolloServerPluginLandingPageDisabled();
   const apollo = new ApolloServer<GatewayContext>({
@@ -86,7 +89,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     stopOnTerminationSignals: false,
     validationRules: limitRules(),
     parseOptions: { maxTokens: LIMITS.maxTokens },
-    plugins: [landingPage, statusPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>()],
+    plugins: [landingPage, statusPlugin<GatewayContext>(), operationResolutionPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>()],
     formatError: gatewayFormatError(log),
     logger: apolloLogger(log),
   });
@@ -110,21 +113,23 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
       return sendJson(res, r.status === 'ready' ? 200 : 503, r, rid);
     }
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' }, rid);
+    if (req.method === 'OPTIONS') return answerPreflight(req, res, config.cors, rid);
+    const headers = { ...rid, ...corsHeaders(req, config.cors) };
     const region = requestRegion(req, config.regions);
     if ('error' in region) {
-      return sendError(res, region.error.code, region.error.message, { ...region.error.extensions }, rid);
+      return sendError(res, region.error.code, region.error.message, { ...region.error.extensions }, headers);
     }
     let body = '';
     if (req.method === 'POST') {
       try {
         body = await readBody(req, maxBody);
       } catch (e) {
-        if (e instanceof BodyTooLarge) return sendError(res, 'BAD_USER_INPUT', `Request body exceeds ${maxBody} bytes`, {}, { ...rid, connection: 'close' });
+        if (e instanceof BodyTooLarge) return sendError(res, 'BAD_USER_INPUT', `Request body exceeds ${maxBody} bytes`, {}, { ...headers, connection: 'close' });
         throw e;
       }
     }
     const ctx: GatewayContext = { requestId, region: region.region, authorization: header(req, 'authorization') };
-    await executeApollo(apollo, req, res, body, async () => ctx, rid);
+    await executeApollo(apollo, req, res, body, async () => ctx, headers);
   };
 
   const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log });

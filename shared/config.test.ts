@@ -47,3 +47,21 @@ describe('region registry', () => {
     expect(() => loadConfig({ ...base, REGIONS: 'eu-west-1=', DEFAULT_REGION: 'us-east-1' })).toThrow(/REGIONS is invalid/);
   });
 });
+
+describe('CORS_ORIGINS', () => {
+  it('defaults to localhost on any port plus the own origin in development, none in production', () => {
+    expect(loadConfig(base).cors).toEqual({ origins: ['http://localhost:*', 'http://127.0.0.1:*'], ownOrigin: true });
+    expect(loadConfig({ ...base, NODE_ENV: 'production', KMS_ROOT_KEY: Buffer.alloc(32).toString('base64') }).cors).toEqual({ origins: [], ownOrigin: false });
+  });
+  it('takes a list of origins, normalised as a browser sends them', () => {
+    const c = loadConfig({ ...base, CORS_ORIGINS: 'https://App.Example.com, https://admin.example.com:443,http://10.0.0.5:*' });
+    expect(c.cors).toEqual({ origins: ['https://app.example.com', 'https://admin.example.com', 'http://10.0.0.5:*'], ownOrigin: false });
+    expect(loadConfig({ ...base, CORS_ORIGINS: 'none' }).cors).toEqual({ origins: [], ownOrigin: false });
+  });
+  it.each(['*', 'app.example.com', 'https://app.example.com/', 'https://app.example.com/path', 'ftp://files.example.com', 'https://a.example.com,', 'http://localhost:8080:*', 'https://u@app.example.com'])(
+    'rejects %s naming the variable',
+    (v) => {
+      expect(() => loadConfig({ ...base, CORS_ORIGINS: v })).toThrow(/CORS_ORIGINS must be none or a comma-separated list of origins/);
+    },
+  );
+});

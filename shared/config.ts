@@ -47,8 +47,21 @@ export interface Config {
   keygenTimeoutMs: number;
   /** Audit events kept per project (older ones are trimmed). */
   auditMaxEvents: number;
+  /** Introspection, Apollo Sandbox and the bundled explorer: one switch, in production too. */
   introspection: boolean;
+  cors: CorsConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+/**
+ * Browser origins allowed to call the gateway's /graphql (CORS_ORIGINS). Entries are normalised
+ * origins (`https://app.example.com`, `http://localhost:8080`) or a host with any port
+ * (`http://localhost:*`).
+ */
+export interface CorsConfig {
+  origins: string[];
+  /** Also allow the origin the gateway itself is addressed by (the development default). */
+  ownOrigin: boolean;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +135,33 @@ function parseClusterNodes(env: Env): RedisConfig['clusterNodes'] {
     if (!m || Number(m[2]) > 65535) throw new ConfigError('REDIS_CLUSTER_NODES', `must be host:port[,host:port…] (bad entry "${hp}")`);
     return { host: m[1], port: Number(m[2]) };
   });
+}
+
+const DEV_CORS_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
+
+/** CORS_ORIGINS: `origin[,origin…]` or `none`; unset = development default / none in production. */
+function parseCorsOrigins(env: Env, production: boolean): CorsConfig {
+  const v = str(env, 'CORS_ORIGINS');
+  if (v === undefined) return production ? { origins: [], ownOrigin: false } : { origins: [...DEV_CORS_ORIGINS], ownOrigin: true };
+  if (v.toLowerCase() === 'none') return { origins: [], ownOrigin: false };
+  const origins = v.split(',').map((raw) => {
+    const entry = raw.trim();
+    const anyPort = entry.endsWith(':*');
+    const base = anyPort ? entry.slice(0, -2) : entry;
+    let u: URL | null = null;
+    try {
+      u = new URL(base);
+    } catch {
+      u = null;
+    }
+    // Only a bare origin, as a browser sends it in `Origin`: no path (not even "/"), query, user or hash.
+    const bare = u !== null && /^https?:$/.test(u.protocol) && /^[a-z]+:\/\/[^/?#@]+$/i.test(base) && !(anyPort && u.port !== '');
+    if (!bare) {
+      throw new ConfigError('CORS_ORIGINS', `must be none or a comma-separated list of origins like https://app.example.com or http://localhost:* (bad entry "${entry}")`);
+    }
+    return anyPort ? `${u!.origin}:*` : u!.origin;
+  });
+  return { origins, ownOrigin: false };
 }
 
 function parseRootKey(env: Env): Buffer | null {
@@ -208,6 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
     keygenTimeoutMs: int(env, 'KEYGEN_TIMEOUT_MS', Math.max(10_000, subgraphTimeoutMs), 100, 120_000),
     auditMaxEvents: int(env, 'AUDIT_MAX_EVENTS', 1_000_000, 1000, 1_000_000_000),
     introspection: bool(env, 'INTROSPECTION', !production),
+    cors: parseCorsOrigins(env, production),
     logLevel,
   };
 }

@@ -4,7 +4,8 @@ import type { AuditAction, AuditEventInput, AuditOutcome } from './audit';
 
 type AuditExtra = { errorCode?: string | null; keyVersion?: number | null; region?: string | null; project?: string };
 import type { Feature, Scope } from './scopes';
-import { ApiError, definiteFailureCode, featureDisabled, forbidden, storeUnavailable, toApiError } from './errors';
+import { ApiError, featureDisabled, forbidden, toApiError } from './errors';
+import type { Outcome } from './auditFlow';
 import type { FeatureGateState } from './featureGates';
 
 /**
@@ -23,7 +24,17 @@ export class RequestContext {
     readonly principal: Principal,
     /** Set when a peer service (e.g. `secrets`) acts on the principal's behalf. */
     readonly via: string | null = null,
+    /** Time (ms since epoch) after which the caller no longer waits for the answer; null = none announced. */
+    readonly deadline: number | null = null,
   ) {}
+
+  /**
+   * Called right before a change commits: past the caller's deadline the caller has already been
+   * answered "unavailable", so the change must not happen (a 503 then means nothing changed).
+   */
+  assertBeforeDeadline(unavailable: () => ApiError): void {
+    if (this.deadline !== null && Date.now() >= this.deadline) throw unavailable();
+  }
 
   get project(): string {
     return this.principal.project;
@@ -58,76 +69,24 @@ export class RequestContext {
   }
 
   /** Writes an audit event in the caller's project. Awaited: if it fails, the operation fails. */
-  async audit(action: AuditAction, resource: string, outcome: AuditOutcome = 'SUCCESS', extra: AuditExtra = {}): Promise<void> {
-    try {
-      await this.services.audit.append(this.event(action, resource, outcome, extra));
-    } catch {
-      // Fail closed: whatever broke the audit write (outage, full or damaged stream), the
-      // operation does not report success without its event.
-      throw storeUnavailable();
-    }
+  audit(action: AuditAction, resource: string, outcome: AuditOutcome = 'SUCCESS', extra: AuditExtra = {}): Promise<void> {
+    return this.services.auditFlow.record(this.event(action, resource, outcome, extra));
   }
 
-  /**
-   * Runs a state change under a write-ahead audit intent: the intent is written first (if the
-   * audit log cannot take it, nothing changes), then the change runs, then the final event —
-   * SUCCESS with the key version, or FAILURE with the error's code — replaces the intent
-   * atomically. An intent left behind by a store failure mid-change is published later as
-   * OUTCOME_UNKNOWN (AuditLog.recoverStale), so no change is ever missing from the log.
-   */
-  async auditedChange<T>(
+  /** A state change under a write-ahead audit intent (shared/auditFlow.ts). */
+  auditedChange<T>(
     action: AuditAction,
     resource: string,
-    op: () => Promise<{ value: T; keyVersion?: number | null }>,
+    op: () => Promise<Outcome<T>>,
     extra: { region?: string | null; project?: string } = {},
   ): Promise<T> {
     const where: AuditExtra = { ...(extra.region ? { region: extra.region } : {}), ...(extra.project ? { project: extra.project } : {}) };
-    const planned = this.event(action, resource, 'SUCCESS', where);
-    let intent;
-    try {
-      intent = await this.services.audit.begin(planned);
-    } catch {
-      throw storeUnavailable();
-    }
-    let out: { value: T; keyVersion?: number | null };
-    try {
-      out = await op();
-    } catch (err) {
-      // On a store failure the intent stays and is published as OUTCOME_UNKNOWN.
-      const code = definiteFailureCode(err);
-      if (code) await this.services.audit.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
-      throw err;
-    }
-    try {
-      await this.services.audit.settle(intent, { ...planned, keyVersion: out.keyVersion ?? null });
-    } catch {
-      throw new ApiError('STORE_UNAVAILABLE', 'The data store became unavailable during the change; it may have been applied and its audit event will be recorded as OUTCOME_UNKNOWN');
-    }
-    return out.value;
+    return this.services.auditFlow.change(this.event(action, resource, 'SUCCESS', where), op);
   }
 
-  /**
-   * Runs an operation and writes its audit event before the result leaves (fail closed): SUCCESS
-   * with the key version it used, or FAILURE with the error's code. The caller gets the original
-   * error either way; when the store itself is down no FAILURE event is attempted.
-   */
-  async audited<T>(
-    action: AuditAction,
-    resource: string,
-    op: () => Promise<{ value: T; keyVersion?: number | null }>,
-    extra: { region?: string | null } = {},
-  ): Promise<T> {
-    const where = extra.region ? { region: extra.region } : {};
-    let out: { value: T; keyVersion?: number | null };
-    try {
-      out = await op();
-    } catch (err) {
-      const code = definiteFailureCode(err);
-      if (code) await this.audit(action, resource, 'FAILURE', { errorCode: code, ...where }).catch(() => undefined);
-      throw err;
-    }
-    await this.audit(action, resource, 'SUCCESS', { keyVersion: out.keyVersion ?? null, ...where });
-    return out.value;
+  /** An operation whose result leaves only after its audit event (shared/auditFlow.ts). */
+  audited<T>(action: AuditAction, resource: string, op: () => Promise<Outcome<T>>, extra: { region?: string | null } = {}): Promise<T> {
+    return this.services.auditFlow.read(this.event(action, resource, 'SUCCESS', extra.region ? { region: extra.region } : {}), op);
   }
 
   /** Records a denial, then throws it. */

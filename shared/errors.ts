@@ -18,6 +18,14 @@ export const ErrorCode = {
   INVALID_CIPHERTEXT: 'INVALID_CIPHERTEXT',
   REGION_UNAVAILABLE: 'REGION_UNAVAILABLE',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** `ifUnusedSinceDays` given and the key was used within that window; `extensions.lastUsedAt`. */
+  KEY_IN_USE: 'KEY_IN_USE',
+  /** An `idempotencyKey` reused with a different input. */
+  IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
+  /** A token or project over its request rate; `Retry-After`. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A project over a stored-object quota; `extensions.quota`. */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   /** Added (not in API.md): a global subgraph (platform, secrets) cannot be reached. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
@@ -41,6 +49,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_CIPHERTEXT: 400,
   REGION_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
+  KEY_IN_USE: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };

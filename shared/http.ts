@@ -12,7 +12,25 @@ export const HEADER = {
   internalSecret: 'x-internal-secret',
   serviceCredential: 'x-service-credential',
   onBehalfOf: 'x-on-behalf-of',
+  /** Milliseconds the caller will wait for this answer (relative, so clocks need not agree). */
+  timeoutMs: 'x-timeout-ms',
 } as const;
+
+/** Longest wait a caller may announce; a larger or malformed value is ignored. */
+const MAX_ANNOUNCED_TIMEOUT_MS = 120_000;
+
+/**
+ * The absolute time by which this service must have committed a change for the caller to still
+ * see the answer: arrival + the caller's announced wait, less a margin for the answer's way back
+ * (5 %, at least 100 ms). Null when the caller announced none.
+ */
+export function deadlineOf(req: IncomingMessage, receivedAt: number): number | null {
+  const raw = header(req, HEADER.timeoutMs);
+  if (raw === undefined || !/^\d{1,6}$/.test(raw)) return null;
+  const ms = Number(raw);
+  if (ms <= 0 || ms > MAX_ANNOUNCED_TIMEOUT_MS) return null;
+  return receivedAt + ms - Math.max(100, Math.ceil(ms * 0.05));
+}
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 

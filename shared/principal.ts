@@ -11,9 +11,9 @@ export interface Principal {
   root: boolean;
 }
 
-/** How the principal appears in audit events. */
+/** How the principal appears in audit events: its id exactly as `viewer.id` returns it (`root` or a token id). */
 export function actorOf(p: Principal): string {
-  return `token:${p.tokenId}`;
+  return p.tokenId;
 }
 
 export function hasScope(p: Principal, scope: Scope): boolean {

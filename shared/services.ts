@@ -2,6 +2,7 @@ import type { Config } from './config';
 import { createRedis, type RedisClient } from './redis';
 import { TokenStore } from './tokens';
 import { AuditLog } from './audit';
+import { AuditFlow } from './auditFlow';
 import { FeatureGates } from './featureGates';
 import { Logger } from './log';
 
@@ -12,6 +13,8 @@ export interface Services {
   redis: RedisClient;
   tokens: TokenStore;
   audit: AuditLog;
+  /** The one way events are written: fail-closed records, audited reads, write-ahead changes. */
+  auditFlow: AuditFlow;
   gates: FeatureGates;
   log: Logger;
   /** Injectable clock (tests move time in milliseconds). */
@@ -30,12 +33,14 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
       log.warn('redis connection error', { err: err.message });
     }
   });
+  const audit = new AuditLog(redis, config.auditMaxEvents);
   return {
     name,
     config,
     redis,
     tokens: new TokenStore(redis, config.rootToken, now),
-    audit: new AuditLog(redis, config.auditMaxEvents),
+    audit,
+    auditFlow: new AuditFlow(audit),
     gates: new FeatureGates(redis),
     log,
     now,

@@ -9,7 +9,8 @@ import gql from 'graphql-tag';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 import { RequestContext } from './context';
 import { toApiError } from './errors';
-import { BodyTooLarge, executeApollo, header, HEADER, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
+import { SHARED_DESCRIPTIONS } from './graphqlTypes';
+import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
 import { redactForCode } from './redact';
 import type { Principal } from './principal';
 import type { Services } from './services';
@@ -23,6 +24,10 @@ export async function buildFederatedSchema(
   referenceResolvers: Record<string, { __resolveReference: (...args: any[]) => unknown }> = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ ...options, skipCheck: true, validate: false });
+  // type-graphql builds the root types itself and takes no description for them.
+  for (const root of [schema.getQueryType(), schema.getMutationType()]) {
+    if (root) root.description = SHARED_DESCRIPTIONS[root.name as 'Query' | 'Mutation'];
+  }
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   for (const [type, ref] of Object.entries(referenceResolvers)) {
     resolvers[type] = { ...(resolvers[type] ?? {}), ...ref };
@@ -91,6 +96,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
   const maxBody = opts.maxBodyBytes ?? 8 * 1024 * 1024;
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
+    const deadline = deadlineOf(req, Date.now());
     const rid = { [HEADER.requestId]: requestId };
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/health/live') return sendJson(res, 200, { status: 'ok', service: name }, rid);
@@ -132,8 +138,8 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
         const auth = await services.tokens.authenticate(header(req, 'authorization'));
         if (!auth.ok) {
           if (auth.project) {
-            await services.audit.append({
-              action: 'auth.denied', outcome: 'DENIED', actor: `token:${auth.tokenId}`, project: auth.project,
+            await services.auditFlow.record({
+              action: 'auth.denied', outcome: 'DENIED', actor: auth.tokenId ?? 'unknown', project: auth.project,
               region, resource: `token:${auth.tokenId}`, requestId, errorCode: 'UNAUTHENTICATED',
             });
           }
@@ -145,7 +151,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
       const safe = toApiError(err);
       return sendError(res, safe.extensions.code as any, safe.message, {}, rid);
     }
-    const ctx = new RequestContext(services, requestId, region, principal, via);
+    const ctx = new RequestContext(services, requestId, region, principal, via, deadline);
     await executeApollo(apollo, req, res, body, async () => ctx, rid);
   };
 

@@ -41,9 +41,9 @@ beforeAll(async () => {
   const t = await stack.token(['kms:read', 'kms:encrypt', 'kms:decrypt', 'kms:sign', 'kms:admin', 'audit:read']);
   token = t.token;
   secrets.push(token);
-  // Actors are named by kind: a token acts as `token:<id>` (its id is what viewer.id shows).
-  actor = `token:${(await stack.ok(`{ viewer { id } }`, {}, { token })).viewer.id}`;
-  expect(actor).toBe(`token:${t.id}`);
+  // The actor is the principal id exactly as viewer.id shows it.
+  actor = (await stack.ok(`{ viewer { id } }`, {}, { token })).viewer.id;
+  expect(actor).toBe(t.id);
   expect(actor).toBeTruthy();
 }, 60_000);
 afterAll(async () => stack?.stop());

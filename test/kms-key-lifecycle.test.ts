@@ -55,7 +55,7 @@ describe('createKmsKey', () => {
   it('writes kms.create_key with keyVersion 1', async () => {
     await h.ok(Q.create, { input: { identity: 'audited-create', type: 'AES128_GCM96' } }, { headers: { 'x-request-id': 'req-create-1' } });
     const [ev] = await auditOf('req-create-1');
-    expect(ev).toMatchObject({ action: 'kms.create_key', outcome: 'SUCCESS', resource: 'kms-key:us-east-1/audited-create', keyVersion: 1, actor: 'token:root', region: 'us-east-1' });
+    expect(ev).toMatchObject({ action: 'kms.create_key', outcome: 'SUCCESS', resource: 'kms-key:us-east-1/audited-create', keyVersion: 1, actor: 'root', region: 'us-east-1' });
   });
 });
 

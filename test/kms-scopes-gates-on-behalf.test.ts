@@ -84,7 +84,7 @@ describe('on behalf of (the secrets service calling KMS for a caller)', () => {
     const d = (await h.ok(Q.decrypt, { input: { keyIdentity: 'enc', ciphertext: e.ciphertext, associatedData: b64('secret:a/b#1') } }, { token: null, headers: { ...headers, 'x-request-id': 'obo-2' } })).decrypt;
     expect(d.plaintext).toBe(b64('s'));
     const [ev] = (await h.services.audit.query('default', { requestId: 'obo-2' }, 5, null)).events;
-    expect(ev).toMatchObject({ action: 'kms.decrypt', actor: 'token:abcdef0123456789', via: 'secrets', outcome: 'SUCCESS', keyVersion: 1 });
+    expect(ev).toMatchObject({ action: 'kms.decrypt', actor: 'abcdef0123456789', via: 'secrets', outcome: 'SUCCESS', keyVersion: 1 });
     // Only what put and reveal need: no admin, no signing.
     expect(failure(await h.gql(Q.disable, { id: 'enc' }, { token: null, headers }))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
     expect(failure(await h.gql(Q.sign, { input: { keyIdentity: 'sig', message: b64('m') } }, { token: null, headers }))).toMatchObject({ status: 403, code: 'FORBIDDEN' });

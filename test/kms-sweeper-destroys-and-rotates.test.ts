@@ -131,7 +131,7 @@ it('while another replica holds the lock, runOnce does nothing; the lock is rele
 it('start() sweeps on an interval and stop() ends it', async () => {
   await a.ok(Q.create, { input: { identity: 'timed', type: 'AES256_GCM96', autoRotatePeriodDays: 1 } });
   nowMs += 2 * DAY;
-  const s = new Sweeper(a.keys, new KeyStore(a.services.redis), a.services.audit, a.services.log, { intervalMs: 20 });
+  const s = new Sweeper(a.keys, new KeyStore(a.services.redis), a.services.auditFlow, a.services.log, { intervalMs: 20 });
   s.start();
   const deadline = Date.now() + 5000;
   while ((await a.ok(Q.get, { id: 'timed' })).kmsKey.latestVersion < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -40,5 +40,5 @@ it('every step of the README flow answers as documented', async () => {
   expect(r[9].body.data.getSecretValue.value).toBe('s3cr3t');
   expect(r[9].headers.get('x-request-id')).toBe('readme-reveal-1');
   const events = r[10].body.data.auditEvents.nodes.map((e: { action: string; via: string | null; actor: string }) => [e.action, e.via, e.actor]);
-  expect(events.sort()).toEqual([['kms.decrypt', 'secrets', 'token:root'], ['secrets.get_value', null, 'token:root']]);
+  expect(events.sort()).toEqual([['kms.decrypt', 'secrets', 'root'], ['secrets.get_value', null, 'root']]);
 });

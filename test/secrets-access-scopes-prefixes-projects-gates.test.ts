@@ -35,7 +35,7 @@ describe('scopes', () => {
     }
     const denied = await stack.ok(`query($r: String!) { auditEvents(filter: { requestId: $r }, after: null) { nodes { action outcome actor } } }`, { r: `deny-${t.id}` });
     expect(denied.auditEvents.nodes).toHaveLength(3);
-    expect(denied.auditEvents.nodes.every((e: any) => e.action === 'auth.denied' && e.outcome === 'DENIED' && e.actor === `token:${t.id}`)).toBe(true);
+    expect(denied.auditEvents.nodes.every((e: any) => e.action === 'auth.denied' && e.outcome === 'DENIED' && e.actor === t.id)).toBe(true);
   });
 
   test('secrets:read_value reveals without any kms:* scope; but lists nothing without secrets:read', async () => {

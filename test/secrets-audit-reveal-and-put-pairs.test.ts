@@ -30,8 +30,8 @@ test('put writes secrets.put_value and kms.encrypt (same requestId, caller as ac
   const events = await eventsOf(rid);
   const put = events.find((e) => e.action === 'secrets.put_value');
   const enc = events.find((e) => e.action === 'kms.encrypt');
-  expect(put).toMatchObject({ outcome: 'SUCCESS', actor: `token:${caller.id}`, via: null, project: 'default', region: 'us-east-1', resource: 'secret:audit/s', requestId: rid, keyVersion: 1 });
-  expect(enc).toMatchObject({ outcome: 'SUCCESS', actor: `token:${caller.id}`, via: 'secrets', project: 'default', region: 'us-east-1', resource: 'kms-key:us-east-1/audited', requestId: rid });
+  expect(put).toMatchObject({ outcome: 'SUCCESS', actor: caller.id, via: null, project: 'default', region: 'us-east-1', resource: 'secret:audit/s', requestId: rid, keyVersion: 1 });
+  expect(enc).toMatchObject({ outcome: 'SUCCESS', actor: caller.id, via: 'secrets', project: 'default', region: 'us-east-1', resource: 'kms-key:us-east-1/audited', requestId: rid });
   expect(JSON.stringify(events)).not.toContain('TOP-SECRET-PUT');
 });
 
@@ -43,8 +43,8 @@ test('reveal writes secrets.get_value and kms.decrypt with the same requestId; k
   expect(events.map((e) => e.action).sort()).toEqual(['kms.decrypt', 'secrets.get_value']);
   const get = events.find((e) => e.action === 'secrets.get_value');
   const dec = events.find((e) => e.action === 'kms.decrypt');
-  expect(get).toMatchObject({ outcome: 'SUCCESS', actor: `token:${caller.id}`, via: null, resource: 'secret:audit/s', requestId: rid, region: 'us-east-1', keyVersion: 1 });
-  expect(dec).toMatchObject({ outcome: 'SUCCESS', actor: `token:${caller.id}`, via: 'secrets', resource: 'kms-key:us-east-1/audited', requestId: rid });
+  expect(get).toMatchObject({ outcome: 'SUCCESS', actor: caller.id, via: null, resource: 'secret:audit/s', requestId: rid, region: 'us-east-1', keyVersion: 1 });
+  expect(dec).toMatchObject({ outcome: 'SUCCESS', actor: caller.id, via: 'secrets', resource: 'kms-key:us-east-1/audited', requestId: rid });
 });
 
 test('failed reveal writes secrets.get_value FAILURE with its errorCode', async () => {
@@ -54,7 +54,7 @@ test('failed reveal writes secrets.get_value FAILURE with its errorCode', async 
     const r = await stack.gql(`{ getSecretValue(path: "audit/s") { value } }`, {}, { token: caller.token, headers: { 'x-request-id': rid } });
     expect(r.status).toBe(400);
     const get = (await eventsOf(rid)).find((e) => e.action === 'secrets.get_value');
-    expect(get).toMatchObject({ outcome: 'FAILURE', errorCode: 'KMS_KEY_NOT_ACTIVE', actor: `token:${caller.id}`, resource: 'secret:audit/s' });
+    expect(get).toMatchObject({ outcome: 'FAILURE', errorCode: 'KMS_KEY_NOT_ACTIVE', actor: caller.id, resource: 'secret:audit/s' });
   } finally {
     await stack.ok(`mutation { enableKmsKey(identity: "audited") { status } }`);
   }
@@ -77,7 +77,7 @@ test('every secrets action is audited with resource secret:<path>', async () => 
     const rid = `all-${action.replace(/\W/g, '-')}`;
     const r = await stack.gql(query, {}, { token: caller.token, headers: { 'x-request-id': rid } });
     expect(r.body.errors).toBeUndefined();
-    expect((await eventsOf(rid)).find((e) => e.action === action)).toMatchObject({ outcome: 'SUCCESS', resource: 'secret:audit/all', actor: `token:${caller.id}` });
+    expect((await eventsOf(rid)).find((e) => e.action === action)).toMatchObject({ outcome: 'SUCCESS', resource: 'secret:audit/all', actor: caller.id });
   }
 });
 

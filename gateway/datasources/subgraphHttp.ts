@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { GraphQLFormattedError } from 'graphql';
+import { HEADER } from '../../shared/http';
 
 /** A subgraph answered with a GraphQL body (whatever its HTTP status: subgraphs apply the status rule themselves). */
 export interface SubgraphAnswer {
@@ -50,7 +51,9 @@ export class SubgraphTransport {
       const req = (secure ? https : http).request(target, {
         method: 'POST',
         agent: secure ? this.httpsAgent : this.httpAgent,
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
+        // The subgraph learns how long we wait, so it commits nothing we would answer as failed;
+        // accept application/json: subgraphs answer with API.md's status table, which the gateway reads.
+        headers: { ...headers, [HEADER.timeoutMs]: String(timeoutMs), accept: 'application/json', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
       });
       const timer = setTimeout(() => {
         settle({ kind: 'unreachable', reason: 'timeout' });

@@ -86,8 +86,11 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
   if (!region) throw new Error('The kms subgraph needs REGION');
   if (!services.config.regions.has(region)) throw new Error(`REGION ${region} is not in the region registry`);
   const store = new KeyStore(services.redis);
-  const keys = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now);
-  const sweeper = new Sweeper(keys, store, services.audit, services.log, opts.sweeperOptions);
+  const keys = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now, undefined, {
+    // Only the error's name: the use is retried on the next operation, and no key names reach the log.
+    onError: (err) => services.log.warn('could not record a key use', { region, err: err instanceof Error ? err.name : 'unknown' }),
+  });
+  const sweeper = new Sweeper(keys, store, services.auditFlow, services.log, opts.sweeperOptions);
   const schema = await buildKmsSchema(keys);
   const running = await startSubgraph({
     name: `kms-${region}`,

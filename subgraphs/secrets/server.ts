@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { KmsClient } from '../../shared/kmsClient';
 import type { Services } from '../../shared/services';
 import { buildFederatedSchema, startSubgraph, type RunningService } from '../../shared/subgraphServer';
+import { SecretAccess } from './domain/secretAccess';
 import { SecretsManager } from './domain/secretsManager';
 import { SecretStore } from './store/secretStore';
 import { KmsKeyBindingsResolver } from './graphql/kmsKey.resolver';
@@ -43,16 +44,21 @@ export interface SecretsSubgraphOptions {
 }
 
 /** Secrets Manager: a consumer of the regional KMS; it never sees key material. */
-export async function startSecretsSubgraph(services: Services, opts: SecretsSubgraphOptions): Promise<RunningService & { kms: KmsClient }> {
+export async function startSecretsSubgraph(services: Services, opts: SecretsSubgraphOptions): Promise<RunningService & { kms: KmsClient; access: SecretAccess }> {
   const ownKms = !opts.kms;
   const kms = opts.kms ?? new KmsClient(services.config);
   const store = new SecretStore(services.redis, { now: services.now });
   const manager = new SecretsManager(store, kms, services.config.regions, { kmsBudgetMs: services.config.kmsTimeoutMs });
-  const schema = await buildSecretsSchema({ manager, store });
+  const access = new SecretAccess(store, services.now, {
+    // Only the error's name: the reveal is recorded by the next one, and no paths reach the log.
+    onError: (err) => services.log.warn('could not record a secret reveal', { err: err instanceof Error ? err.name : 'unknown' }),
+  });
+  const schema = await buildSecretsSchema({ manager, store, access });
   const running = await startSubgraph({ name: 'secrets', schema, services, port: opts.port, host: opts.host });
   return {
     ...running,
     kms,
+    access,
     async stop() {
       await running.stop();
       if (ownKms) kms.close();

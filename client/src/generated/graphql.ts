@@ -4,163 +4,264 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Conditions an audit event must all meet; a null field matches everything. */
 export type AuditEventFilterInput = {
+  /** Exact action, e.g. `secrets.get_value`. */
   action?: string | null | undefined;
+  /** Exact actor: a principal id as viewer.id returns it. */
   actor?: string | null | undefined;
+  /** Exact request id (x-request-id). */
   requestId?: string | null | undefined;
+  /** Exact resource, e.g. `secret:<path>` or `kms-key:<region>/<identity>`. */
   resource?: string | null | undefined;
-  /** ISO-8601, inclusive */
+  /** Events at or after this time (ISO-8601; BAD_USER_INPUT otherwise). */
   since?: string | null | undefined;
-  /** ISO-8601, inclusive */
+  /** Events at or before this time (ISO-8601; BAD_USER_INPUT otherwise). */
   until?: string | null | undefined;
 };
 
+/** How an audited operation ended. */
 export type AuditOutcome =
+  /** Refused before acting: FORBIDDEN or FEATURE_DISABLED (action auth.denied). */
   | 'DENIED'
+  /** Attempted and failed; errorCode says why (OUTCOME_UNKNOWN when the service could not record how a change ended). */
   | 'FAILURE'
+  /** The operation succeeded. */
   | 'SUCCESS';
 
+/** A new API token; it can never hold more than its creator: no scope, path or project it lacks. */
 export type CreateApiTokenInput = {
+  /** Lifetime in days, 1 to 3650; null: never expires. */
   expiresInDays?: number | null | undefined;
+  /** Name for people: 1 to 100 printable characters after trimming. */
   name: string;
+  /** Confine the token to these secret path prefixes: up to 50, 1 to 512 path characters each. A confined creator must give prefixes within its own. Null: not confined. */
   pathPrefixes?: Array<string> | null | undefined;
-  /** Root token only: create the token in another project */
+  /** Project to create the token in (`^[a-z0-9][a-z0-9-]{0,62}$`): only the root token may name another project (FORBIDDEN otherwise). Null: the caller's project. */
   project?: string | null | undefined;
+  /** At least one of kms:read, kms:encrypt, kms:decrypt, kms:sign, kms:admin, secrets:read, secrets:read_value, secrets:write, audit:read, admin (BAD_USER_INPUT otherwise), each held by the caller (FORBIDDEN otherwise); `*` only from the root token. */
   scopes: Array<string>;
 };
 
+/** A new KMS key in the request's region. */
 export type CreateKmsKeyInput = {
+  /** Rotate automatically every this many days (1 to 3650); null or 0: no automatic rotation. */
   autoRotatePeriodDays?: number | null | undefined;
+  /** Free text, at most 1024 characters. */
   description?: string | null | undefined;
+  /** Whether exportKmsKey may ever return the material; fixed for the key's life. Null means false. */
   exportable?: boolean | null | undefined;
+  /** Name of the new key: `^[a-z0-9][a-z0-9-]{0,62}$`, unique per project and region (ALREADY_EXISTS otherwise). */
   identity: string;
+  /** Algorithm; decides the purpose and never changes. */
   type: KeyType;
 };
 
+/** A new secret and, optionally, its first value. */
 export type CreateSecretInput = {
+  /** Free text, at most 1024 characters. */
   description?: string | null | undefined;
+  /** Identity of an ACTIVE symmetric encryption key in `region` (`^[a-z0-9][a-z0-9-]{0,62}$`); bound for good. */
   kmsKeyIdentity: string;
-  /** default 100 */
+  /** Versions to keep, 1 to 1000; null means 100. */
   maxVersions?: number | null | undefined;
+  /** Path of the new secret: `^[A-Za-z0-9_.@+=-]+(/[A-Za-z0-9_.@+=-]+)*$`, at most 512 characters, no `.` or `..` segment (BAD_USER_INPUT otherwise); ALREADY_EXISTS when taken. */
   path: string;
-  /** defaults to the request's region */
+  /** Region of the secret, one the deployment knows (BAD_USER_INPUT otherwise); null: the request's region. */
   region?: string | null | undefined;
+  /** Up to 50 labels with unique keys; null: none. */
   tags?: Array<TagInput> | null | undefined;
-  /** optional first value (UTF-8, ≤ 64 KiB) */
+  /** Optional first value (version 1): a UTF-8 string of at most 64 KiB. */
   value?: string | null | undefined;
 };
 
+/** One item of decryptBatch. */
 export type DecryptBatchItemInput = {
+  /** The associated data given at encryption (standard base64), or null if none was. */
   associatedData?: string | null | undefined;
+  /** A ciphertext (`kms:v<N>:…`) made with the batch's key; a bad one fails this item with INVALID_CIPHERTEXT. */
   ciphertext: string;
 };
 
+/** A ciphertext to decrypt and the key it was made with. */
 export type DecryptInput = {
+  /** The associated data given at encryption (standard base64), or null if none was; any other value fails with INVALID_CIPHERTEXT. */
   associatedData?: string | null | undefined;
+  /** A ciphertext returned by encrypt, reEncrypt, encryptBatch or generateDataKey: `kms:v<N>:<base64(nonce ‖ ciphertext ‖ tag)>`. Malformed, tampered, other-key or below-minDecryptionVersion input fails with INVALID_CIPHERTEXT. */
   ciphertext: string;
+  /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
 };
 
+/** One item of encryptBatch. */
 export type EncryptBatchItemInput = {
+  /** Optional associated data (standard base64, at most 64 KiB decoded) for this item. */
   associatedData?: string | null | undefined;
+  /** The data to encrypt: standard base64, at most 64 KiB decoded; otherwise this item fails with BAD_USER_INPUT. */
   plaintext: string;
 };
 
+/** What to encrypt and with which key. */
 export type EncryptInput = {
+  /** Optional associated data (standard base64, at most 64 KiB decoded): authenticated, not encrypted; the same bytes must be given to decrypt. */
   associatedData?: string | null | undefined;
+  /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
+  /** Key version to encrypt with: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0. */
   keyVersion?: number | null | undefined;
-  /** base64, at most 64 KiB decoded */
+  /** The data to encrypt: standard base64, at most 64 KiB decoded (BAD_USER_INPUT otherwise). */
   plaintext: string;
 };
 
+/** A new random data key to generate and wrap (envelope encryption). */
 export type GenerateDataKeyInput = {
+  /** Optional associated data (standard base64, at most 64 KiB decoded): authenticated, not encrypted; the same bytes must be given to decrypt. */
   associatedData?: string | null | undefined;
+  /** Size of the data key in bits: 128 or 256 (BAD_USER_INPUT otherwise). Null means 256. */
   bits?: number | null | undefined;
+  /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
 };
 
+/** A message to authenticate with an HMAC (GENERATE_VERIFY_MAC) key. */
 export type GenerateMacInput = {
+  /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
+  /** Key version to use: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0. */
   keyVersion?: number | null | undefined;
+  /** The message (standard base64, at most 64 KiB decoded). */
   message: string;
 };
 
+/** What a key can do, derived from its type. An operation outside the key's purpose fails with UNSUPPORTED_KEY_TYPE. */
 export type KeyPurpose =
+  /** encrypt, decrypt, reEncrypt, generateDataKey, encryptBatch, decryptBatch; can protect secrets. */
   | 'ENCRYPT_DECRYPT'
+  /** generateMac and verifyMac. */
   | 'GENERATE_VERIFY_MAC'
+  /** sign and verify; has a public key (`publicKeyPem`). */
   | 'SIGN_VERIFY';
 
+/** Lifecycle state of a KMS key. Only an ACTIVE key performs cryptographic operations; metadata reads work in every state. */
 export type KeyStatus =
+  /** Usable for every operation of its purpose. */
   | 'ACTIVE'
+  /** Refuses cryptographic operations with KMS_KEY_NOT_ACTIVE until enabled again; nothing is lost. */
   | 'DISABLED'
+  /** Refuses cryptographic operations (KMS_KEY_NOT_ACTIVE); its material is destroyed for good at `deletionDate` unless the deletion is cancelled first. */
   | 'PENDING_DELETION';
 
+/** Algorithm of a KMS key, fixed at creation; it decides the purpose. Only the three symmetric encryption types can protect secrets. */
 export type KeyType =
+  /** AES-128-GCM, 96-bit nonce, 128-bit tag (ENCRYPT_DECRYPT). */
   | 'AES128_GCM96'
+  /** AES-256-GCM, 96-bit nonce, 128-bit tag (ENCRYPT_DECRYPT). */
   | 'AES256_GCM96'
+  /** ChaCha20-Poly1305, 96-bit nonce, 128-bit tag (ENCRYPT_DECRYPT). */
   | 'CHACHA20_POLY1305'
+  /** ECDSA on P-256 with SHA-256, DER-encoded signatures (SIGN_VERIFY). */
   | 'ECDSA_P256'
+  /** Ed25519 signatures (SIGN_VERIFY). */
   | 'ED25519'
+  /** HMAC-SHA256 with a 256-bit key (GENERATE_VERIFY_MAC). */
   | 'HMAC_SHA256'
+  /** RSA 2048-bit, signatures RSA-PSS with SHA-256 (SIGN_VERIFY). */
   | 'RSA_2048'
+  /** RSA 4096-bit, signatures RSA-PSS with SHA-256 (SIGN_VERIFY). */
   | 'RSA_4096';
 
+/** A new value for an existing secret. */
 export type PutSecretValueInput = {
-  /** compare-and-set: 0 means "no value yet" */
+  /** Compare-and-set: the write happens only if currentVersion equals this (0 means "no value yet"), else VERSION_CONFLICT. Null: no check. */
   expectedVersion?: number | null | undefined;
+  /** Path of the secret (NOT_FOUND if absent). */
   path: string;
+  /** The value: a UTF-8 string of at most 64 KiB, counted in bytes (BAD_USER_INPUT otherwise). */
   value: string;
 };
 
+/** A ciphertext to re-encrypt under the key's current encryption version. */
 export type ReEncryptInput = {
+  /** The associated data given at encryption (standard base64), or null if none was; the new ciphertext is bound to the same bytes. */
   associatedData?: string | null | undefined;
+  /** A ciphertext returned by encrypt, reEncrypt, encryptBatch or generateDataKey: `kms:v<N>:<base64(nonce ‖ ciphertext ‖ tag)>`. Malformed, tampered, other-key or below-minDecryptionVersion input fails with INVALID_CIPHERTEXT. */
   ciphertext: string;
+  /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
 };
 
+/** State of one secret version: ENABLED → DELETED (reversible) → DESTROYED (final). */
 export type SecretVersionState =
+  /** Soft-deleted: reads fail with NOT_FOUND; undeleteSecretVersions makes it ENABLED again. */
   | 'DELETED'
+  /** Its ciphertext is erased for good: reads fail with NOT_FOUND and it cannot be undeleted. */
   | 'DESTROYED'
+  /** Readable with getSecretValue. */
   | 'ENABLED';
 
+/** A message to sign with an asymmetric (SIGN_VERIFY) key. */
 export type SignInput = {
+  /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
+  /** Key version to sign with: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0. */
   keyVersion?: number | null | undefined;
+  /** The message itself, not a digest (standard base64, at most 64 KiB decoded). */
   message: string;
 };
 
+/** A key/value label for a secret. At most 50 per secret, keys unique; no control characters (BAD_USER_INPUT otherwise). */
 export type TagInput = {
+  /** Tag key: 1 to 128 characters. */
   key: string;
+  /** Tag value: at most 256 characters (may be empty). */
   value: string;
 };
 
+/** Settings to change on an existing key; an omitted field keeps its value. */
 export type UpdateKmsKeyInput = {
+  /** Days between automatic rotations (1 to 3650); 0 or an explicit null turns automatic rotation off. */
   autoRotatePeriodDays?: number | null | undefined;
+  /** New description, at most 1024 characters; an explicit null clears it. */
   description?: string | null | undefined;
+  /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   identity: string;
+  /** Lowest version accepted for decrypt and verification: 1 to latestVersion, and not above a non-zero minEncryptionVersion (BAD_USER_INPUT otherwise). Null keeps it. */
   minDecryptionVersion?: number | null | undefined;
+  /** Default version for encrypt, sign and generateMac: 0 (latest) or minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null keeps it. */
   minEncryptionVersion?: number | null | undefined;
 };
 
+/** Metadata to change on a secret; an omitted field keeps its value. */
 export type UpdateSecretInput = {
+  /** New description, at most 1024 characters; an explicit null clears it. */
   description?: string | null | undefined;
-  /** immutable: a different value fails with IMMUTABLE_FIELD */
+  /** Immutable: may only repeat the bound key; a different identity fails with IMMUTABLE_FIELD (extensions.field). */
   kmsKeyIdentity?: string | null | undefined;
+  /** Versions to keep, 1 to 1000; null keeps the setting. */
   maxVersions?: number | null | undefined;
+  /** Path of the secret (NOT_FOUND if absent). */
   path: string;
+  /** Replaces every tag (up to 50); null keeps them. */
   tags?: Array<TagInput> | null | undefined;
 };
 
+/** A signature to check against a message. */
 export type VerifyInput = {
+  /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
+  /** The message (standard base64, at most 64 KiB decoded). */
   message: string;
+  /** A signature returned by sign: `kms:v<N>:<base64>`; any other shape is BAD_USER_INPUT. */
   signature: string;
 };
 
+/** A MAC to check against a message. */
 export type VerifyMacInput = {
+  /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
+  /** A MAC returned by generateMac: `kms:v<N>:<base64>`; any other shape is BAD_USER_INPUT. */
   mac: string;
+  /** The message (standard base64, at most 64 KiB decoded). */
   message: string;
 };
 

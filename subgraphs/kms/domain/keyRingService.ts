@@ -4,6 +4,7 @@ import type { KeyRef, KeyStore } from '../store/keyStore';
 import { cipherSuite, type CipherSuite, type EncryptionSuite, type KeyHandle, type MacSuite, type SigningSuite } from './cipherSuites';
 import { formatEnvelope, parseEnvelope } from './ciphertext';
 import type { KeyWrapper } from './keyWrapper';
+import { KeyUsage, type KeyUsageOptions } from './keyUsage';
 import { LruCache } from './materialCache';
 import * as ring from './keyRing';
 import type { KeyVersionInfo, KmsKeyRecord, KeyUpdate } from './keyRing';
@@ -12,10 +13,16 @@ import type { KeyType } from './keyTypes';
 export const MAX_BATCH_ITEMS = 1000;
 const MAX_CAS_ATTEMPTS = 10;
 const MAX_LIST_SCAN = 10_000;
+const DAY_MS = 86_400_000;
+export const MAX_UNUSED_SINCE_DAYS = 3650;
 
 export function invalidCiphertext(): ApiError {
   return new ApiError('INVALID_CIPHERTEXT', 'Ciphertext is malformed, tampered with, or not for this key, version or associated data');
 }
+
+/** Throws when a change must not commit any more (the caller's deadline has passed). */
+export type CommitGuard = () => void;
+const noGuard: CommitGuard = () => undefined;
 
 export interface CreateKeyInput {
   identity: string;
@@ -44,6 +51,8 @@ function itemError(index: number, err: unknown): BatchItemOutcome {
  */
 export class KeyRingService {
   private readonly cache: LruCache<KeyHandle>;
+  /** lastUsedAt: written at most once per key per window, never awaited by a crypto operation. */
+  readonly usage: KeyUsage;
 
   constructor(
     readonly region: string,
@@ -51,8 +60,10 @@ export class KeyRingService {
     private readonly wrapper: KeyWrapper,
     private readonly now: () => Date,
     cacheEntries = 10_000,
+    usage: KeyUsageOptions = {},
   ) {
     this.cache = new LruCache(cacheEntries);
+    this.usage = new KeyUsage(store, now, usage);
   }
 
   nowDate(): Date {
@@ -70,6 +81,10 @@ export class KeyRingService {
 
   versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
     return this.store.versionsMany(refs);
+  }
+
+  lastUsedMany(refs: readonly KeyRef[]): Promise<(Date | null)[]> {
+    return this.usage.lastUsedMany(refs);
   }
 
   async list(project: string, status: ring.KmsKeyRecord['status'] | null, first: number, after: string | null) {
@@ -102,7 +117,11 @@ export class KeyRingService {
 
   // ---- lifecycle -------------------------------------------------------------------------------
 
-  async create(project: string, input: CreateKeyInput): Promise<KmsKeyRecord> {
+  /**
+   * `beforeCommit` runs after the (possibly slow) key generation, right before the write: it throws
+   * when the caller's deadline has passed, so a timed-out create leaves no key behind.
+   */
+  async create(project: string, input: CreateKeyInput, beforeCommit: CommitGuard = noGuard): Promise<KmsKeyRecord> {
     ring.validateIdentity(input.identity);
     ring.validateDescription(input.description);
     const suite = cipherSuite(input.type);
@@ -129,6 +148,7 @@ export class KeyRingService {
     };
     const material = await suite.generate();
     const wrapped = this.wrapper.wrap({ ...rec, version: 1 }, material);
+    beforeCommit();
     if (!(await this.store.create(rec, { createdAt: now, wrapped }))) {
       throw new ApiError('ALREADY_EXISTS', `A KMS key "${input.identity}" already exists in ${this.region}`);
     }
@@ -136,18 +156,21 @@ export class KeyRingService {
     return rec;
   }
 
-  async rotate(project: string, identity: string): Promise<KmsKeyRecord> {
+  /** Like create, `beforeCommit` guards the write that follows the key generation. */
+  async rotate(project: string, identity: string, beforeCommit: CommitGuard = noGuard): Promise<KmsKeyRecord> {
     const current = await this.mustGet(project, identity);
     ring.requireActive(current);
     const material = await cipherSuite(current.type).generate();
-    return this.change(project, identity, (rec) => ring.rotate(rec, this.now()), material);
+    return this.change(project, identity, (rec) => ring.rotate(rec, this.now()), material, beforeCommit);
   }
 
   update(project: string, identity: string, u: KeyUpdate): Promise<KmsKeyRecord> {
     return this.change(project, identity, (rec) => ring.applyUpdate(rec, u));
   }
 
-  disable(project: string, identity: string): Promise<KmsKeyRecord> {
+  /** With `ifUnusedSinceDays`, refused with KEY_IN_USE when the key was used within that many days. */
+  async disable(project: string, identity: string, ifUnusedSinceDays?: number | null): Promise<KmsKeyRecord> {
+    await this.refuseIfUsed(project, identity, ifUnusedSinceDays);
     return this.change(project, identity, ring.disable);
   }
 
@@ -155,13 +178,31 @@ export class KeyRingService {
     return this.change(project, identity, ring.enable);
   }
 
-  scheduleDeletion(project: string, identity: string, pendingWindowDays: number): Promise<KmsKeyRecord> {
+  async scheduleDeletion(project: string, identity: string, pendingWindowDays: number, ifUnusedSinceDays?: number | null): Promise<KmsKeyRecord> {
     ring.validatePendingWindow(pendingWindowDays);
+    await this.refuseIfUsed(project, identity, ifUnusedSinceDays);
     return this.change(project, identity, (rec) => ring.scheduleDeletion(rec, pendingWindowDays, this.now()));
   }
 
   cancelDeletion(project: string, identity: string): Promise<KmsKeyRecord> {
     return this.change(project, identity, ring.cancelDeletion);
+  }
+
+  /**
+   * The guard of "disable / delete only if unused": a use within the last `days` days (as
+   * lastUsedAt reports it, so at most a window stale, and never missing a use on this replica) is
+   * KEY_IN_USE. No argument, no check.
+   */
+  private async refuseIfUsed(project: string, identity: string, days: number | null | undefined): Promise<void> {
+    if (days === undefined || days === null) return;
+    if (!Number.isInteger(days) || days < 1 || days > MAX_UNUSED_SINCE_DAYS) {
+      throw badInput(`ifUnusedSinceDays must be an integer between 1 and ${MAX_UNUSED_SINCE_DAYS}`, { field: 'ifUnusedSinceDays' });
+    }
+    const rec = await this.mustGet(project, identity);
+    const [last] = await this.usage.lastUsedMany([rec]);
+    if (last && last.getTime() >= this.now().getTime() - days * DAY_MS) {
+      throw new ApiError('KEY_IN_USE', `The KMS key was used within the last ${days} days`, { lastUsedAt: last.toISOString() });
+    }
   }
 
   // ---- sweeper work (called under the sweeper lock) --------------------------------------------
@@ -215,7 +256,9 @@ export class KeyRingService {
     const version = ring.encryptionVersion(rec, explicitVersion);
     const key = await this.handle(rec, version);
     if (!key) throw ring.notActive(rec);
-    return { keyVersion: version, ciphertext: formatEnvelope(version, suite.encrypt(key, plaintext, aad)) };
+    const out = { keyVersion: version, ciphertext: formatEnvelope(version, suite.encrypt(key, plaintext, aad)) };
+    this.usage.record(rec);
+    return out;
   }
 
   async decrypt(rec: KmsKeyRecord, ciphertext: string, aad: Buffer | undefined) {
@@ -226,6 +269,7 @@ export class KeyRingService {
     const key = await this.handle(rec, env.version);
     const plaintext = key ? suite.decrypt(key, env.body, aad) : null;
     if (!plaintext) throw invalidCiphertext();
+    this.usage.record(rec);
     return { keyVersion: env.version, plaintext };
   }
 
@@ -245,7 +289,7 @@ export class KeyRingService {
     const version = ring.encryptionVersion(rec);
     const key = await this.handle(rec, version);
     if (!key) throw ring.notActive(rec);
-    return items.map((item, index): BatchItemOutcome => {
+    const out = items.map((item, index): BatchItemOutcome => {
       try {
         const pt = decode('plaintext', item.plaintext) as Buffer;
         const aad = decode('associatedData', item.associatedData);
@@ -254,6 +298,8 @@ export class KeyRingService {
         return itemError(index, err);
       }
     });
+    if (out.some((o) => o.error === null)) this.usage.record(rec);
+    return out;
   }
 
   async decryptBatch(rec: KmsKeyRecord, items: { ciphertext: string; associatedData?: string | null }[], decode: (field: string, s: string | null | undefined) => Buffer | undefined) {
@@ -279,7 +325,9 @@ export class KeyRingService {
     const version = ring.encryptionVersion(rec, explicitVersion);
     const key = await this.handle(rec, version);
     if (!key) throw ring.notActive(rec);
-    return { keyVersion: version, signature: formatEnvelope(version, suite.sign(key, message)) };
+    const out = { keyVersion: version, signature: formatEnvelope(version, suite.sign(key, message)) };
+    this.usage.record(rec);
+    return out;
   }
 
   async verify(rec: KmsKeyRecord, message: Buffer, signature: string) {
@@ -288,7 +336,9 @@ export class KeyRingService {
     const env = this.parseTag(signature, 'signature');
     if (!ring.decryptableVersion(rec, env.version)) return { valid: false, keyVersion: env.version };
     const key = await this.handle(rec, env.version);
-    return { valid: key !== null && suite.verify(key, message, env.body), keyVersion: env.version };
+    const out = { valid: key !== null && suite.verify(key, message, env.body), keyVersion: env.version };
+    this.usage.record(rec);
+    return out;
   }
 
   async generateMac(rec: KmsKeyRecord, message: Buffer, explicitVersion?: number | null) {
@@ -297,7 +347,9 @@ export class KeyRingService {
     const version = ring.encryptionVersion(rec, explicitVersion);
     const key = await this.handle(rec, version);
     if (!key) throw ring.notActive(rec);
-    return { keyVersion: version, mac: formatEnvelope(version, suite.mac(key, message)) };
+    const out = { keyVersion: version, mac: formatEnvelope(version, suite.mac(key, message)) };
+    this.usage.record(rec);
+    return out;
   }
 
   async verifyMac(rec: KmsKeyRecord, message: Buffer, mac: string) {
@@ -306,7 +358,9 @@ export class KeyRingService {
     const env = this.parseTag(mac, 'mac');
     if (!ring.decryptableVersion(rec, env.version)) return { valid: false, keyVersion: env.version };
     const key = await this.handle(rec, env.version);
-    return { valid: key !== null && suite.verifyMac(key, message, env.body), keyVersion: env.version };
+    const out = { valid: key !== null && suite.verifyMac(key, message, env.body), keyVersion: env.version };
+    this.usage.record(rec);
+    return out;
   }
 
   /** SPKI PEM of an asymmetric key's version; null for symmetric keys or destroyed material. */
@@ -391,13 +445,20 @@ export class KeyRingService {
    * Read, apply a rule, write back if nobody changed the key meanwhile (else retry). With
    * `newMaterial` the change adds version `latestVersion` in the same atomic script.
    */
-  private async change(project: string, identity: string, rule: (rec: KmsKeyRecord) => KmsKeyRecord, newMaterial?: Buffer): Promise<KmsKeyRecord> {
+  private async change(
+    project: string,
+    identity: string,
+    rule: (rec: KmsKeyRecord) => KmsKeyRecord,
+    newMaterial?: Buffer,
+    beforeCommit: CommitGuard = noGuard,
+  ): Promise<KmsKeyRecord> {
     for (let i = 0; i < MAX_CAS_ATTEMPTS; i++) {
       const rec = await this.mustGet(project, identity);
       const next = { ...rule(rec), rev: rec.rev + 1 };
       const addVersion = newMaterial
         ? { version: next.latestVersion, createdAt: next.rotatedAt, wrapped: this.wrapper.wrap({ ...next, version: next.latestVersion }, newMaterial) }
         : undefined;
+      beforeCommit();
       if (await this.store.commit(rec.rev, next, { addVersion })) {
         await this.syncSchedules(next);
         return next;

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AuditEventInput, AuditIntent, AuditLog } from '../../../shared/audit';
-import { definiteFailureCode } from '../../../shared/errors';
+import type { AuditEventInput } from '../../../shared/audit';
+import { AuditNotWritten, type AuditFlow } from '../../../shared/auditFlow';
 import type { Logger } from '../../../shared/log';
 import type { KeyStore } from '../store/keyStore';
 import type { KeyRingService } from './keyRingService';
@@ -33,7 +33,7 @@ export class Sweeper {
   constructor(
     private readonly keys: KeyRingService,
     private readonly store: KeyStore,
-    private readonly audit: AuditLog,
+    private readonly audit: AuditFlow,
     private readonly log: Logger,
     opts: SweeperOptions = {},
   ) {
@@ -84,10 +84,9 @@ export class Sweeper {
   }
 
   /**
-   * One due change under a write-ahead audit intent, like every request-path change: if the audit
-   * log cannot take the intent the key is left as it is (still due, retried next sweep); a change
-   * that turns out not to be due any more leaves no event; a store failure mid-change leaves the
-   * intent to be published as OUTCOME_UNKNOWN.
+   * One due change under a write-ahead audit intent, like every request-path change
+   * (shared/auditFlow.ts): if the audit log cannot take the intent the key is left as it is (still
+   * due, retried next sweep); a change that turns out not to be due any more leaves no event.
    */
   private async audited(
     action: 'kms.destroy_key_material' | 'kms.rotate_key',
@@ -100,27 +99,16 @@ export class Sweeper {
     const planned: AuditEventInput = {
       action, outcome: 'SUCCESS', actor: 'system:sweeper', project: ref.project, region, resource: `kms-key:${region}/${ref.identity}`, requestId,
     };
-    let intent: AuditIntent;
     try {
-      intent = await this.audit.begin(planned);
-    } catch {
+      return await this.audit.change(planned, async () => {
+        const rec = await change();
+        return { value: rec, keyVersion: rec ? keyVersion(rec) : null };
+      }, { skipWhenNull: true });
+    } catch (err) {
+      if (!(err instanceof AuditNotWritten)) throw err;
       this.log.warn('sweep skipped a key: audit log unavailable', { action, region });
       return null;
     }
-    let rec: KmsKeyRecord | null;
-    try {
-      rec = await change();
-    } catch (err) {
-      const code = definiteFailureCode(err);
-      if (code) await this.audit.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
-      throw err;
-    }
-    if (!rec) {
-      await this.audit.discard(intent).catch(() => undefined);
-      return null;
-    }
-    await this.audit.settle(intent, { ...planned, keyVersion: keyVersion(rec) });
-    return rec;
   }
 
   private nowMs(): number {

@@ -30,7 +30,7 @@ function checkSize(items: unknown[]): void {
 export class BatchResolver {
   constructor(private readonly kms: KeyRingService) {}
 
-  @Mutation(() => [BatchItemResult])
+  @Mutation(() => [BatchItemResult], { description: 'Encrypts up to 1000 items with one key, one result per item in input order; an item fails on its own in `error`. Needs kms:encrypt; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT (more than 1000 items) fail the whole call.' })
   async encryptBatch(@Args(() => EncryptBatchArgs) { keyIdentity, items }: EncryptBatchArgs, @Ctx() ctx: RequestContext): Promise<BatchItemResult[]> {
     checkSize(items);
     const resource = keyResource(this.kms, keyIdentity, 'keyIdentity');
@@ -42,7 +42,7 @@ export class BatchResolver {
     });
   }
 
-  @Mutation(() => [BatchItemResult])
+  @Mutation(() => [BatchItemResult], { description: 'Decrypts up to 1000 ciphertexts of one key, one result per item in input order; a bad ciphertext fails its item with INVALID_CIPHERTEXT. Needs kms:decrypt; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT fail the whole call.' })
   async decryptBatch(@Args(() => DecryptBatchArgs) { keyIdentity, items }: DecryptBatchArgs, @Ctx() ctx: RequestContext): Promise<BatchItemResult[]> {
     checkSize(items);
     const resource = keyResource(this.kms, keyIdentity, 'keyIdentity');

@@ -11,8 +11,8 @@ import { guard, keyResource, loadKey } from './kmsRequest';
 export class EncryptResolver {
   constructor(private readonly kms: KeyRingService) {}
 
-  @Mutation(() => EncryptResult)
-  async encrypt(@Arg('input', () => EncryptInput) input: EncryptInput, @Ctx() ctx: RequestContext): Promise<EncryptResult> {
+  @Mutation(() => EncryptResult, { description: "Encrypts up to 64 KiB with an ACTIVE ENCRYPT_DECRYPT key of the request's region. Needs kms:encrypt; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT (base64, size, keyVersion)." })
+  async encrypt(@Arg('input', () => EncryptInput, { description: 'Key, plaintext and options.' }) input: EncryptInput, @Ctx() ctx: RequestContext): Promise<EncryptResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:encrypt');
     return ctx.audited('kms.encrypt', resource, async () => {
@@ -24,8 +24,8 @@ export class EncryptResolver {
     });
   }
 
-  @Mutation(() => DecryptResult)
-  async decrypt(@Arg('input', () => DecryptInput) input: DecryptInput, @Ctx() ctx: RequestContext): Promise<DecryptResult> {
+  @Mutation(() => DecryptResult, { description: 'Decrypts a ciphertext of this key. Needs kms:decrypt; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, INVALID_CIPHERTEXT (malformed, tampered, other key or associated data, version below minDecryptionVersion).' })
+  async decrypt(@Arg('input', () => DecryptInput, { description: 'Key, ciphertext and associated data.' }) input: DecryptInput, @Ctx() ctx: RequestContext): Promise<DecryptResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:decrypt');
     return ctx.audited('kms.decrypt', resource, async () => {
@@ -40,8 +40,8 @@ export class EncryptResolver {
   }
 
   /** Decrypts and encrypts again under the current encryption version; the plaintext never leaves. */
-  @Mutation(() => EncryptResult)
-  async reEncrypt(@Arg('input', () => ReEncryptInput) input: ReEncryptInput, @Ctx() ctx: RequestContext): Promise<EncryptResult> {
+  @Mutation(() => EncryptResult, { description: "Decrypts and encrypts again under the key's default encryption version (after a rotation); the plaintext never leaves the KMS. Needs kms:encrypt and kms:decrypt; errors as decrypt." })
+  async reEncrypt(@Arg('input', () => ReEncryptInput, { description: 'Key, ciphertext and associated data.' }) input: ReEncryptInput, @Ctx() ctx: RequestContext): Promise<EncryptResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:encrypt', 'kms:decrypt');
     return ctx.audited('kms.reencrypt', resource, async () => {
@@ -54,8 +54,8 @@ export class EncryptResolver {
     });
   }
 
-  @Mutation(() => DataKey)
-  async generateDataKey(@Arg('input', () => GenerateDataKeyInput) input: GenerateDataKeyInput, @Ctx() ctx: RequestContext): Promise<DataKey> {
+  @Mutation(() => DataKey, { description: 'Generates a random data key and returns it both in the clear and encrypted by the KMS key. Needs kms:encrypt; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT (bits).' })
+  async generateDataKey(@Arg('input', () => GenerateDataKeyInput, { description: 'Key, size and associated data.' }) input: GenerateDataKeyInput, @Ctx() ctx: RequestContext): Promise<DataKey> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:encrypt');
     return ctx.audited('kms.generate_data_key', resource, async () => {

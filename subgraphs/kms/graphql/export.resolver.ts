@@ -10,7 +10,7 @@ import { guard, keyResource, loadKey } from './kmsRequest';
 export class ExportResolver {
   constructor(private readonly kms: KeyRingService) {}
 
-  @Mutation(() => ExportedKey)
+  @Mutation(() => ExportedKey, { description: 'Returns the material of one version of an ACTIVE key created exportable. Needs kms:admin; BAD_USER_INPUT when the key is not exportable, NOT_FOUND (key or version), KMS_KEY_NOT_ACTIVE.' })
   async exportKmsKey(@Args(() => ExportKeyArgs) { identity, version }: ExportKeyArgs, @Ctx() ctx: RequestContext): Promise<ExportedKey> {
     const resource = keyResource(this.kms, identity);
     await guard(ctx, resource, 'kms:admin');

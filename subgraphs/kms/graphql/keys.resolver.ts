@@ -1,27 +1,28 @@
 import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import type { AuditAction } from '../../../shared/audit';
+import { ApiError } from '../../../shared/errors';
 import type { KmsKeyRecord } from '../domain/keyRing';
 import type { KeyRingService } from '../domain/keyRingService';
-import { KmsKeysArgs, ScheduleDeletionArgs } from './types/args';
+import { KmsKeysArgs, ScheduleDeletionArgs, UNUSED_SINCE_DAYS_DESCRIPTION } from './types/args';
 import { CreateKmsKeyInput, UpdateKmsKeyInput } from './types/inputs';
 import { KmsKey, KmsKeyConnection, KmsKeyVersion, PageInfo } from './types/kmsKey';
-import { guard, keyLoader, keyResource, primeKey, versionsLoader } from './kmsRequest';
+import { guard, keyLoader, keyResource, lastUsedLoader, primeKey, versionsLoader } from './kmsRequest';
 
 /** Key metadata and lifecycle (Vault transit's path_keys / path_config). */
 @Resolver(() => KmsKey)
 export class KeysResolver {
   constructor(private readonly kms: KeyRingService) {}
 
-  @Query(() => KmsKey, { nullable: true })
-  async kmsKey(@Arg('identity', () => String) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey | null> {
+  @Query(() => KmsKey, { nullable: true, description: "The key of that identity in the request's region (x-region), in any state; null if there is none. Needs kms:read; FEATURE_DISABLED when the project's kms gate is off." })
+  async kmsKey(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey | null> {
     const resource = keyResource(this.kms, identity);
     await guard(ctx, resource, 'kms:read');
     const rec = await keyLoader(ctx, this.kms).load(identity);
     return rec ? KmsKey.of(rec) : null;
   }
 
-  @Query(() => KmsKeyConnection)
+  @Query(() => KmsKeyConnection, { description: "The project's keys in the request's region, in identity order. Needs kms:read; BAD_USER_INPUT for a bad `first` or `after`." })
   async kmsKeys(@Args(() => KmsKeysArgs) { status, first, after }: KmsKeysArgs, @Ctx() ctx: RequestContext): Promise<KmsKeyConnection> {
     await guard(ctx, `kms-key:${this.kms.region}/*`, 'kms:read');
     const page = await this.kms.list(ctx.project, status ?? null, first ?? 50, after ?? null);
@@ -32,30 +33,40 @@ export class KeysResolver {
     return conn;
   }
 
-  @FieldResolver(() => [KmsKeyVersion])
+  @FieldResolver(() => [KmsKeyVersion], { description: 'Every version of the key ring, oldest first.' })
   async versions(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<KmsKeyVersion[]> {
     const list = await versionsLoader(ctx, this.kms).load(key.identity);
     return list.map((v) => Object.assign(new KmsKeyVersion(), v));
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'SPKI PEM; asymmetric keys only' })
-  async publicKeyPem(@Root() key: KmsKey, @Arg('version', () => Int, { nullable: true }) version: number | null, @Ctx() ctx: RequestContext): Promise<string | null> {
+  @FieldResolver(() => String, { nullable: true, description: 'Public key of a version as SPKI PEM: SIGN_VERIFY keys only, null for other keys or destroyed material.' })
+  async publicKeyPem(@Root() key: KmsKey, @Arg('version', () => Int, { nullable: true, description: 'Version, 1 to latestVersion (NOT_FOUND otherwise); null: the latest.' }) version: number | null, @Ctx() ctx: RequestContext): Promise<string | null> {
     void ctx;
     return this.kms.publicKeyPem(key.record, version);
   }
 
-  @Mutation(() => KmsKey)
-  async createKmsKey(@Arg('input', () => CreateKmsKeyInput) input: CreateKmsKeyInput, @Ctx() ctx: RequestContext): Promise<KmsKey> {
-    return this.lifecycle(ctx, 'kms.create_key', input.identity, () => this.kms.create(ctx.project, input));
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'ISO-8601 time of the last successful crypto operation with this key (encrypt, decrypt, reEncrypt, generateDataKey, the batches, sign, verify, generateMac, verifyMac), direct or on behalf of secrets; at most a minute stale; null if never used.',
+  })
+  async lastUsedAt(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<string | null> {
+    const at = await lastUsedLoader(ctx, this.kms).load(key.identity);
+    return at ? at.toISOString() : null;
   }
 
-  @Mutation(() => KmsKey)
-  async rotateKmsKey(@Arg('identity', () => String) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
-    return this.lifecycle(ctx, 'kms.rotate_key', identity, () => this.kms.rotate(ctx.project, identity));
+  @Mutation(() => KmsKey, { description: "Creates an ACTIVE key with version 1 in the request's region. Needs kms:admin; ALREADY_EXISTS when the identity is taken, BAD_USER_INPUT for invalid input." })
+  async createKmsKey(@Arg('input', () => CreateKmsKeyInput, { description: 'The new key.' }) input: CreateKmsKeyInput, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+    return this.lifecycle(ctx, 'kms.create_key', input.identity, () => this.kms.create(ctx.project, input, this.beforeCommit(ctx)));
   }
 
-  @Mutation(() => KmsKey)
-  async updateKmsKey(@Arg('input', () => UpdateKmsKeyInput) input: UpdateKmsKeyInput, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  @Mutation(() => KmsKey, { description: 'Adds version latestVersion + 1, used from now on unless minEncryptionVersion pins another; older versions still decrypt. Needs kms:admin; NOT_FOUND, KMS_KEY_NOT_ACTIVE unless ACTIVE.' })
+  async rotateKmsKey(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+    return this.lifecycle(ctx, 'kms.rotate_key', identity, () => this.kms.rotate(ctx.project, identity, this.beforeCommit(ctx)));
+  }
+
+  @Mutation(() => KmsKey, { description: 'Changes description, version bounds or auto-rotation, in any state. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT for out-of-range values.' })
+  async updateKmsKey(@Arg('input', () => UpdateKmsKeyInput, { description: 'The key and the settings to change.' }) input: UpdateKmsKeyInput, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.update_key', input.identity, () =>
       this.kms.update(ctx.project, input.identity, {
         description: input.description,
@@ -66,25 +77,39 @@ export class KeysResolver {
     );
   }
 
-  @Mutation(() => KmsKey)
-  async disableKmsKey(@Arg('identity', () => String) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
-    return this.lifecycle(ctx, 'kms.disable_key', identity, () => this.kms.disable(ctx.project, identity));
+  @Mutation(() => KmsKey, { description: 'Sets the key DISABLED: every cryptographic operation (and every secret value bound to it) fails with KMS_KEY_NOT_ACTIVE until enabled. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT while PENDING_DELETION, KEY_IN_USE when ifUnusedSinceDays is given and the key was used within that window.' })
+  async disableKmsKey(
+    @Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string,
+    @Arg('ifUnusedSinceDays', () => Int, { nullable: true, description: UNUSED_SINCE_DAYS_DESCRIPTION }) ifUnusedSinceDays: number | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<KmsKey> {
+    return this.lifecycle(ctx, 'kms.disable_key', identity, () => this.kms.disable(ctx.project, identity, ifUnusedSinceDays));
   }
 
-  @Mutation(() => KmsKey)
-  async enableKmsKey(@Arg('identity', () => String) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  @Mutation(() => KmsKey, { description: 'Sets a DISABLED (or ACTIVE) key ACTIVE. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT while PENDING_DELETION (cancel the deletion first).' })
+  async enableKmsKey(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.enable_key', identity, () => this.kms.enable(ctx.project, identity));
   }
 
-  @Mutation(() => KmsKey)
-  async scheduleKmsKeyDeletion(@Args(() => ScheduleDeletionArgs) { identity, pendingWindowDays }: ScheduleDeletionArgs, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  @Mutation(() => KmsKey, { description: 'Sets the key PENDING_DELETION; its material is destroyed for good at deletionDate = now + pendingWindowDays. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT when already pending or the window is out of range, KEY_IN_USE when ifUnusedSinceDays is given and the key was used within that window.' })
+  async scheduleKmsKeyDeletion(@Args(() => ScheduleDeletionArgs) { identity, pendingWindowDays, ifUnusedSinceDays }: ScheduleDeletionArgs, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     // `pendingWindowDays: Int = 30`: an explicit null means the default, like every defaulted argument.
-    return this.lifecycle(ctx, 'kms.schedule_deletion', identity, () => this.kms.scheduleDeletion(ctx.project, identity, pendingWindowDays ?? 30));
+    return this.lifecycle(ctx, 'kms.schedule_deletion', identity, () =>
+      this.kms.scheduleDeletion(ctx.project, identity, pendingWindowDays ?? 30, ifUnusedSinceDays),
+    );
   }
 
-  @Mutation(() => KmsKey)
-  async cancelKmsKeyDeletion(@Arg('identity', () => String) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  @Mutation(() => KmsKey, { description: 'Stops a pending deletion; the key becomes DISABLED. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT when not pending deletion or the material is already destroyed.' })
+  async cancelKmsKeyDeletion(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.cancel_deletion', identity, () => this.kms.cancelDeletion(ctx.project, identity));
+  }
+
+  /** Key generation can outlast the gateway's wait: past the deadline, nothing is written (503 = no change). */
+  private beforeCommit(ctx: RequestContext): () => void {
+    return () =>
+      ctx.assertBeforeDeadline(
+        () => new ApiError('REGION_UNAVAILABLE', `Key generation in ${this.kms.region} did not finish in time; nothing was changed`, { region: this.kms.region, retryAfter: 1 }),
+      );
   }
 
   private async lifecycle(ctx: RequestContext, action: AuditAction, identity: string, op: () => Promise<KmsKeyRecord>): Promise<KmsKey> {

@@ -36,6 +36,13 @@ export function versionsLoader(ctx: RequestContext, kms: KeyRingService): DataLo
   );
 }
 
+/** KmsKey.lastUsedAt of every key in the request: one pipelined round trip. */
+export function lastUsedLoader(ctx: RequestContext, kms: KeyRingService): DataLoader<string, Date | null> {
+  return ctx.loader('kmsKeyLastUsed', () =>
+    new DataLoader<string, Date | null>((ids) => kms.lastUsedMany(ids.map((id) => kms.ref(ctx.project, id))), { maxBatchSize: 1000 }),
+  );
+}
+
 export async function loadKey(ctx: RequestContext, kms: KeyRingService, identity: string): Promise<KmsKeyRecord> {
   const rec = await keyLoader(ctx, kms).load(identity);
   if (!rec) throw notFound(`No KMS key "${identity}" in ${kms.region}`);
@@ -46,5 +53,6 @@ export async function loadKey(ctx: RequestContext, kms: KeyRingService, identity
 export function primeKey(ctx: RequestContext, kms: KeyRingService, rec: KmsKeyRecord): void {
   keyLoader(ctx, kms).clear(rec.identity).prime(rec.identity, rec);
   versionsLoader(ctx, kms).clear(rec.identity);
+  lastUsedLoader(ctx, kms).clear(rec.identity);
 }
 

@@ -11,8 +11,8 @@ import { guard, keyResource, loadKey } from './kmsRequest';
 export class MacResolver {
   constructor(private readonly kms: KeyRingService) {}
 
-  @Mutation(() => MacResult)
-  async generateMac(@Arg('input', () => GenerateMacInput) input: GenerateMacInput, @Ctx() ctx: RequestContext): Promise<MacResult> {
+  @Mutation(() => MacResult, { description: 'Computes an HMAC-SHA256 of a message with an ACTIVE GENERATE_VERIFY_MAC key. Needs kms:sign; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT (base64, size, keyVersion).' })
+  async generateMac(@Arg('input', () => GenerateMacInput, { description: 'Key, message and version.' }) input: GenerateMacInput, @Ctx() ctx: RequestContext): Promise<MacResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:sign');
     return ctx.audited('kms.generate_mac', resource, async () => {
@@ -23,8 +23,8 @@ export class MacResolver {
     });
   }
 
-  @Mutation(() => VerifyResult)
-  async verifyMac(@Arg('input', () => VerifyMacInput) input: VerifyMacInput, @Ctx() ctx: RequestContext): Promise<VerifyResult> {
+  @Mutation(() => VerifyResult, { description: 'Checks a MAC made by generateMac with this key. Needs kms:sign; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT (base64, size, MAC format); a wrong MAC is `valid: false`, not an error.' })
+  async verifyMac(@Arg('input', () => VerifyMacInput, { description: 'Key, message and MAC.' }) input: VerifyMacInput, @Ctx() ctx: RequestContext): Promise<VerifyResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:sign');
     return ctx.audited('kms.verify_mac', resource, async () => {

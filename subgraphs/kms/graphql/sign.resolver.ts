@@ -11,8 +11,8 @@ import { guard, keyResource, loadKey } from './kmsRequest';
 export class SignResolver {
   constructor(private readonly kms: KeyRingService) {}
 
-  @Mutation(() => SignResult)
-  async sign(@Arg('input', () => SignInput) input: SignInput, @Ctx() ctx: RequestContext): Promise<SignResult> {
+  @Mutation(() => SignResult, { description: 'Signs a message with an ACTIVE SIGN_VERIFY key. Needs kms:sign; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT (base64, size, keyVersion).' })
+  async sign(@Arg('input', () => SignInput, { description: 'Key, message and version.' }) input: SignInput, @Ctx() ctx: RequestContext): Promise<SignResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:sign');
     return ctx.audited('kms.sign', resource, async () => {
@@ -23,8 +23,8 @@ export class SignResolver {
     });
   }
 
-  @Mutation(() => VerifyResult)
-  async verify(@Arg('input', () => VerifyInput) input: VerifyInput, @Ctx() ctx: RequestContext): Promise<VerifyResult> {
+  @Mutation(() => VerifyResult, { description: 'Checks a signature made by sign with this key. Needs kms:sign; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT (base64, size, signature format); a wrong signature is `valid: false`, not an error.' })
+  async verify(@Arg('input', () => VerifyInput, { description: 'Key, message and signature.' }) input: VerifyInput, @Ctx() ctx: RequestContext): Promise<VerifyResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:sign');
     return ctx.audited('kms.verify', resource, async () => {

@@ -16,6 +16,8 @@ export interface KeyRef {
  *   kms:{<region>:<project>:<identity>}:meta      hash  — KmsKeyRecord fields
  *   kms:{<region>:<project>:<identity>}:versions  hash  — version → createdAt
  *   kms:{<region>:<project>:<identity>}:ring      hash  — version → base64(wrapped material)
+ *   kms:{<region>:<project>:<identity>}:used      string — last crypto use (ms), throttled (see KeyUsage);
+ *                                                  outside the meta hash, so it never moves `rev`
  *   kms:index:{<region>:<project>}                zset  — identities, lexicographic (listing)
  *   kms:due-deletion:{<region>} / kms:due-rotation:{<region>}  zset — score = due time (ms)
  *   kms:sweeper-lock:{<region>}                   string — sweeper lock token
@@ -27,6 +29,7 @@ const base = (r: KeyRef) => `kms:{${enc(r.region)}:${enc(r.project)}:${r.identit
 const metaKey = (r: KeyRef) => `${base(r)}:meta`;
 const versionsKey = (r: KeyRef) => `${base(r)}:versions`;
 const ringKey = (r: KeyRef) => `${base(r)}:ring`;
+const usedKey = (r: KeyRef) => `${base(r)}:used`;
 const indexKey = (region: string, project: string) => `kms:index:{${enc(region)}:${enc(project)}}`;
 const dueDeletionKey = (region: string) => `kms:due-deletion:{${enc(region)}}`;
 const dueRotationKey = (region: string) => `kms:due-rotation:{${enc(region)}}`;
@@ -56,6 +59,15 @@ for i = 7, 6 + nDel do redis.call('HDEL', KEYS[1], ARGV[i]) end
 if #ARGV > 6 + nDel then redis.call('HSET', KEYS[1], unpack(ARGV, 7 + nDel)) end
 return 1`;
 
+// KEYS: meta, used. ARGV: time (ms), window (ms). Writes only for an existing key whose stored time
+// is at least a window older, so replicas that each saw "a first use this minute" write once between them.
+const RECORD_USE_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local cur = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tonumber(ARGV[1]) - cur < tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[1])
+return 1`;
+
 const RELEASE_LOCK_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -64,6 +76,7 @@ type Scripts = {
   kmsCreateKey(meta: string, versions: string, ring: string, ...argv: string[]): Promise<number>;
   kmsCommitKey(meta: string, versions: string, ring: string, ...argv: string[]): Promise<number>;
   kmsReleaseLock(lock: string, token: string): Promise<number>;
+  kmsRecordUse(meta: string, used: string, atMs: string, windowMs: string): Promise<number>;
 };
 
 function encode(rec: KmsKeyRecord): { set: string[]; del: string[] } {
@@ -120,6 +133,7 @@ export class KeyStore {
     if (typeof r.kmsCreateKey !== 'function') r.defineCommand('kmsCreateKey', { numberOfKeys: 3, lua: CREATE_LUA });
     if (typeof r.kmsCommitKey !== 'function') r.defineCommand('kmsCommitKey', { numberOfKeys: 3, lua: COMMIT_LUA });
     if (typeof r.kmsReleaseLock !== 'function') r.defineCommand('kmsReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK_LUA });
+    if (typeof r.kmsRecordUse !== 'function') r.defineCommand('kmsRecordUse', { numberOfKeys: 2, lua: RECORD_USE_LUA });
     this.redis = r;
   }
 
@@ -174,6 +188,30 @@ export class KeyStore {
   async wrappedMaterial(ref: KeyRef, version: number): Promise<Buffer | null> {
     const v = await this.redis.hget(ringKey(ref), String(version));
     return v === null ? null : Buffer.from(v, 'base64');
+  }
+
+  /**
+   * Records a crypto use at `atMs` unless the stored one is less than `windowMs` older (or the key
+   * is gone). True if it wrote. Never touches the record, so it cannot disturb a commit.
+   */
+  async recordUse(ref: KeyRef, atMs: number, windowMs: number): Promise<boolean> {
+    return (await this.redis.kmsRecordUse(metaKey(ref), usedKey(ref), String(atMs), String(windowMs))) === 1;
+  }
+
+  /** Last recorded use (ms) of many keys in one round trip; null where never used. */
+  async lastUsedMany(refs: readonly KeyRef[]): Promise<(number | null)[]> {
+    if (refs.length === 0) return [];
+    let values: (string | null)[];
+    if (this.redis instanceof Cluster) values = await Promise.all(refs.map((r) => this.redis.get(usedKey(r))));
+    else {
+      const pipe = this.redis.pipeline();
+      for (const r of refs) pipe.get(usedKey(r));
+      values = ((await pipe.exec()) ?? []).map(([err, v]) => {
+        if (err) throw err;
+        return v as string | null;
+      });
+    }
+    return values.map((v) => (v === null || !Number.isFinite(Number(v)) ? null : Number(v)));
   }
 
   /** Identities of a project after `after` (exclusive), in order. */

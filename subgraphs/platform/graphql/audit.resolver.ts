@@ -27,11 +27,11 @@ function confinement(prefixes: string[] | null): ((e: AuditEvent) => boolean) | 
 
 @Resolver()
 export class AuditResolver {
-  @Query(() => AuditEventConnection, { description: "Audit events of the caller's project, newest first (audit:read)" })
+  @Query(() => AuditEventConnection, { description: "Audit events of the caller's project, newest first; a path-confined token sees no secret events outside its prefixes. Needs audit:read; BAD_USER_INPUT for a bad filter time, `first` or `after`." })
   async auditEvents(
-    @Arg('filter', () => AuditEventFilterInput, { nullable: true }) filter: AuditEventFilterInput | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 100 }) firstArg: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('filter', () => AuditEventFilterInput, { nullable: true, description: 'Only matching events; null: every event.' }) filter: AuditEventFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100, description: 'Page size: 1 to 1000 (BAD_USER_INPUT otherwise); null means 100.' }) firstArg: number | null,
+    @Arg('after', () => String, { nullable: true, description: '`pageInfo.endCursor` of the previous page; null: from the start. An invalid cursor is BAD_USER_INPUT.' }) after: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<AuditEventConnection> {
     await ctx.requireScope(`audit:${ctx.project}`, 'audit:read');

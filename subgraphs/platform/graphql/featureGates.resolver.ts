@@ -7,16 +7,16 @@ import { FeatureGates } from './types';
 
 @Resolver()
 export class FeatureGatesResolver {
-  @Query(() => FeatureGates, { description: "Feature gates of the caller's project" })
+  @Query(() => FeatureGates, { description: "Feature gates of the caller's project. Needs only a valid token." })
   async featureGates(@Ctx() ctx: RequestContext): Promise<FeatureGates> {
     return ctx.services.gates.get(ctx.project);
   }
 
-  @Mutation(() => FeatureGates)
+  @Mutation(() => FeatureGates, { description: 'Turns a feature on or off for a project and returns its gates. Needs admin; BAD_USER_INPUT for an unknown feature, FORBIDDEN for another project unless root.' })
   async setFeatureGate(
-    @Arg('feature', () => String) feature: string,
-    @Arg('enabled', () => Boolean) enabled: boolean,
-    @Arg('project', () => String, { nullable: true }) project: string | null,
+    @Arg('feature', () => String, { description: 'The feature: `secrets` or `kms`.' }) feature: string,
+    @Arg('enabled', () => Boolean, { description: 'True to enable, false to disable.' }) enabled: boolean,
+    @Arg('project', () => String, { nullable: true, description: "Project to change: only the root token may name another project. Null: the caller's project." }) project: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<FeatureGates> {
     // Only validated names reach the audit log: a denied caller cannot write arbitrary strings there.

@@ -9,14 +9,14 @@ const info = (r: TokenRecord): ApiTokenInfo => ({ ...r });
 
 @Resolver()
 export class TokensResolver {
-  @Query(() => [ApiTokenInfo], { description: "Tokens of the caller's project (admin)" })
+  @Query(() => [ApiTokenInfo], { description: "Every API token of the caller's project, revoked ones included (never their values). Needs admin." })
   async apiTokens(@Ctx() ctx: RequestContext): Promise<ApiTokenInfo[]> {
     await ctx.requireScope(`project:${ctx.project}`, 'admin');
     return (await ctx.services.tokens.list(ctx.project)).map(info);
   }
 
-  @Mutation(() => CreatedApiToken)
-  async createApiToken(@Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput, @Ctx() ctx: RequestContext): Promise<CreatedApiToken> {
+  @Mutation(() => CreatedApiToken, { description: 'Creates an API token and returns its value once. Needs admin; BAD_USER_INPUT for invalid input, FORBIDDEN when it would exceed the caller (scope, paths, project).' })
+  async createApiToken(@Arg('input', () => CreateApiTokenInput, { description: 'The new token.' }) input: CreateApiTokenInput, @Ctx() ctx: RequestContext): Promise<CreatedApiToken> {
     const resource = projectResource(input.project, ctx.project);
     await ctx.requireScope(resource, 'admin');
     let grant;
@@ -33,8 +33,8 @@ export class TokensResolver {
     return { token, info: info(record) };
   }
 
-  @Mutation(() => Boolean)
-  async revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
+  @Mutation(() => Boolean, { description: "Revokes a token of the caller's project (the root token: any project) for good; it answers UNAUTHENTICATED from then on. Returns true. Needs admin; NOT_FOUND when no such token is in the project." })
+  async revokeApiToken(@Arg('id', () => ID, { description: "The token's ApiTokenInfo.id." }) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
     await ctx.requireScope(/^[0-9a-f]{16}$/.test(id) ? `token:${id}` : 'token:<invalid>', 'admin');
     const rec = await ctx.services.tokens.get(id);
     // The root token may revoke tokens it bootstrapped in other projects; others only their own.

@@ -3,8 +3,14 @@ import type { RequestContext } from '../../../shared/context';
 import { badInput } from '../../../shared/errors';
 import { validateFirst } from '../domain/secretInput';
 import { connection } from './secrets.resolver';
-import { boundCountLoader, boundPageLoader, confinedBoundCountLoader, guard, primeSecrets, type SecretsDeps } from './secretsRequest';
+import {
+  accessedCountLoader, accessedPageLoader, boundCountLoader, boundPageLoader, confinedBoundCountLoader, guard, parseAccessedSince, primeSecrets,
+  type SecretsDeps,
+} from './secretsRequest';
 import { KmsKey, SecretConnection } from './types';
+
+const ACCESSED_SINCE_DESCRIPTION =
+  'Only secrets whose value was revealed (getSecretValue / batchGetSecretValue) at or after this time: an ISO-8601 date-time with a time zone (e.g. 2025-01-31T12:00:00Z) or a date (UTC midnight); anything else is BAD_USER_INPUT. Reveal times are at most a minute stale. Omitted: every bound secret.';
 
 /**
  * The reverse edge of the key binding ("which secrets use this key?"): fields this subgraph adds
@@ -15,11 +21,12 @@ import { KmsKey, SecretConnection } from './types';
 export class KmsKeyBindingsResolver {
   constructor(private readonly deps: SecretsDeps) {}
 
-  @FieldResolver(() => SecretConnection)
+  @FieldResolver(() => SecretConnection, { description: "Secrets bound to this key, in path order (only those within a confined token's pathPrefixes). Needs secrets:read." })
   async boundSecrets(
     @Root() key: KmsKey,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) firstArg: number | null,
-    @Arg('after', () => String, { nullable: true }) afterArg: string | null | undefined,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50, description: 'Page size: 0 to 200 (BAD_USER_INPUT otherwise); null means 50.' }) firstArg: number | null,
+    @Arg('after', () => String, { nullable: true, description: '`pageInfo.endCursor` of the previous page; null: from the start. An invalid cursor is BAD_USER_INPUT.' }) afterArg: string | null | undefined,
+    @Arg('accessedSince', () => String, { nullable: true, description: ACCESSED_SINCE_DESCRIPTION }) accessedSince: string | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<SecretConnection> {
     await guardOnce(ctx);
@@ -27,17 +34,27 @@ export class KmsKeyBindingsResolver {
     // An omitted nullable argument arrives as undefined.
     const after = afterArg ?? null;
     if (after !== null && typeof after !== 'string') throw badInput('after must be a string', { field: 'after' });
+    const sinceMs = parseAccessedSince(accessedSince);
     const prefixes = ctx.principal.pathPrefixes;
-    const page = prefixes && prefixes.length > 0
+    // The last-access index holds only revealed secrets; it applies the token's prefixes itself.
+    const page = sinceMs !== null
+      ? await accessedPageLoader(ctx, this.deps.store).load({ region: key.region, identity: key.identity, first, after, sinceMs })
+      : prefixes && prefixes.length > 0
       ? await this.deps.manager.listSecrets(ctx.project, { region: key.region, kmsKeyIdentity: key.identity, first, after }, prefixes)
       : await boundPageLoader(ctx, this.deps.store).load({ region: key.region, identity: key.identity, first, after });
     primeSecrets(ctx, this.deps.store, page.nodes);
     return connection(page);
   }
 
-  @FieldResolver(() => Int)
-  async boundSecretCount(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<number> {
+  @FieldResolver(() => Int, { description: "How many secrets are bound to this key (counting only those within a confined token's pathPrefixes; with accessedSince, only those revealed since). Needs secrets:read." })
+  async boundSecretCount(
+    @Root() key: KmsKey,
+    @Arg('accessedSince', () => String, { nullable: true, description: ACCESSED_SINCE_DESCRIPTION }) accessedSince: string | null | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<number> {
     await guardOnce(ctx);
+    const sinceMs = parseAccessedSince(accessedSince);
+    if (sinceMs !== null) return accessedCountLoader(ctx, this.deps.store, sinceMs).load({ region: key.region, identity: key.identity });
     const prefixes = ctx.principal.pathPrefixes;
     if (!prefixes || prefixes.length === 0) return boundCountLoader(ctx, this.deps.store).load({ region: key.region, identity: key.identity });
     return confinedBoundCountLoader(ctx, this.deps.store, prefixes).load({ region: key.region, identity: key.identity });

@@ -17,8 +17,8 @@ const VERSION_ACTIONS: Record<VersionAction, AuditAction> = {
 export class SecretMutationsResolver {
   constructor(private readonly deps: SecretsDeps) {}
 
-  @Mutation(() => Secret, { description: "region defaults to the request's region; the key binding never changes afterwards" })
-  async createSecret(@Arg('input', () => CreateSecretInput) input: CreateSecretInput, @Ctx() ctx: RequestContext): Promise<SecretRecord> {
+  @Mutation(() => Secret, { description: 'Creates a secret bound for good to a KMS key of its region, with an optional first value. Needs secrets:write; ALREADY_EXISTS, NOT_FOUND (no such key), KEY_REGION_MISMATCH (key only in another region), UNSUPPORTED_KEY_TYPE (not symmetric), KMS_KEY_NOT_ACTIVE, BAD_USER_INPUT.' })
+  async createSecret(@Arg('input', () => CreateSecretInput, { description: 'The new secret.' }) input: CreateSecretInput, @Ctx() ctx: RequestContext): Promise<SecretRecord> {
     const r = secretResource(input.path);
     // Create checks the key in KMS (and encrypts a first value): it needs the kms gate too.
     await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
@@ -31,8 +31,8 @@ export class SecretMutationsResolver {
     return secret;
   }
 
-  @Mutation(() => Secret, { description: 'metadata only; a different kmsKeyIdentity fails with IMMUTABLE_FIELD' })
-  async updateSecret(@Arg('input', () => UpdateSecretInput) input: UpdateSecretInput, @Ctx() ctx: RequestContext): Promise<SecretRecord> {
+  @Mutation(() => Secret, { description: "Changes description, tags or maxVersions (shrinking destroys the oldest versions beyond it), whatever the key's state. Needs secrets:write; NOT_FOUND, IMMUTABLE_FIELD (different kmsKeyIdentity), BAD_USER_INPUT." })
+  async updateSecret(@Arg('input', () => UpdateSecretInput, { description: 'The secret and the metadata to change.' }) input: UpdateSecretInput, @Ctx() ctx: RequestContext): Promise<SecretRecord> {
     const r = secretResource(input.path);
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const meta = await secretLoader(ctx, this.deps.store).load(r.path);
@@ -43,8 +43,8 @@ export class SecretMutationsResolver {
     return secret;
   }
 
-  @Mutation(() => Boolean, { description: 'removes the secret and every version; the path can be created again' })
-  async deleteSecret(@Arg('path', () => String) path: string, @Ctx() ctx: RequestContext): Promise<boolean> {
+  @Mutation(() => Boolean, { description: "Removes the secret and every version for good; the path can be created again. Returns true. Needs secrets:write; NOT_FOUND, FORBIDDEN outside the token's pathPrefixes." })
+  async deleteSecret(@Arg('path', () => String, { description: 'Path of the secret (`^[A-Za-z0-9_.@+=-]+(/[A-Za-z0-9_.@+=-]+)*$`, at most 512 characters, no `.` or `..` segment; BAD_USER_INPUT otherwise).' }) path: string, @Ctx() ctx: RequestContext): Promise<boolean> {
     const r = secretResource(path);
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const loader = secretLoader(ctx, this.deps.store);
@@ -54,28 +54,28 @@ export class SecretMutationsResolver {
     return done;
   }
 
-  @Mutation(() => Secret, { description: 'soft, reversible' })
+  @Mutation(() => Secret, { description: 'Soft-deletes versions (state DELETED, reads NOT_FOUND); reversible with undeleteSecretVersions; DESTROYED ones stay DESTROYED. Needs secrets:write; NOT_FOUND, BAD_USER_INPUT.' })
   deleteSecretVersions(
-    @Arg('path', () => String) path: string,
-    @Arg('versions', () => [Int]) versions: number[],
+    @Arg('path', () => String, { description: 'Path of the secret (`^[A-Za-z0-9_.@+=-]+(/[A-Za-z0-9_.@+=-]+)*$`, at most 512 characters, no `.` or `..` segment; BAD_USER_INPUT otherwise).' }) path: string,
+    @Arg('versions', () => [Int], { description: '1 to 100 version numbers (each ≥ 1) to delete; all or nothing: one never written makes the call NOT_FOUND.' }) versions: number[],
     @Ctx() ctx: RequestContext,
   ): Promise<SecretRecord> {
     return this.changeVersions(ctx, 'delete', path, versions);
   }
 
-  @Mutation(() => Secret)
+  @Mutation(() => Secret, { description: 'Makes DELETED versions ENABLED again. Needs secrets:write; NOT_FOUND (also for a DESTROYED version), BAD_USER_INPUT.' })
   undeleteSecretVersions(
-    @Arg('path', () => String) path: string,
-    @Arg('versions', () => [Int]) versions: number[],
+    @Arg('path', () => String, { description: 'Path of the secret (`^[A-Za-z0-9_.@+=-]+(/[A-Za-z0-9_.@+=-]+)*$`, at most 512 characters, no `.` or `..` segment; BAD_USER_INPUT otherwise).' }) path: string,
+    @Arg('versions', () => [Int], { description: '1 to 100 version numbers (each ≥ 1) to undelete; all or nothing: one never written makes the call NOT_FOUND.' }) versions: number[],
     @Ctx() ctx: RequestContext,
   ): Promise<SecretRecord> {
     return this.changeVersions(ctx, 'undelete', path, versions);
   }
 
-  @Mutation(() => Secret, { description: 'ciphertext erased for good' })
+  @Mutation(() => Secret, { description: 'Erases the ciphertext of versions for good (state DESTROYED); cannot be undone. Needs secrets:write; NOT_FOUND, BAD_USER_INPUT.' })
   destroySecretVersions(
-    @Arg('path', () => String) path: string,
-    @Arg('versions', () => [Int]) versions: number[],
+    @Arg('path', () => String, { description: 'Path of the secret (`^[A-Za-z0-9_.@+=-]+(/[A-Za-z0-9_.@+=-]+)*$`, at most 512 characters, no `.` or `..` segment; BAD_USER_INPUT otherwise).' }) path: string,
+    @Arg('versions', () => [Int], { description: '1 to 100 version numbers (each ≥ 1) to destroy; all or nothing: one never written makes the call NOT_FOUND.' }) versions: number[],
     @Ctx() ctx: RequestContext,
   ): Promise<SecretRecord> {
     return this.changeVersions(ctx, 'destroy', path, versions);

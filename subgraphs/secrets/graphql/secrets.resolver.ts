@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import type { Secret as SecretRecord } from '../domain/secret';
-import { guard, pageInfo, primeSecrets, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
+import { guard, lastAccessedLoader, pageInfo, primeSecrets, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
 import { KmsKey, Secret, SecretConnection, SecretVersion, SecretVersionConnection, type SecretVersionState } from './types';
 
 /** Secret metadata: works whatever the bound key's state (seed, "Key state impact"). */
@@ -9,20 +9,20 @@ import { KmsKey, Secret, SecretConnection, SecretVersion, SecretVersionConnectio
 export class SecretsResolver {
   constructor(private readonly deps: SecretsDeps) {}
 
-  @Query(() => Secret, { nullable: true, description: 'null if absent (or in another project)' })
-  async secret(@Arg('path', () => String) path: string, @Ctx() ctx: RequestContext): Promise<SecretRecord | null> {
+  @Query(() => Secret, { nullable: true, description: "The secret's metadata, whatever its key's state; null if there is none in the caller's project. Needs secrets:read; FORBIDDEN outside the token's pathPrefixes, BAD_USER_INPUT for a bad path." })
+  async secret(@Arg('path', () => String, { description: 'Path of the secret (`^[A-Za-z0-9_.@+=-]+(/[A-Za-z0-9_.@+=-]+)*$`, at most 512 characters, no `.` or `..` segment; BAD_USER_INPUT otherwise).' }) path: string, @Ctx() ctx: RequestContext): Promise<SecretRecord | null> {
     const r = secretResource(path);
     await guard(ctx, r.resource, { scopes: ['secrets:read'], path: r.path });
     return secretLoader(ctx, this.deps.store).load(r.path);
   }
 
-  @Query(() => SecretConnection, { description: "Path order; a token's pathPrefixes filter the listing" })
+  @Query(() => SecretConnection, { description: "The project's secrets in path order, filtered by the arguments and by a confined token's pathPrefixes. Needs secrets:read; BAD_USER_INPUT for bad arguments." })
   async secrets(
-    @Arg('pathPrefix', () => String, { nullable: true }) pathPrefix: string | null,
-    @Arg('region', () => String, { nullable: true }) region: string | null,
-    @Arg('kmsKeyIdentity', () => String, { nullable: true }) kmsKeyIdentity: string | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('pathPrefix', () => String, { nullable: true, description: 'Only paths starting with this string (path characters only, at most 512); null: every path.' }) pathPrefix: string | null,
+    @Arg('region', () => String, { nullable: true, description: 'Only secrets of this region (a known region, BAD_USER_INPUT otherwise); null: every region.' }) region: string | null,
+    @Arg('kmsKeyIdentity', () => String, { nullable: true, description: 'Only secrets bound to the key of this identity (`^[a-z0-9][a-z0-9-]{0,62}$`); null: any key.' }) kmsKeyIdentity: string | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50, description: 'Page size: 0 to 200 (BAD_USER_INPUT otherwise); null means 50.' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: '`pageInfo.endCursor` of the previous page; null: from the start. An invalid cursor is BAD_USER_INPUT.' }) after: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<SecretConnection> {
     await guard(ctx, 'secret:*', { scopes: ['secrets:read'] });
@@ -35,17 +35,27 @@ export class SecretsResolver {
     return connection(page);
   }
 
-  @FieldResolver(() => KmsKey, { nullable: true, description: 'resolved by the kms subgraph of `region`' })
+  @FieldResolver(() => KmsKey, { nullable: true, description: "The bound key, read from the KMS of the secret's region (needs kms:read); null if it no longer exists. REGION_UNAVAILABLE when that KMS is down." })
   kmsKey(@Root() secret: SecretRecord): KmsKey {
     // A federation reference: the gateway sends it to the KMS of that region.
     return Object.assign(new KmsKey(), { region: secret.region, identity: secret.kmsKeyIdentity });
   }
 
-  @FieldResolver(() => SecretVersionConnection, { description: 'newest first' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'ISO-8601 time of the last successful reveal of a value (getSecretValue / batchGetSecretValue); at most a minute stale; null if never revealed.',
+  })
+  async lastAccessedAt(@Root() secret: SecretRecord, @Ctx() ctx: RequestContext): Promise<string | null> {
+    const at = await lastAccessedLoader(ctx, this.deps.access).load(secret);
+    return at ? at.toISOString() : null;
+  }
+
+  @FieldResolver(() => SecretVersionConnection, { description: "The secret's versions, newest first, in every state." })
   async versions(
     @Root() secret: SecretRecord,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size: 0 to 100 (BAD_USER_INPUT otherwise); null means 20.' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: '`pageInfo.endCursor` of the previous page; null: from the start. An invalid cursor is BAD_USER_INPUT.' }) after: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<SecretVersionConnection> {
     const page = await this.deps.manager.listVersions(ctx.project, secret.path, first ?? 20, after ?? null);

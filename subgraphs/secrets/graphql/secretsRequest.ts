@@ -1,10 +1,12 @@
 import DataLoader from 'dataloader';
 import type { RequestContext } from '../../../shared/context';
 import type { Feature, Scope } from '../../../shared/scopes';
+import { badInput } from '../../../shared/errors';
 import type { Page, Secret as SecretRecord } from '../domain/secret';
+import type { SecretAccess } from '../domain/secretAccess';
 import { validatePath } from '../domain/secretInput';
 import type { SecretsCall, SecretsManager } from '../domain/secretsManager';
-import type { BoundKeyRef, SecretStore } from '../store/secretStore';
+import type { AccessedPageQuery, BoundKeyRef, SecretStore } from '../store/secretStore';
 import { PageInfo } from './types';
 
 /**
@@ -15,6 +17,7 @@ import { PageInfo } from './types';
 export interface SecretsDeps {
   manager: SecretsManager;
   store: SecretStore;
+  access: SecretAccess;
 }
 
 /** `secret:<path>` of a path validated first, so junk never reaches the audit log. */
@@ -84,6 +87,53 @@ export function boundPageLoader(ctx: RequestContext, store: SecretStore): DataLo
       maxBatchSize: 500,
     }),
   );
+}
+
+/** Secret.lastAccessedAt of every secret in the request: one pipelined round trip. */
+export function lastAccessedLoader(ctx: RequestContext, access: SecretAccess): DataLoader<SecretRecord, Date | null, string> {
+  return ctx.loader('secretLastAccessed', () =>
+    new DataLoader<SecretRecord, Date | null, string>((secrets) => access.lastAccessedMany([...secrets]), {
+      cacheKeyFn: (s) => `${s.path}\u0000${s.uid}`,
+      maxBatchSize: 1000,
+    }),
+  );
+}
+
+/**
+ * boundSecretCount(accessedSince) of every key in the request asking for the same time: one
+ * pipelined round trip (confined to the token's prefixes when it has any).
+ */
+export function accessedCountLoader(ctx: RequestContext, store: SecretStore, sinceMs: number): DataLoader<BoundKeyRef, number, string> {
+  const prefixes = ctx.principal.pathPrefixes;
+  return ctx.loader(`boundSecretCountAccessed:${sinceMs}`, () =>
+    new DataLoader<BoundKeyRef, number, string>((keys) => store.boundSecretCountsAccessed(ctx.project, [...keys], sinceMs, prefixes), {
+      cacheKeyFn: refKey,
+      maxBatchSize: 1000,
+    }),
+  );
+}
+
+/** boundSecrets(accessedSince) of every key in the request: two round trips whatever the number of keys. */
+export function accessedPageLoader(ctx: RequestContext, store: SecretStore): DataLoader<AccessedPageQuery, Page<SecretRecord>, string> {
+  const prefixes = ctx.principal.pathPrefixes;
+  return ctx.loader('boundSecretsAccessed', () =>
+    new DataLoader<AccessedPageQuery, Page<SecretRecord>, string>((keys) => store.boundSecretsAccessedMany(ctx.project, [...keys], prefixes), {
+      cacheKeyFn: (k) => `${refKey(k)}\u0000${k.first}\u0000${k.after ?? ''}\u0000${k.sinceMs}`,
+      maxBatchSize: 500,
+    }),
+  );
+}
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+
+/** `accessedSince`: an ISO-8601 date (UTC midnight) or date-time with a zone; milliseconds, or null when omitted. */
+export function parseAccessedSince(v: unknown): number | null {
+  if (v === undefined || v === null) return null;
+  const ms = typeof v === 'string' && v.length <= 64 && ISO_8601.test(v) ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) {
+    throw badInput('accessedSince must be an ISO-8601 date or date-time with a time zone, e.g. 2025-01-31T12:00:00Z', { field: 'accessedSince' });
+  }
+  return ms;
 }
 
 export function pageInfo(page: { endCursor: string | null; hasNextPage: boolean }): PageInfo {

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../../shared/context';
 import { ApiError, badInput, forbidden } from '../../../shared/errors';
 import { pathAllowed } from '../../../shared/principal';
 import { MAX_BATCH_PATHS, PATH_RE } from '../domain/secretInput';
+import type { Secret as SecretRecord } from '../domain/secret';
 import type { SecretValue as SecretValueRecord } from '../domain/secretsManager';
 import { callOf, guard, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
 import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValue, SecretVersion, type SecretVersionState } from './types';
@@ -16,28 +17,32 @@ import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValu
 export class ValuesResolver {
   constructor(private readonly deps: SecretsDeps) {}
 
-  @Query(() => SecretValue, { description: 'version default: currentVersion' })
+  @Query(() => SecretValue, { description: "Reveals a value (decrypted by the KMS of the secret's region); needs an ACTIVE key. Needs secrets:read_value; NOT_FOUND (no secret, no value yet, version absent, DELETED or DESTROYED), FORBIDDEN, KMS_KEY_NOT_ACTIVE, REGION_UNAVAILABLE." })
   async getSecretValue(
-    @Arg('path', () => String) path: string,
-    @Arg('version', () => Int, { nullable: true }) version: number | null,
+    @Arg('path', () => String, { description: 'Path of the secret (`^[A-Za-z0-9_.@+=-]+(/[A-Za-z0-9_.@+=-]+)*$`, at most 512 characters, no `.` or `..` segment; BAD_USER_INPUT otherwise).' }) path: string,
+    @Arg('version', () => Int, { nullable: true, description: 'Version to read (≥ 1); null: currentVersion (no fall-back to an older one when that is deleted).' }) version: number | null,
     @Ctx() ctx: RequestContext,
   ): Promise<SecretValue> {
     const r = secretResource(path);
     await guard(ctx, r.resource, { scopes: ['secrets:read_value'], features: ['secrets', 'kms'], path: r.path });
     const meta = await secretLoader(ctx, this.deps.store).load(r.path);
-    return ctx.audited('secrets.get_value', r.resource, async () => {
+    const value = await ctx.audited('secrets.get_value', r.resource, async () => {
       const v = await this.deps.manager.getSecretValue(callOf(ctx), { path: r.path, version });
       return { value: toSecretValue(v), keyVersion: v.kmsKeyVersion };
     }, { region: meta?.region });
+    // A reveal counts once its value leaves (audited); recorded in the background, never awaited.
+    if (meta) this.deps.access.record(meta);
+    return value;
   }
 
-  @Query(() => [BatchSecretValueResult], { description: '≤ 100 paths; each item fails on its own (order kept)' })
-  async batchGetSecretValue(@Arg('paths', () => [String]) paths: string[], @Ctx() ctx: RequestContext): Promise<BatchSecretValueResult[]> {
+  @Query(() => [BatchSecretValueResult], { description: 'Reveals the current value of up to 100 secrets, one result per path in input order; each item fails on its own in `error`. Needs secrets:read_value; BAD_USER_INPUT for more than 100 paths.' })
+  async batchGetSecretValue(@Arg('paths', () => [String], { description: 'At most 100 secret paths; an invalid one fails only its item.' }) paths: string[], @Ctx() ctx: RequestContext): Promise<BatchSecretValueResult[]> {
     if (paths.length > MAX_BATCH_PATHS) throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
     await guard(ctx, 'secret:*', { scopes: ['secrets:read_value'], features: ['secrets', 'kms'] });
     const valid = [...new Set(paths.filter((p) => PATH_RE.test(p) && p.length <= 512))];
     const metas = await secretLoader(ctx, this.deps.store).loadMany(valid);
-    const regionOf = new Map(valid.map((p, i) => [p, metas[i] instanceof Error ? null : metas[i]?.region ?? null]));
+    const metaOf = new Map(valid.map((p, i) => [p, metas[i] instanceof Error ? null : (metas[i] as SecretRecord | null)]));
+    const regionOf = new Map(valid.map((p) => [p, metaOf.get(p)?.region ?? null]));
     const items = await this.deps.manager.batchGetSecretValue(callOf(ctx), paths, (p) =>
       pathAllowed(ctx.principal, p) ? null : forbidden('Token is not allowed on this path'),
     );
@@ -52,6 +57,10 @@ export class ValuesResolver {
         return ctx.audit('secrets.get_value', resource, 'SUCCESS', { keyVersion: item.value?.kmsKeyVersion ?? null, region });
       }),
     );
+    for (const item of items) {
+      const meta = item.value ? metaOf.get(item.path) : null;
+      if (meta) this.deps.access.record(meta);
+    }
     return items.map((item) =>
       Object.assign(new BatchSecretValueResult(), {
         path: item.path,
@@ -62,8 +71,8 @@ export class ValuesResolver {
     );
   }
 
-  @Mutation(() => SecretVersion, { description: 'expectedVersion: compare-and-set; 0 = "no value yet"' })
-  async putSecretValue(@Arg('input', () => PutSecretValueInput) input: PutSecretValueInput, @Ctx() ctx: RequestContext): Promise<SecretVersion> {
+  @Mutation(() => SecretVersion, { description: 'Writes a new version (currentVersion + 1), encrypted by the bound key, which must be ACTIVE. Needs secrets:write; NOT_FOUND, VERSION_CONFLICT (expectedVersion), KMS_KEY_NOT_ACTIVE, BAD_USER_INPUT, REGION_UNAVAILABLE.' })
+  async putSecretValue(@Arg('input', () => PutSecretValueInput, { description: 'Path, value and optional compare-and-set version.' }) input: PutSecretValueInput, @Ctx() ctx: RequestContext): Promise<SecretVersion> {
     const r = secretResource(input.path);
     await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
     const loader = secretLoader(ctx, this.deps.store);

@@ -212,3 +212,64 @@ for _, n in ipairs(nums) do
 end
 return out
 `;
+
+/**
+ * Scripts on a key's last-access index `sec:idx:{p}:used:<region>:<identity>` (KEYS[1]; ZSET,
+ * member = path, score = last reveal in ms). Not per secret: they take one key, not the six above.
+ */
+
+/**
+ * ARGV: path, time (ms), window (ms). Writes only when the stored time is at least a window older
+ * (or absent), so replicas that each saw "a first reveal this minute" write once between them,
+ * and never moves the time backwards. Returns 1 if it wrote.
+ */
+export const RECORD_ACCESS = `
+local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if cur and tonumber(ARGV[2]) - tonumber(cur) < tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1
+`;
+
+/**
+ * ARGV: since (ms), after ('' = from the start), limit (0 = count only), roots… (disjoint path
+ * prefixes without trailing '/'; none = every path). Paths revealed at or after `since`, admitted
+ * by a root by whole segments (like pathUnderPrefix). With a limit: the first `limit` of them
+ * after `after` in byte order (the order of the path index and its cursors), flat
+ * [path, score, …]; else their number. Byte order is compared by hand: Lua's `<` follows the
+ * server's locale.
+ */
+export const ACCESSED = `
+local function before(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+local hits = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'WITHSCORES')
+local after = ARGV[2]
+local limit = tonumber(ARGV[3])
+local found = {}
+local scores = {}
+for i = 1, #hits, 2 do
+  local p = hits[i]
+  local ok = #ARGV < 4
+  for j = 4, #ARGV do
+    local r = ARGV[j]
+    if p == r or string.sub(p, 1, #r + 1) == r .. '/' then ok = true break end
+  end
+  if ok and (after == '' or before(after, p)) then
+    found[#found + 1] = p
+    scores[p] = hits[i + 1]
+  end
+end
+if limit == 0 then return #found end
+table.sort(found, before)
+local out = {}
+for i = 1, math.min(limit, #found) do
+  out[#out + 1] = found[i]
+  out[#out + 1] = scores[found[i]]
+end
+return out
+`;

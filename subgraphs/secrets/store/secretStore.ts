@@ -21,6 +21,8 @@ import * as lua from './secretScripts';
  * Per project (hash tag `{<project>}`; lexicographic ZSETs, score 0):
  *   `sec:idx:{p}:all`                          every path of the project
  *   `sec:idx:{p}:key:<region>:<identity>`      paths bound to that KMS key
+ *   `sec:idx:{p}:used:<region>:<identity>`     the same paths once revealed; score = last reveal (ms),
+ *                                              written at most once per secret per window (SecretAccess)
  * Index keys live in another slot than the secret, so they cannot share its script. Order of
  * writes keeps the safe direction on a crash: create adds index entries BEFORE the secret (and
  * again after it), delete removes them AFTER it and then re-adds those of a secret created
@@ -78,6 +80,9 @@ type Flat = string[] | Record<string, string>;
 interface BatchTarget {
   hgetall(key: string): unknown;
   zcard(key: string): unknown;
+  zscore(key: string, member: string): unknown;
+  zcount(key: string, min: number | string, max: number | string): unknown;
+  secretsAccessed(key: string, ...argv: string[]): unknown;
   zrangebylex(key: string, min: string, max: string, limit: 'LIMIT', offset: number, count: number): unknown;
 }
 
@@ -91,7 +96,11 @@ interface ScriptCommands {
   secretsDelete(...args: string[]): Promise<[string, string] | null>;
   secretsReadValue(...args: string[]): Promise<[string[], string?, (string | null)?, (string | null)?]>;
   secretsListVersions(...args: string[]): Promise<[string[], ...string[]]>;
+  secretsRecordAccess(usedIndex: string, path: string, atMs: string, windowMs: string): Promise<number>;
 }
+
+/** A page of boundSecrets(accessedSince): from `after` (a cursor), paths revealed at or after `sinceMs`. */
+export type AccessedPageQuery = BoundKeyRef & { first: number; after?: string | null; sinceMs: number };
 
 export class SecretStore {
   private readonly cmd: ScriptCommands;
@@ -112,6 +121,8 @@ export class SecretStore {
       ['secretsListVersions', lua.LIST_VERSIONS],
     ];
     for (const [name, script] of scripts) redis.defineCommand(name, { numberOfKeys: SECRET_KEY_SUFFIXES.length, lua: script });
+    redis.defineCommand('secretsRecordAccess', { numberOfKeys: 1, lua: lua.RECORD_ACCESS });
+    redis.defineCommand('secretsAccessed', { numberOfKeys: 1, lua: lua.ACCESSED });
     this.cmd = redis as unknown as ScriptCommands;
   }
 
@@ -201,7 +212,7 @@ export class SecretStore {
     const deleted = await this.cmd.secretsDelete(...secretKeys(project, path));
     if (!deleted) return false;
     const [region, identity] = deleted;
-    await this.unindex(project, path, [allIndexKey(project), boundIndexKey(project, region, identity)]);
+    await this.unindex(project, path, [allIndexKey(project), boundIndexKey(project, region, identity), usedIndexKey(project, region, identity)]);
     return true;
   }
 
@@ -223,6 +234,97 @@ export class SecretStore {
     await m.exec();
     const live = await this.getMeta(project, path);
     if (live) await this.index(live);
+  }
+
+  // ---------------------------------------------------------------- last access
+
+  /**
+   * Records a reveal of `secret` at `atMs` in its key's last-access index, unless the stored time
+   * is less than `windowMs` older. True if it wrote.
+   */
+  async recordAccess(secret: Secret, atMs: number, windowMs: number): Promise<boolean> {
+    checkProject(secret.project);
+    const key = usedIndexKey(secret.project, secret.region, secret.kmsKeyIdentity);
+    return (await this.cmd.secretsRecordAccess(key, secret.path, String(atMs), String(windowMs))) === 1;
+  }
+
+  /**
+   * Last reveal (ms) of many secrets in one pipelined round trip; null if never revealed. A time
+   * before the secret's creation belongs to an earlier secret at the path (an index entry a crash
+   * left behind) and is not reported.
+   */
+  async lastAccessedMany(secrets: Secret[]): Promise<(number | null)[]> {
+    for (const s of secrets) checkProject(s.project);
+    const res = await batch(this.redis, secrets.map((s) => (c: BatchTarget) => c.zscore(usedIndexKey(s.project, s.region, s.kmsKeyIdentity), s.path)));
+    return res.map((v, i) => {
+      if (v === null || v === undefined) return null;
+      const ms = Number(v);
+      return Number.isFinite(ms) && ms >= Date.parse(secrets[i].createdAt) ? ms : null;
+    });
+  }
+
+  /**
+   * boundSecretCount(accessedSince) for many keys in one pipelined round trip: ZCOUNT of each key's
+   * last-access index, or with path confinement an exact count within the prefixes (one script per
+   * key, in the same round trip).
+   */
+  async boundSecretCountsAccessed(project: string, keys: BoundKeyRef[], sinceMs: number, prefixes: string[] | null): Promise<number[]> {
+    checkProject(project);
+    const roots = rootsArgs(prefixes);
+    const res = await batch(
+      this.redis,
+      keys.map((k) => (c: BatchTarget) => {
+        const key = usedIndexKey(project, k.region, k.identity);
+        return roots === null ? c.zcount(key, sinceMs, '+inf') : c.secretsAccessed(key, String(sinceMs), '', '0', ...roots);
+      }),
+    );
+    return res.map((n) => Number(n));
+  }
+
+  /**
+   * Pages of boundSecrets(accessedSince) for many keys: one pipelined script round trip for all
+   * keys (each returns its next matching paths in path order, filtered by time and prefixes), one
+   * pipelined metadata read. Pages are complete: an entry whose secret is gone (see the class
+   * comment) is skipped and that key's page is topped up from where it stopped.
+   */
+  async boundSecretsAccessedMany(project: string, queries: AccessedPageQuery[], prefixes: string[] | null): Promise<Page<Secret>[]> {
+    checkProject(project);
+    const roots = rootsArgs(prefixes);
+    const state = queries.map((q) => ({ q, after: decodePathCursor(q.after), found: [] as Secret[], more: true }));
+    const open = () => state.filter((s) => s.more && s.found.length <= s.q.first);
+    for (let round = 0; round < 10 && open().length > 0; round++) {
+      const todo = open();
+      const lists = (await batch(
+        this.redis,
+        todo.map((s) => (c: BatchTarget) =>
+          c.secretsAccessed(usedIndexKey(project, s.q.region, s.q.identity), String(s.q.sinceMs), s.after ?? '', String(s.q.first + 1 - s.found.length), ...(roots ?? [])),
+        ),
+      )) as string[][];
+      const hits = lists.map(pairs);
+      const all = [...new Set(hits.flat().map((h) => h.path))];
+      const metas = await this.getMetaMany(project, all);
+      const byPath = new Map(all.map((p, i) => [p, metas[i]]));
+      todo.forEach((s, i) => {
+        const want = s.q.first + 1 - s.found.length;
+        for (const h of hits[i]) {
+          const m = byPath.get(h.path);
+          if (m && m.region === s.q.region && m.kmsKeyIdentity === s.q.identity && h.ms >= Date.parse(m.createdAt)) s.found.push(m);
+        }
+        if (hits[i].length) s.after = hits[i][hits[i].length - 1].path;
+        s.more = hits[i].length === want;
+      });
+    }
+    return state.map((s) => {
+      // first + 1 matches tell that a next page exists.
+      if (s.found.length > s.q.first) {
+        const nodes = s.found.slice(0, s.q.first);
+        return { nodes, hasNextPage: true, endCursor: nodes.length ? encodePathCursor(nodes[nodes.length - 1].path) : s.q.after ?? null };
+      }
+      const last = s.found.length ? s.found[s.found.length - 1].path : null;
+      if (!s.more) return { nodes: s.found, hasNextPage: false, endCursor: last ? encodePathCursor(last) : null };
+      // Rounds spent skipping dangling entries: a short page whose cursor resumes after what was examined.
+      return { nodes: s.found, hasNextPage: true, endCursor: s.after ? encodePathCursor(s.after) : s.q.after ?? null };
+    });
   }
 
   // ---------------------------------------------------------------- versions
@@ -452,7 +554,12 @@ export class SecretStore {
     const prefix = keyPrefixOf(this.redis);
     const metaPattern = `${globEscape(`${prefix}sec:{${project}:`)}*}:meta`;
     const indexPattern = `${globEscape(`${prefix}sec:idx:{${project}}:key:`)}*`;
-    const [metaKeys, boundKeys] = await Promise.all([scanAll(this.redis, metaPattern), scanAll(this.redis, indexPattern)]);
+    const usedPattern = `${globEscape(`${prefix}sec:idx:{${project}}:used:`)}*`;
+    const [metaKeys, boundKeys, usedKeys] = await Promise.all([
+      scanAll(this.redis, metaPattern),
+      scanAll(this.redis, indexPattern),
+      scanAll(this.redis, usedPattern),
+    ]);
     const head = `${prefix}sec:{${project}:`;
     const paths = metaKeys
       .filter((k) => k.startsWith(head) && k.endsWith('}:meta'))
@@ -482,6 +589,18 @@ export class SecretStore {
         const stale = extra.filter((p, i) => !now[i] || (bound !== null && `${now[i]!.region}:${now[i]!.kmsKeyIdentity}` !== bound));
         if (stale.length) removed += Number(await this.redis.zrem(key, ...stale));
       }
+    }
+    // Last-access entries cannot be rebuilt (only reveals write them); those of secrets gone or
+    // bound elsewhere are removed, re-checked just before removal like the entries above.
+    for (const k of usedKeys) {
+      if (!k.startsWith(prefix)) continue;
+      const key = k.slice(prefix.length);
+      const bound = key.slice(`sec:idx:{${project}}:used:`.length);
+      const members = await this.redis.zrange(key, 0, -1);
+      if (!members.length) continue;
+      const now = await this.getMetaMany(project, members);
+      const stale = members.filter((p, i) => !now[i] || `${now[i]!.region}:${now[i]!.kmsKeyIdentity}` !== bound);
+      if (stale.length) removed += Number(await this.redis.zrem(key, ...stale));
     }
     return { secrets: metas.filter(Boolean).length, added, removed };
   }
@@ -554,6 +673,20 @@ const metaKey = (project: string, path: string) => `sec:${secretTag(project, pat
 const secretKeys = (project: string, path: string) => SECRET_KEY_SUFFIXES.map((s) => `sec:${secretTag(project, path)}:${s}`);
 const allIndexKey = (project: string) => `sec:idx:{${project}}:all`;
 const boundIndexKey = (project: string, region: string, identity: string) => `sec:idx:{${project}}:key:${region}:${identity}`;
+const usedIndexKey = (project: string, region: string, identity: string) => `sec:idx:{${project}}:used:${region}:${identity}`;
+
+/** The ACCESSED script's roots for a confinement; null when nothing is confined. */
+function rootsArgs(prefixes: string[] | null): string[] | null {
+  if (!prefixes || prefixes.length === 0) return null;
+  const roots = disjointPrefixes(prefixes);
+  return roots.includes('') ? null : roots;
+}
+
+function pairs(flat: string[]): { path: string; ms: number }[] {
+  const out: { path: string; ms: number }[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push({ path: flat[i], ms: Number(flat[i + 1]) });
+  return out;
+}
 
 /** Raw key names of one secret (without the client's keyPrefix), for tests that inspect Redis directly. */
 export function secretKeyNames(project: string, path: string): Record<(typeof SECRET_KEY_SUFFIXES)[number], string> {
@@ -561,8 +694,12 @@ export function secretKeyNames(project: string, path: string): Record<(typeof SE
   return Object.fromEntries(SECRET_KEY_SUFFIXES.map((s, i) => [s, keys[i]])) as Record<(typeof SECRET_KEY_SUFFIXES)[number], string>;
 }
 
-export function indexKeyNames(project: string, key?: BoundKeyRef): { all: string; bound: string | null } {
-  return { all: allIndexKey(project), bound: key ? boundIndexKey(project, key.region, key.identity) : null };
+export function indexKeyNames(project: string, key?: BoundKeyRef): { all: string; bound: string | null; used: string | null } {
+  return {
+    all: allIndexKey(project),
+    bound: key ? boundIndexKey(project, key.region, key.identity) : null,
+    used: key ? usedIndexKey(project, key.region, key.identity) : null,
+  };
 }
 
 /**

@@ -7,6 +7,35 @@ export const KeyTypeEnum = asEnum<KeyType>(KEY_TYPES);
 export const KeyStatusEnum = asEnum<KeyStatus>(KEY_STATUSES);
 export const KeyPurposeEnum = asEnum<KeyPurpose>(KEY_PURPOSES);
 
-registerEnumType(KeyTypeEnum, { name: 'KeyType' });
-registerEnumType(KeyStatusEnum, { name: 'KeyStatus' });
-registerEnumType(KeyPurposeEnum, { name: 'KeyPurpose' });
+registerEnumType(KeyTypeEnum, {
+  name: 'KeyType',
+  description: 'Algorithm of a KMS key, fixed at creation; it decides the purpose. Only the three symmetric encryption types can protect secrets.',
+  valuesConfig: {
+    AES128_GCM96: { description: 'AES-128-GCM, 96-bit nonce, 128-bit tag (ENCRYPT_DECRYPT).' },
+    AES256_GCM96: { description: 'AES-256-GCM, 96-bit nonce, 128-bit tag (ENCRYPT_DECRYPT).' },
+    CHACHA20_POLY1305: { description: 'ChaCha20-Poly1305, 96-bit nonce, 128-bit tag (ENCRYPT_DECRYPT).' },
+    RSA_2048: { description: 'RSA 2048-bit, signatures RSA-PSS with SHA-256 (SIGN_VERIFY).' },
+    RSA_4096: { description: 'RSA 4096-bit, signatures RSA-PSS with SHA-256 (SIGN_VERIFY).' },
+    ECDSA_P256: { description: 'ECDSA on P-256 with SHA-256, DER-encoded signatures (SIGN_VERIFY).' },
+    ED25519: { description: 'Ed25519 signatures (SIGN_VERIFY).' },
+    HMAC_SHA256: { description: 'HMAC-SHA256 with a 256-bit key (GENERATE_VERIFY_MAC).' },
+  },
+});
+registerEnumType(KeyStatusEnum, {
+  name: 'KeyStatus',
+  description: 'Lifecycle state of a KMS key. Only an ACTIVE key performs cryptographic operations; metadata reads work in every state.',
+  valuesConfig: {
+    ACTIVE: { description: 'Usable for every operation of its purpose.' },
+    DISABLED: { description: 'Refuses cryptographic operations with KMS_KEY_NOT_ACTIVE until enabled again; nothing is lost.' },
+    PENDING_DELETION: { description: 'Refuses cryptographic operations (KMS_KEY_NOT_ACTIVE); its material is destroyed for good at `deletionDate` unless the deletion is cancelled first.' },
+  },
+});
+registerEnumType(KeyPurposeEnum, {
+  name: 'KeyPurpose',
+  description: "What a key can do, derived from its type. An operation outside the key's purpose fails with UNSUPPORTED_KEY_TYPE.",
+  valuesConfig: {
+    ENCRYPT_DECRYPT: { description: 'encrypt, decrypt, reEncrypt, generateDataKey, encryptBatch, decryptBatch; can protect secrets.' },
+    SIGN_VERIFY: { description: 'sign and verify; has a public key (`publicKeyPem`).' },
+    GENERATE_VERIFY_MAC: { description: 'generateMac and verifyMac.' },
+  },
+});

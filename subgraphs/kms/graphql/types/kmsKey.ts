@@ -2,32 +2,32 @@ import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import type { KmsKeyRecord } from '../../domain/keyRing';
 import type { KeyPurpose, KeyStatus, KeyType } from '../../domain/keyTypes';
 import { KeyPurposeEnum, KeyStatusEnum, KeyTypeEnum } from './enums';
-import { PageInfo } from '../../../../shared/graphqlTypes';
+import { PageInfo, SHARED_DESCRIPTIONS } from '../../../../shared/graphqlTypes';
 
 export { PageInfo };
 
-@ObjectType('KmsKeyVersion')
+@ObjectType('KmsKeyVersion', { description: 'One version of a key ring. Versions are numbered from 1; a rotation adds the next one.' })
 export class KmsKeyVersion {
-  @Field(() => Int) version!: number;
-  @Field(() => String) createdAt!: string;
+  @Field(() => Int, { description: "Version number, from 1 up to the key's latestVersion." }) version!: number;
+  @Field(() => String, { description: 'When the version was created (ISO-8601, UTC).' }) createdAt!: string;
 }
 
-@ObjectType('KmsKey')
+@ObjectType('KmsKey', { description: SHARED_DESCRIPTIONS.KmsKey })
 @Directive('@key(fields: "region identity")')
 export class KmsKey {
-  @Field(() => String) region!: string;
-  @Field(() => String) identity!: string;
-  @Field(() => KeyTypeEnum) type!: KeyType;
-  @Field(() => KeyPurposeEnum) purpose!: KeyPurpose;
-  @Field(() => KeyStatusEnum) status!: KeyStatus;
-  @Field(() => String, { nullable: true }) description!: string | null;
-  @Field(() => Boolean) exportable!: boolean;
-  @Field(() => String) createdAt!: string;
-  @Field(() => Int) latestVersion!: number;
-  @Field(() => Int) minDecryptionVersion!: number;
-  @Field(() => Int, { description: '0 = latest' }) minEncryptionVersion!: number;
-  @Field(() => Int, { nullable: true }) autoRotatePeriodDays!: number | null;
-  @Field(() => String, { nullable: true, description: 'Set while PENDING_DELETION' }) deletionDate!: string | null;
+  @Field(() => String, { description: SHARED_DESCRIPTIONS['KmsKey.region'] }) region!: string;
+  @Field(() => String, { description: SHARED_DESCRIPTIONS['KmsKey.identity'] }) identity!: string;
+  @Field(() => KeyTypeEnum, { description: 'Algorithm, fixed at creation.' }) type!: KeyType;
+  @Field(() => KeyPurposeEnum, { description: 'What the key can do; follows from its type.' }) purpose!: KeyPurpose;
+  @Field(() => KeyStatusEnum, { description: 'Lifecycle state; only ACTIVE keys perform cryptographic operations.' }) status!: KeyStatus;
+  @Field(() => String, { nullable: true, description: 'Free text (at most 1024 characters); null when none was set.' }) description!: string | null;
+  @Field(() => Boolean, { description: 'Whether exportKmsKey may return the key material; fixed at creation.' }) exportable!: boolean;
+  @Field(() => String, { description: 'When the key was created (ISO-8601, UTC).' }) createdAt!: string;
+  @Field(() => Int, { description: 'Highest version number (1 at creation, +1 per rotation).' }) latestVersion!: number;
+  @Field(() => Int, { description: 'Lowest version still accepted for decrypt, verify and verifyMac (1 ≤ n ≤ latestVersion); older ciphertexts fail with INVALID_CIPHERTEXT, older signatures and MACs verify as false.' }) minDecryptionVersion!: number;
+  @Field(() => Int, { description: 'Version new ciphertexts, signatures and MACs use when the caller names none; 0 means the latest version.' }) minEncryptionVersion!: number;
+  @Field(() => Int, { nullable: true, description: 'Days between automatic rotations (1 to 3650); null when the key is rotated only by hand.' }) autoRotatePeriodDays!: number | null;
+  @Field(() => String, { nullable: true, description: 'When the material will be destroyed (ISO-8601, UTC); set only while PENDING_DELETION, null otherwise.' }) deletionDate!: string | null;
 
   /** Not a field: the record behind this object (project, material state) for field resolvers. */
   record!: KmsKeyRecord;
@@ -52,8 +52,8 @@ export class KmsKey {
   }
 }
 
-@ObjectType('KmsKeyConnection')
+@ObjectType('KmsKeyConnection', { description: 'A page of KMS keys, in identity order.' })
 export class KmsKeyConnection {
-  @Field(() => [KmsKey]) nodes!: KmsKey[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => [KmsKey], { description: 'The keys of this page (at most `first`).' }) nodes!: KmsKey[];
+  @Field(() => PageInfo, { description: 'Cursor and whether more keys follow.' }) pageInfo!: PageInfo;
 }

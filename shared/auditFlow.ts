@@ -1,0 +1,92 @@
+import type { AuditEventInput, AuditIntent, AuditLog } from './audit';
+import { ApiError, definiteFailureCode } from './errors';
+
+/**
+ * The one audit flow every writer uses (request contexts, the sweeper, the authentication check):
+ *
+ * - `record`: one event, written before the caller goes on; if it cannot be written the caller
+ *   fails (fail closed).
+ * - `read`: an operation whose result must not leave without its event (value reads, crypto): run,
+ *   then SUCCESS with the key version, or FAILURE with the error's code.
+ * - `change`: a state change under a write-ahead intent: intent first (if the log cannot take it,
+ *   nothing changes), then the change, then the final event replaces the intent atomically. An
+ *   intent left behind by a store failure mid-change is published later as OUTCOME_UNKNOWN
+ *   (AuditLog.recoverStale), so no change is ever missing from the log.
+ *
+ * When the store itself failed no FAILURE is recorded: the write may have reached Redis before
+ * the error, so no definite outcome is known.
+ */
+
+/** An operation's result and the key version it used (recorded in the event). */
+export interface Outcome<T> {
+  value: T;
+  keyVersion?: number | null;
+}
+
+/** The audit log could not take the event (or intent): nothing happened. */
+export class AuditNotWritten extends ApiError {
+  constructor() {
+    super('STORE_UNAVAILABLE', 'The data store is unavailable; nothing was changed');
+  }
+}
+
+export class AuditFlow {
+  constructor(private readonly log: AuditLog) {}
+
+  async record(event: AuditEventInput): Promise<void> {
+    try {
+      await this.log.append(event);
+    } catch {
+      // Whatever broke the write (outage, full or damaged stream): no result without its event.
+      throw new AuditNotWritten();
+    }
+  }
+
+  async read<T>(planned: AuditEventInput, op: () => Promise<Outcome<T>>): Promise<T> {
+    let out: Outcome<T>;
+    try {
+      out = await op();
+    } catch (err) {
+      const code = definiteFailureCode(err);
+      if (code) await this.record({ ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
+      throw err;
+    }
+    await this.record({ ...planned, outcome: 'SUCCESS', keyVersion: out.keyVersion ?? null });
+    return out.value;
+  }
+
+  /**
+   * With `skipWhenNull`, a change whose op returns null turned out not to be due (the sweeper's
+   * case): the intent is dropped and nothing is logged.
+   */
+  async change<T>(planned: AuditEventInput, op: () => Promise<Outcome<T>>, opts: { skipWhenNull?: boolean } = {}): Promise<T> {
+    let intent: AuditIntent;
+    try {
+      intent = await this.log.begin(planned);
+    } catch {
+      throw new AuditNotWritten();
+    }
+    let out: Outcome<T>;
+    try {
+      out = await op();
+    } catch (err) {
+      // On a store failure the intent stays and is published as OUTCOME_UNKNOWN.
+      const code = definiteFailureCode(err);
+      if (code) await this.log.settle(intent, { ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
+      throw err;
+    }
+    if (opts.skipWhenNull && out.value === null) {
+      await this.log.discard(intent).catch(() => undefined);
+      return out.value;
+    }
+    try {
+      await this.log.settle(intent, { ...planned, keyVersion: out.keyVersion ?? null });
+    } catch {
+      throw new ApiError(
+        'STORE_UNAVAILABLE',
+        'The data store became unavailable during the change; it may have been applied and its audit event will be recorded as OUTCOME_UNKNOWN',
+      );
+    }
+    return out.value;
+  }
+}

@@ -65,7 +65,7 @@ test('without a request id of its own, the error carries the one the gateway gen
   expect(e).toMatchObject({ code: 'BAD_USER_INPUT', status: 400, requestId: seen });
 });
 
-test('400 BAD_USER_INPUT and GRAPHQL_VALIDATION_FAILED, 401, 403, 409', async () => {
+test('400 BAD_USER_INPUT and GRAPHQL_VALIDATION_FAILED, 401, 403, 409 (ALREADY_EXISTS, VERSION_CONFLICT, KEY_IN_USE)', async () => {
   const root = createClient({ url: stack.gatewayUrl, token: stack.rootToken });
   expect(await failure(root.createKmsKey({ input: { identity: 'Not Valid!', type: 'AES256_GCM96' } }))).toMatchObject({ code: 'BAD_USER_INPUT', status: 400 });
   expect(await failure(root.request('{ noSuchField }'))).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', status: 400 });
@@ -81,6 +81,11 @@ test('400 BAD_USER_INPUT and GRAPHQL_VALIDATION_FAILED, 401, 403, 409', async ()
   expect(dup.message).toMatch(/^ALREADY_EXISTS: /);
   const stale = await failure(root.putSecretValue({ input: { path: 'eu/s', value: 'x', expectedVersion: 7 } }));
   expect(stale).toMatchObject({ code: 'VERSION_CONFLICT', status: 409 });
+
+  await root.encrypt({ input: { keyIdentity: 'k', plaintext: 'used now' } });
+  const inUse = await failure(root.disableKmsKey({ identity: 'k', ifUnusedSinceDays: 30 }));
+  expect(inUse).toMatchObject({ code: 'KEY_IN_USE', status: 409, extensions: { lastUsedAt: expect.any(String) } });
+  expect((await root.kmsKey({ identity: 'k' }))?.status).toBe('ACTIVE');
 });
 
 test('503 in a region without KMS: REGION_UNAVAILABLE, retryAfter, extensions.region; a long Retry-After is not waited out', async () => {

@@ -56,7 +56,7 @@ test('kms lifecycle: create, get, list, update, rotate, disable, enable, schedul
   expect(key).toMatchObject({
     identity: 'sym', type: 'AES256_GCM96', purpose: 'ENCRYPT_DECRYPT', status: 'ACTIVE', description: 'for secrets',
     exportable: false, latestVersion: 1, minDecryptionVersion: 1, minEncryptionVersion: 0, region: 'us-east-1',
-    autoRotatePeriodDays: null, deletionDate: null, publicKeyPem: null,
+    autoRotatePeriodDays: null, deletionDate: null, publicKeyPem: null, lastUsedAt: null,
   });
   expect(key.versions).toEqual([{ version: 1, createdAt: expect.any(String) }]);
   expect(await client.kmsKey({ identity: 'sym' })).toEqual(key);
@@ -70,6 +70,8 @@ test('kms lifecycle: create, get, list, update, rotate, disable, enable, schedul
   expect((await client.enableKmsKey({ identity: 'doomed' })).status).toBe('ACTIVE');
   const pending = await client.scheduleKmsKeyDeletion({ identity: 'doomed', pendingWindowDays: 7 });
   expect(pending.status).toBe('PENDING_DELETION');
+  expect((await client.disableKmsKey({ identity: 'sym', ifUnusedSinceDays: 30 })).status).toBe('DISABLED');
+  await client.enableKmsKey({ identity: 'sym' });
   expect(Date.parse(pending.deletionDate!)).toBeGreaterThan(Date.now() + 6 * 86400_000);
   expect(await client.cancelKmsKeyDeletion({ identity: 'doomed' })).toMatchObject({ status: 'DISABLED', deletionDate: null });
 });
@@ -84,6 +86,7 @@ test('kms crypto: encrypt, decrypt, reEncrypt, generateDataKey, encryptBatch, de
   const re = await client.reEncrypt({ input: { keyIdentity: 'sym', ciphertext: enc.ciphertext, associatedData: 'ctx' } });
   expect(re.ciphertext).toMatch(/^kms:v2:/);
   expect(re.ciphertext).not.toBe(enc.ciphertext);
+  expect((await client.kmsKey({ identity: 'sym' }))?.lastUsedAt).toEqual(expect.any(String));
 
   const dk = await client.generateDataKey({ input: { keyIdentity: 'sym', bits: 128 } });
   expect(dk.plaintext).toHaveLength(16);
@@ -124,7 +127,7 @@ test('secrets: create, get, list, put, reveal, batch reveal, update, delete/unde
   const created = await client.createSecret({ input: { path: 'app/db', kmsKeyIdentity: 'sym', value: 'v1', tags: [{ key: 'team', value: 'core' }] } });
   expect(created).toMatchObject({
     path: 'app/db', region: 'us-east-1', kmsKeyIdentity: 'sym', currentVersion: 1, maxVersions: 100, description: null,
-    kmsKey: { region: 'us-east-1', identity: 'sym', status: 'ACTIVE' }, tags: [{ key: 'team', value: 'core' }],
+    kmsKey: { region: 'us-east-1', identity: 'sym', status: 'ACTIVE' }, tags: [{ key: 'team', value: 'core' }], lastAccessedAt: null,
   });
   expect(await client.secret({ path: 'app/db' })).toEqual(created);
   expect(await client.secret({ path: 'app/none' })).toBeNull();
@@ -133,6 +136,7 @@ test('secrets: create, get, list, put, reveal, batch reveal, update, delete/unde
   expect(await client.putSecretValue({ input: { path: 'app/db', value: 'v2', expectedVersion: 1 } })).toMatchObject({ version: 2, state: 'ENABLED', kmsKeyVersion: 2 });
   expect(await client.getSecretValue({ path: 'app/db' })).toMatchObject({ path: 'app/db', version: 2, value: 'v2' });
   expect((await client.getSecretValue({ path: 'app/db', version: 1 })).value).toBe('v1');
+  expect((await client.secret({ path: 'app/db' }))?.lastAccessedAt).toEqual(expect.any(String));
   const batch = await client.batchGetSecretValue({ paths: ['app/db', 'app/none'] });
   expect(batch).toEqual([
     { path: 'app/db', value: 'v2', version: 2, error: null },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema } from 'graphql';
-import { createClient, ROOT_FIELD_DOCUMENTS, SecretsKmsError, type SecretsKmsClient } from '../client/src';
+import { createClient, KmsKeyBoundSecretsDocument, ROOT_FIELD_DOCUMENTS, SecretsKmsError, SecretVersionsDocument, type SecretsKmsClient } from '../client/src';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -150,6 +150,12 @@ test('secrets: create, get, list, put, reveal, batch reveal, update, delete/unde
   expect((await client.getSecretValue({ path: 'app/db', version: 1 })).value).toBe('v1');
   await client.destroySecretVersions({ path: 'app/db', versions: [1] });
   await expect(client.getSecretValue({ path: 'app/db', version: 1 })).rejects.toBeInstanceOf(SecretsKmsError);
+
+  // The exported documents for what the per-field methods leave out, through request().
+  const versions = await client.request(SecretVersionsDocument, { path: 'app/db', first: 10 });
+  expect(versions.secret?.versions.nodes.map((v) => [v.version, v.state])).toEqual([[2, 'ENABLED'], [1, 'DESTROYED']]);
+  const bound = await client.request(KmsKeyBoundSecretsDocument, { identity: 'sym', accessedSince: new Date(Date.now() - 3600_000).toISOString() });
+  expect(bound.kmsKey).toMatchObject({ identity: 'sym', boundSecretCount: 1, boundSecrets: { nodes: [{ path: 'app/db' }] } });
 
   const events = await client.auditEvents({ filter: { action: 'secrets.get_value', resource: 'secret:app/db' } });
   expect(events.nodes.length).toBeGreaterThanOrEqual(2);

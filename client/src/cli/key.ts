@@ -78,7 +78,7 @@ export const keyCommands: Command[] = [
     synopsis: '<identity> [--yes] [--force]',
     summary: 'disable a key: its secrets can no longer be revealed or put',
     verb: 'disable',
-    change: (client, identity, ifUnusedSinceDays) => client.disableKmsKey({ identity, ifUnusedSinceDays } as Parameters<Client['disableKmsKey']>[0]),
+    change: (client, identity, ifUnusedSinceDays) => client.disableKmsKey({ identity, ifUnusedSinceDays }),
   }),
   guarded({
     name: 'key schedule-deletion',
@@ -89,11 +89,11 @@ export const keyCommands: Command[] = [
     // Read before any request, so a bad --window-days never half-runs the command.
     prepare: (ctx) => ({ pendingWindowDays: integerOption(ctx.values, 'window-days', ctx.usage) }),
     change: (client, identity, ifUnusedSinceDays, { pendingWindowDays }) =>
-      client.scheduleKmsKeyDeletion({ identity, pendingWindowDays, ifUnusedSinceDays } as Parameters<Client['scheduleKmsKeyDeletion']>[0]),
+      client.scheduleKmsKeyDeletion({ identity, pendingWindowDays, ifUnusedSinceDays }),
   }),
 ];
 
-type KmsKeyResult = Awaited<ReturnType<Client['disableKmsKey']>> & { lastUsedAt?: string | null };
+type KmsKeyResult = Awaited<ReturnType<Client['disableKmsKey']>>;
 
 interface BoundSecret {
   path: string;
@@ -172,18 +172,18 @@ async function keyWithBoundSecrets(client: Client, identity: string): Promise<{ 
   const recent = new Set((await boundSecrets(client, identity, since)).secrets.map((s) => s.path));
   return {
     key: all.key,
-    secrets: all.secrets.map((s) => ({ path: s.path, region: s.region, lastAccessedAt: s.lastAccessedAt ?? null, recentlyAccessed: recent.has(s.path) })),
+    secrets: all.secrets.map((s) => ({ path: s.path, region: s.region, lastAccessedAt: s.lastAccessedAt, recentlyAccessed: recent.has(s.path) })),
   };
 }
 
 async function boundSecrets(client: Client, identity: string, accessedSince: string | undefined) {
-  const secrets: Array<{ path: string; region: string; lastAccessedAt?: string | null }> = [];
+  const secrets: Array<{ path: string; region: string; lastAccessedAt: string | null }> = [];
   let key: KmsKeyResult | undefined;
   let after: string | null | undefined;
   do {
-    const data = await client.request(KmsKeyBoundSecretsDocument, { identity, first: 100, after, accessedSince } as never);
+    const data = await client.request(KmsKeyBoundSecretsDocument, { identity, first: 100, after, accessedSince });
     if (!data.kmsKey) throw new CliError('no such key', 'NOT_FOUND');
-    key = data.kmsKey as KmsKeyResult;
+    key = data.kmsKey;
     secrets.push(...data.kmsKey.boundSecrets.nodes);
     after = data.kmsKey.boundSecrets.pageInfo.hasNextPage ? data.kmsKey.boundSecrets.pageInfo.endCursor : undefined;
   } while (after);

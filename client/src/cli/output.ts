@@ -10,15 +10,15 @@ export function writeJson(io: Io, doc: unknown): void {
   io.stdout.write(`${JSON.stringify(doc, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v), 2)}\n`);
 }
 
-/** Aligned columns with a header row; an empty listing prints only `(none)`. */
+/** Aligned columns with a header row; null/undefined print as `-`; an empty listing prints only `(none)`. */
 export function writeTable(io: Io, headers: string[], rows: Array<Array<string | number | boolean | null | undefined>>): void {
   if (rows.length === 0) {
     io.stdout.write('(none)\n');
     return;
   }
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined || c === '' ? '-' : String(c))))];
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  for (const r of cells) io.stdout.write(`${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}\n`);
+  for (const r of cells) io.stdout.write(`${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
 }
 
 /** The whole of stdin as bytes (values and plaintext are taken exactly as given). */

@@ -35,7 +35,7 @@ export const tokenCommands: Command[] = [
     async run(ctx) {
       const tokens = await ctx.client().apiTokens();
       if (ctx.json) return writeJson(ctx.io, tokens);
-      writeTable(ctx.io, ['ID', 'NAME', 'SCOPES', 'PATH PREFIXES', 'EXPIRES', 'REVOKED'], tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.pathPrefixes?.join(','), t.expiresAt, t.revoked ? 'yes' : 'no']));
+      writeTable(ctx.io, ['ID', 'NAME', 'SCOPES', 'PATH PREFIXES', 'EXPIRES', 'REVOKED'], tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.pathPrefixes?.join(',') || null, t.expiresAt, t.revoked ? 'yes' : 'no']));
     },
   },
   {

@@ -3,7 +3,7 @@ import * as doc from './generated/graphql';
 
 /**
  * The document each client method runs: one per root field of the API schema, named after it
- * (client/operations/*.graphql). test/client-every-root-field-has-a-method checks the table
+ * (client/operations/*.graphql). test/client-every-method-against-the-stack checks the table
  * against schema/api.graphql.
  */
 export const ROOT_FIELD_DOCUMENTS = {

@@ -121,6 +121,21 @@ describe('secrets', () => {
     expect((await ok(['secret', 'versions', 'prod/db/password'])).split('\n')[0]).toMatch(/^VERSION\s+STATE\s+KEY VERSION\s+CREATED$/);
   }, 90_000);
 
+  it('on a terminal, get ends the value with a newline', async () => {
+    // util-linux `script` runs smk on a pseudo-terminal (which shows "\n" as "\r\n").
+    const r = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', `'${process.execPath}' '${SMK}' secret get prod/db/password`, '/dev/null'], {
+        env: { PATH: process.env.PATH, SMK_URL: stack.gatewayUrl, SMK_TOKEN: stack.rootToken },
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, out }));
+      child.stdin.end();
+    });
+    expect(r).toEqual({ code: 0, out: 'from stdin ✓\r\n' });
+  }, 30_000);
+
   it('refuses a value that is not UTF-8 text, and a put with a stale --expected-version', async () => {
     const r = await smk(['secret', 'put', 'prod/db/password'], { input: Buffer.from([0xff, 0xfe, 0x00]) });
     expect(r.code).toBe(1);

@@ -51,7 +51,7 @@ export const runCommands: Command[] = [
     details:
       'Reveals the secrets (one batch request), then runs <command> with NAME set to each value on top of smk\'s own environment. ' +
       'The command inherits stdin, stdout and stderr, receives SIGINT/SIGTERM/SIGHUP sent to smk, and its exit code is smk\'s ' +
-      '(128 + the signal number when a signal ended it). smk itself never prints a value, not even on errors.',
+      '(128 + the signal number when a signal ended it). smk itself never prints a value, not even on errors, and prints nothing of its own when all goes well (so --json changes nothing here).',
     options: { env: { type: 'string', multiple: true, value: 'NAME=PATH', help: 'set NAME to the value of the secret at PATH (repeatable)' } },
     tail: true,
     async run(ctx) {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { buildPlatformSchema } from '../subgraphs/platform/server';
 import { buildKmsSchema } from '../subgraphs/kms/server';
@@ -18,7 +18,11 @@ export const SUBGRAPHS: { name: string; url: string; build: () => Promise<GraphQ
   { name: 'secrets', url: 'http://secrets.subgraph.internal/graphql', build: () => buildSecretsSchema() },
 ];
 
-/** Renders schema/<name>.graphql for every subgraph and the composed schema/supergraph.graphql. */
+/**
+ * Renders schema/<name>.graphql for every subgraph, the composed schema/supergraph.graphql, and
+ * schema/api.graphql: the API schema the gateway exposes (no join__/link machinery), which is
+ * what clients and the client's code generator read.
+ */
 export async function renderSchemaFiles(): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   const services = [];
@@ -32,5 +36,8 @@ export async function renderSchemaFiles(): Promise<Record<string, string>> {
     throw new Error(`composition failed:\n${composed.errors.map((e) => e.message).join('\n')}`);
   }
   files['supergraph.graphql'] = composed.supergraphSdl.endsWith('\n') ? composed.supergraphSdl : composed.supergraphSdl + '\n';
+  // Sorted so the file only changes when the API does, not when a subgraph reorders its types.
+  const api = printSchema(lexicographicSortSchema(composed.schema.toAPISchema().toGraphQLJSSchema()));
+  files['api.graphql'] = api.endsWith('\n') ? api : api + '\n';
   return files;
 }

@@ -54,6 +54,7 @@ function child(file: string, exit = 0): string[] {
     const fs = require('fs'), crypto = require('crypto');
     const seen = {};
     for (const n of ['DB_PASSWORD', 'API_KEY']) seen[n] = { value: process.env[n], sha256: crypto.createHash('sha256').update(process.env[n] ?? '').digest('hex') };
+    seen.smkTokenPassedOn = 'SMK_TOKEN' in process.env;
     fs.writeFileSync(${JSON.stringify(file)}, JSON.stringify(seen));
     process.stdout.write('child stdout: hello\\n');
     process.stderr.write('child stderr: sha256 ' + seen.DB_PASSWORD.sha256 + '\\n');
@@ -82,7 +83,8 @@ it('the command sees the values; its stdio passes through; smk prints no value',
   const r = await smk(['run', ...envArgs, '--', ...child(seenFile)]);
   expect(r.code).toBe(0);
   const seen = JSON.parse(readFileSync(seenFile, 'utf8'));
-  expect(seen).toEqual({ DB_PASSWORD: { value: DB_PASSWORD, sha256: sha256(DB_PASSWORD) }, API_KEY: { value: API_KEY, sha256: sha256(API_KEY) } });
+  // The command gets its secrets but not smk's own credential.
+  expect(seen).toEqual({ DB_PASSWORD: { value: DB_PASSWORD, sha256: sha256(DB_PASSWORD) }, API_KEY: { value: API_KEY, sha256: sha256(API_KEY) }, smkTokenPassedOn: false });
   expect(r.out).toBe('child stdout: hello\n');
   expect(r.stderr).toBe(`child stderr: sha256 ${sha256(DB_PASSWORD)}\n`);
   expectNoValues(r);

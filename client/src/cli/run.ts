@@ -49,7 +49,7 @@ export const runCommands: Command[] = [
     synopsis: '--env NAME=<path> [--env …] -- <command> [args…]',
     summary: 'run a command with secrets in its environment',
     details:
-      'Reveals the secrets (one batch request), then runs <command> with NAME set to each value on top of smk\'s own environment. ' +
+      'Reveals the secrets (one batch request), then runs <command> with NAME set to each value on top of smk\'s own environment, less SMK_TOKEN. ' +
       'The command inherits stdin, stdout and stderr, receives SIGINT/SIGTERM/SIGHUP sent to smk, and its exit code is smk\'s ' +
       '(128 + the signal number when a signal ended it). smk itself never prints a value, not even on errors, and prints nothing of its own when all goes well (so --json changes nothing here).',
     options: { env: { type: 'string', multiple: true, value: 'NAME=PATH', help: 'set NAME to the value of the secret at PATH (repeatable)' } },
@@ -58,7 +58,9 @@ export const runCommands: Command[] = [
       const specs = parseEnvSpecs(ctx);
       if (ctx.tail.length === 0) throw new UsageError('give the command to run after --', ctx.usage);
       const values = await fetchValues(ctx, specs);
+      // The command gets its secrets, not smk's own credential (least privilege); --env can still pass one on.
       const env = { ...ctx.io.env };
+      delete env.SMK_TOKEN;
       for (const s of specs) env[s.name] = values.get(s.path);
       const [command, ...args] = ctx.tail;
       return new Promise<number>((resolve, reject) => {

@@ -1,7 +1,6 @@
 import { notFound } from '../../../shared/errors';
 import type { Principal } from '../../../shared/principal';
-import type { TokenRecord } from '../../../shared/tokens';
-import type { Clock, TokenRecords } from './ports';
+import type { Clock, TokenRecord, TokenRecords } from './ports';
 import { grantFor, type TokenGrant, type TokenRequest } from './tokenPolicy';
 
 const TOKEN_ID_RE = /^[0-9a-f]{16}$/;

@@ -4,6 +4,8 @@ import type { Feature } from '../../../shared/scopes';
 import type { TokenRecord } from '../../../shared/tokens';
 import type { TokenGrant } from './tokenPolicy';
 
+export type { TokenRecord };
+
 /**
  * What the platform domain needs from storage, declared here so its rules run against any
  * implementation: the Redis stores in ../store in the service, in-memory ones in unit tests.

@@ -1,9 +1,9 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import { ApiError } from '../../../shared/errors';
-import type { TokenRecord } from '../../../shared/tokens';
 import { tokenResource, type PlannedToken } from '../domain/apiTokens';
 import type { Platform } from '../domain/platform';
+import type { TokenRecord } from '../domain/ports';
 import { projectResource } from '../domain/tokenPolicy';
 import { ApiTokenInfo, CreateApiTokenInput, CreatedApiToken } from './types';
 

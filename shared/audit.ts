@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { validateProjectName } from './identifiers';
 import type { RedisClient } from './redis';
 
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILURE';
@@ -48,9 +49,10 @@ export interface AuditFilter {
   predicate?: ((e: AuditEvent) => boolean) | null;
 }
 
-const streamKey = (project: string) => `audit:{${project}}`;
+// Every key name goes through these two, so a project outside the shared rule never becomes a hash tag.
+const streamKey = (project: string) => `audit:{${validateProjectName(project)}}`;
 /** Write-ahead records of state changes under way; same hash tag as the stream, so settling is atomic. */
-const intentsKey = (project: string) => `audit:{${project}}:intents`;
+const intentsKey = (project: string) => `audit:{${validateProjectName(project)}}:intents`;
 
 /** Publishes a settled intent: the event enters the stream and the intent goes, in one step. */
 const SETTLE = `

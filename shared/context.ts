@@ -1,4 +1,4 @@
-import type { Services } from './services';
+import type { RequestServices } from './services';
 import { actorOf, hasScope, pathAllowed, type Principal } from './principal';
 import type { AuditAction, AuditEventInput, AuditOutcome } from './audit';
 
@@ -16,9 +16,13 @@ export class RequestContext {
   private gatesPromise: Promise<FeatureGateState> | null = null;
   /** Per-request caches (DataLoaders etc.) keyed by name. */
   readonly loaders = new Map<string, unknown>();
+  /** What resolvers may read from the process: its name and config, never Redis or a store. */
+  readonly services: Pick<RequestServices, 'name' | 'config'>;
+  private readonly auditFlow: RequestServices['auditFlow'];
+  private readonly gates: RequestServices['gates'];
 
   constructor(
-    readonly services: Services,
+    services: RequestServices,
     readonly requestId: string,
     readonly region: string,
     readonly principal: Principal,
@@ -26,7 +30,11 @@ export class RequestContext {
     readonly via: string | null = null,
     /** Time (ms since epoch) after which the caller no longer waits for the answer; null = none announced. */
     readonly deadline: number | null = null,
-  ) {}
+  ) {
+    this.services = { name: services.name, config: services.config };
+    this.auditFlow = services.auditFlow;
+    this.gates = services.gates;
+  }
 
   /**
    * Called right before a change commits: past the caller's deadline the caller has already been
@@ -70,7 +78,7 @@ export class RequestContext {
 
   /** Writes an audit event in the caller's project. Awaited: if it fails, the operation fails. */
   audit(action: AuditAction, resource: string, outcome: AuditOutcome = 'SUCCESS', extra: AuditExtra = {}): Promise<void> {
-    return this.services.auditFlow.record(this.event(action, resource, outcome, extra));
+    return this.auditFlow.record(this.event(action, resource, outcome, extra));
   }
 
   /** A state change under a write-ahead audit intent (shared/auditFlow.ts). */
@@ -81,12 +89,12 @@ export class RequestContext {
     extra: { region?: string | null; project?: string } = {},
   ): Promise<T> {
     const where: AuditExtra = { ...(extra.region ? { region: extra.region } : {}), ...(extra.project ? { project: extra.project } : {}) };
-    return this.services.auditFlow.change(this.event(action, resource, 'SUCCESS', where), op);
+    return this.auditFlow.change(this.event(action, resource, 'SUCCESS', where), op);
   }
 
   /** An operation whose result leaves only after its audit event (shared/auditFlow.ts). */
   audited<T>(action: AuditAction, resource: string, op: () => Promise<Outcome<T>>, extra: { region?: string | null } = {}): Promise<T> {
-    return this.services.auditFlow.read(this.event(action, resource, 'SUCCESS', extra.region ? { region: extra.region } : {}), op);
+    return this.auditFlow.read(this.event(action, resource, 'SUCCESS', extra.region ? { region: extra.region } : {}), op);
   }
 
   /** Records a denial, then throws it. */
@@ -110,7 +118,7 @@ export class RequestContext {
 
   featureGates(): Promise<FeatureGateState> {
     if (!this.gatesPromise) {
-      this.gatesPromise = this.services.gates.get(this.project).catch((err) => {
+      this.gatesPromise = this.gates.get(this.project).catch((err) => {
         this.gatesPromise = null;
         throw toApiError(err);
       });

@@ -1,9 +1,11 @@
+import { validateProjectName } from './identifiers';
 import type { RedisClient } from './redis';
 import type { Feature } from './scopes';
 
 export type FeatureGateState = Record<Feature, boolean>;
 
-const gatesKey = (project: string) => `gates:{${project}}`;
+// Checked here so a project outside the shared rule can never become a hash tag.
+const gatesKey = (project: string) => `gates:{${validateProjectName(project)}}`;
 
 /** Per-project feature gates `secrets` and `kms`; both on unless switched off. */
 export class FeatureGates {

@@ -21,6 +21,18 @@ export interface Services {
   now: () => Date;
 }
 
+/**
+ * What a request's context is built from: no Redis client and no store a resolver could write
+ * through. The context writes audit events and reads feature gates itself; resolvers get their
+ * domain objects through their constructors (the subgraph's server.ts builds them from Services).
+ */
+export interface RequestServices {
+  name: string;
+  config: Config;
+  auditFlow: AuditFlow;
+  gates: Pick<FeatureGates, 'get'>;
+}
+
 export function createServices(name: string, config: Config, opts: { redis?: RedisClient; now?: () => Date } = {}): Services {
   const redis = opts.redis ?? createRedis(config.redis);
   const now = opts.now ?? (() => new Date());

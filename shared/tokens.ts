@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { validateProjectName } from './identifiers';
 import { pipelined, type RedisClient } from './redis';
 import type { Principal } from './principal';
 
@@ -79,6 +80,8 @@ export class TokenStore {
     input: { name: string; project: string; scopes: string[]; pathPrefixes: string[] | null; expiresAt: Date | null },
     id: string = TokenStore.newId(),
   ): Promise<{ token: string; record: TokenRecord }> {
+    // The project becomes a hash tag: a name outside the shared rule never reaches a key.
+    validateProjectName(input.project);
     const token = `smk_${id}_${randomBytes(32).toString('base64url')}`;
     const now = this.now();
     const record: TokenRecord = {
@@ -113,6 +116,7 @@ export class TokenStore {
   }
 
   async list(project: string): Promise<TokenRecord[]> {
+    validateProjectName(project);
     const ids = await this.redis.zrevrange(projectIndexKey(project), 0, -1);
     if (ids.length === 0) return [];
     const res = (await pipelined(this.redis, ids.map((id) => ['hgetall', tokenKey(id)]))) as Record<string, string>[];

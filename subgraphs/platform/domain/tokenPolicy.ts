@@ -1,8 +1,8 @@
 import { badInput, forbidden } from '../../../shared/errors';
+import { isProjectName, validateProjectName } from '../../../shared/identifiers';
 import { hasScope, pathUnderPrefix, type Principal } from '../../../shared/principal';
 import { isScope, SCOPES } from '../../../shared/scopes';
 
-export const PROJECT_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const PREFIX_RE = /^[A-Za-z0-9_.@+=\/-]{1,512}$/;
 
 export interface TokenRequest {
@@ -24,7 +24,7 @@ export interface TokenGrant {
 /** `project:<name>` for audit resources; a name that is not a valid project never reaches the log. */
 export function projectResource(project: string | null | undefined, own: string): string {
   const p = project ?? own;
-  return `project:${PROJECT_RE.test(p) ? p : '<invalid>'}`;
+  return `project:${isProjectName(p) ? p : '<invalid>'}`;
 }
 
 /**
@@ -33,7 +33,7 @@ export function projectResource(project: string | null | undefined, own: string)
  */
 export function targetProject(caller: Principal, project: string | null | undefined): string {
   if (project === null || project === undefined || project === caller.project) return caller.project;
-  if (!PROJECT_RE.test(project)) throw badInput('project must match ^[a-z0-9][a-z0-9-]{0,62}$');
+  validateProjectName(project);
   if (!caller.root) throw forbidden('Only the root token may act on another project');
   return project;
 }

@@ -1,15 +1,18 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
-import { ApiError, badInput } from '../../../shared/errors';
-import { FEATURES, isFeature } from '../../../shared/scopes';
-import { projectResource, targetProject } from '../domain/tokenPolicy';
+import { ApiError } from '../../../shared/errors';
+import type { Platform } from '../domain/platform';
+import { gateResource, type GateTarget } from '../domain/projectGates';
 import { FeatureGates } from './types';
 
+/** featureGates, setFeatureGate. */
 @Resolver()
 export class FeatureGatesResolver {
+  constructor(private readonly platform: Platform) {}
+
   @Query(() => FeatureGates, { description: "Feature gates of the caller's project. Needs only a valid token." })
   async featureGates(@Ctx() ctx: RequestContext): Promise<FeatureGates> {
-    return ctx.services.gates.get(ctx.project);
+    return this.platform.gates.of(ctx.project);
   }
 
   @Mutation(() => FeatureGates, { description: 'Turns a feature on or off for a project and returns its gates. Needs admin; BAD_USER_INPUT for an unknown feature, FORBIDDEN for another project unless root.' })
@@ -19,17 +22,15 @@ export class FeatureGatesResolver {
     @Arg('project', () => String, { nullable: true, description: "Project to change: only the root token may name another project. Null: the caller's project." }) project: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<FeatureGates> {
-    // Only validated names reach the audit log: a denied caller cannot write arbitrary strings there.
-    const resource = `feature-gate:${projectResource(project, ctx.project).slice('project:'.length)}/${isFeature(feature) ? feature : '<invalid>'}`;
+    const resource = gateResource(ctx.project, project, feature);
     await ctx.requireScope(resource, 'admin');
-    if (!isFeature(feature)) throw badInput(`feature must be one of ${FEATURES.join(', ')}`);
-    let target: string;
+    let target: GateTarget;
     try {
-      target = targetProject(ctx.principal, project);
+      target = this.platform.gates.target(ctx.principal, feature, project);
     } catch (e) {
       if (e instanceof ApiError && e.code === 'FORBIDDEN') await ctx.deny(e, resource);
       throw e;
     }
-    return ctx.auditedChange('platform.feature_gate', `feature-gate:${target}/${feature}`, async () => ({ value: await ctx.services.gates.set(target, feature, enabled) }), { project: target, region: null });
+    return ctx.auditedChange('platform.feature_gate', `feature-gate:${target.project}/${target.feature}`, async () => ({ value: await this.platform.gates.set(target, enabled) }), { project: target.project, region: null });
   }
 }

@@ -2,8 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RunningService } from '../shared/subgraphServer';
 import { startGateway } from '../gateway/server';
-import { composedSupergraph, postGql } from '../scripts/localStack';
-import { startStack, type Stack, type GqlResponse } from './support/stack';
+import { composedSupergraph, postGql, startStack, type Stack, type GqlResponse } from './support/stack';
 
 /**
  * Issue 3 point 8: a region whose KMS endpoint resets connections answers 503 REGION_UNAVAILABLE

@@ -2,8 +2,7 @@ import { createServices, type Services } from '../shared/services';
 import type { RunningService } from '../shared/subgraphServer';
 import { startGateway } from '../gateway/server';
 import { startKmsSubgraph } from '../subgraphs/kms/server';
-import { composedSupergraph, postGql } from '../scripts/localStack';
-import { startStack, type Stack, type GqlResponse } from './support/stack';
+import { composedSupergraph, postGql, startStack, type Stack, type GqlResponse } from './support/stack';
 
 /**
  * Issue 3 "Fast path": unwrapped material is cached per version in the kms process (the wrapped

@@ -1,3 +1,4 @@
+import { gqlClient } from './support/gql';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -9,12 +10,7 @@ import { startStack, type Stack } from './support/stack';
  */
 const REGION = 'us-east-1';
 let stack: Stack;
-const gql = (q: string, v: Record<string, unknown> = {}) => stack.gql(q, v, { region: REGION });
-const ok = async (q: string, v: Record<string, unknown> = {}) => {
-  const r = await gql(q, v);
-  expect({ status: r.status, errors: r.body.errors }).toEqual({ status: 200, errors: undefined });
-  return r.body.data;
-};
+const { gql, ok } = gqlClient((q, v, o) => stack.gql(q, v, o), { region: REGION });
 
 beforeAll(async () => {
   stack = await startStack({ label: 'kms-gw-nulls', kms: true });

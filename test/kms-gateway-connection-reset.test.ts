@@ -6,7 +6,7 @@ import { gqlClient } from './support/gql';
 import { composedSupergraph, startStack, type Stack, type GqlResponse } from './support/stack';
 
 /**
- * Issue 3 point 8: a region whose KMS endpoint resets connections answers 503 REGION_UNAVAILABLE
+ * A region whose KMS endpoint resets connections answers 503 REGION_UNAVAILABLE
  * with extensions.region and Retry-After, within the subgraph timeout — never a hang, never a 200
  * with INTERNAL_SERVER_ERROR — while the other region keeps serving. The endpoint is a raw TCP
  * server that resets every connection: at once, after reading the request, or halfway through a

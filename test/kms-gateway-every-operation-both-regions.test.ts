@@ -3,9 +3,9 @@ import { b64, gqlClient } from './support/gql';
 import { startStack, type Stack, type GqlResponse } from './support/stack';
 
 /**
- * Issue 3 "Done when": every query and mutation of API.md's kms section, through the gateway as a
- * user calls it (bearer token + x-region), in both dev regions, with the exact codes and HTTP
- * statuses of API.md; and the two regions' KMS are separate (keys and ciphertexts do not cross).
+ * Every query and mutation of API.md's kms section, through the gateway as a user calls it
+ * (bearer token + x-region), in both dev regions, with the exact codes and HTTP statuses of
+ * API.md; and the two regions' KMS are separate (keys and ciphertexts do not cross).
  */
 let stack: Stack;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { b64, gqlClient } from './support/gql';
 import { composedSupergraph, startStack, type Stack } from './support/stack';
 
 /**
- * Issue 3 "Fast path": unwrapped material is cached per version in the kms process (the wrapped
+ * The fast path: unwrapped material is cached per version in the kms process (the wrapped
  * blob in Redis is not read again once warm), while key *state* is read from Redis on every
  * request. Proof through the gateway: after the wrapped material of a warm version is corrupted in
  * Redis, the warm process still encrypts/decrypts with it, but a fresh replica of the same region

@@ -4,8 +4,7 @@ import { startStack, type Stack } from './support/stack';
 /**
  * API.md writes defaulted arguments as nullable with a default (`first: Int = 50`, `bits = 256`,
  * `exportable = false`, `pendingWindowDays: Int = 30`, `version: Int`). An explicit null is legal
- * GraphQL for them and, by the project's rule (lead's note in briefs/common.md: "treat null as the
- * default"), means the default. Checked through the gateway, the way a typed client sends it: a
+ * GraphQL for them and, by the project's rule ("treat null as the default"), means the default. Checked through the gateway, the way a typed client sends it: a
  * variable left null.
  */
 const REGION = 'us-east-1';

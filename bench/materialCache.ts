@@ -31,7 +31,7 @@ export interface MaterialCacheFixture {
 }
 
 /**
- * Issue 3's fast path at the domain level: two KeyRingServices over the same keys in a real Redis,
+ * The kms fast path at the domain level: two KeyRingServices over the same keys in a real Redis,
  * one with the default LRU of unwrapped material (warm), one whose LRU holds a single entry while
  * the benchmark cycles over CACHE_BENCH_KEYS keys, so every encrypt reads and unwraps the material
  * (the LRU cannot be sized 0; 1 entry with a round-robin over many keys has the same effect, and

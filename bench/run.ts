@@ -21,7 +21,8 @@ import { loadConfig } from '../shared/config';
 import { HEADER } from '../shared/http';
 import { createRedis, deleteByPrefix, type RedisClient } from '../shared/redis';
 import type { RunningService } from '../shared/subgraphServer';
-import { composedSupergraph, postGql, startLocalGateway } from '../scripts/localStack';
+import { postGql } from '../test/support/gql';
+import { composedSupergraph, startLocalGateway } from '../test/support/localStack';
 import { drive, HttpClient, percentile, type Op, type Sample } from './loadgen';
 import { CACHE_BENCH_KEYS, materialCacheFixture, type MaterialCacheFixture } from './materialCache';
 

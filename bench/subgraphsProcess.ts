@@ -6,7 +6,7 @@
  * after a hard time limit.
  */
 import '../shared/telemetryOff';
-import { LocalStack } from '../scripts/localStack';
+import { LocalStack } from '../test/support/localStack';
 
 const HARD_LIMIT_MS = 5 * 60_000;
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { postGql, type GqlResponse } from '../scripts/localStack';
-import { startStack, type Stack } from './support/stack';
+import { postGql, startStack, type GqlResponse, type Stack } from './support/stack';
 
 /**
  * An invalid argument must not come back quoted in the error: graphql-js puts the offending value

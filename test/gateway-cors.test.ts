@@ -1,7 +1,6 @@
 import { request } from 'node:http';
-import { startLocalGateway } from '../scripts/localStack';
 import type { RunningService } from '../shared/subgraphServer';
-import { startStack, type Stack } from './support/stack';
+import { startLocalGateway, startStack, type Stack } from './support/stack';
 
 /** What a browser does: preflight, then the call, both carrying the page's Origin. */
 describe('gateway CORS for browser pages on other origins', () => {

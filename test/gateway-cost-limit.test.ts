@@ -23,7 +23,7 @@ const NESTED = (keys: string, bound: string, versions: string, inner: string) =>
       versions(first: ${versions}) { nodes { version } }
       kmsKey { boundSecrets(first: ${inner}) { nodes { path } } } } } } } }`;
 
-test("the reviewer's nested query → 400 GRAPHQL_VALIDATION_FAILED naming the cost and the limit; no subgraph is asked", async () => {
+test("1000 keys × 200 bound secrets × (100 versions + 200 secrets) → 400 GRAPHQL_VALIDATION_FAILED naming the cost and the limit; no subgraph is asked", async () => {
   const before = kmsRequests;
   const r = await stack.gql(NESTED('1000', '200', '100', '200'));
   expect(r.status).toBe(400);

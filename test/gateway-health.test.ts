@@ -1,6 +1,5 @@
-import { startLocalGateway } from '../scripts/localStack';
 import { freePorts } from './support/ports';
-import { startStack, type Stack } from './support/stack';
+import { startLocalGateway, startStack, type Stack } from './support/stack';
 
 describe('gateway health endpoints', () => {
   let stack: Stack;

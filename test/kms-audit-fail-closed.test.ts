@@ -1,5 +1,7 @@
 import { testConfig } from './support/env';
-import { b64, Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { b64 } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 
 /** Audit is fail-closed: when the event cannot be written, no result leaves the KMS. */
 let h: KmsHarness;

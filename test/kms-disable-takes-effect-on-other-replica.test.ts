@@ -1,5 +1,7 @@
 import { testConfig } from './support/env';
-import { b64, failure, Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { b64, failure } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 
 /** Key state is read from Redis on every request: a change on one replica holds on the next request everywhere. */
 let a: KmsHarness;

@@ -1,5 +1,6 @@
 import { testConfig } from './support/env';
-import { Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 import { KeyStore } from '../subgraphs/kms/store/keyStore';
 
 /** Secret.kmsKey resolves through `_entities`: batched, region-aware, null for absent keys. */

@@ -2,11 +2,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RunningService } from '../shared/subgraphServer';
 import { startGateway } from '../gateway/server';
-import { composedSupergraph, postGql } from '../scripts/localStack';
-import { startStack, type Stack, type GqlResponse } from './support/stack';
+import { gqlClient } from './support/gql';
+import { composedSupergraph, startStack, type Stack, type GqlResponse } from './support/stack';
 
 /**
- * Issue 3 point 8: a region whose KMS endpoint resets connections answers 503 REGION_UNAVAILABLE
+ * A region whose KMS endpoint resets connections answers 503 REGION_UNAVAILABLE
  * with extensions.region and Retry-After, within the subgraph timeout — never a hang, never a 200
  * with INTERNAL_SERVER_ERROR — while the other region keeps serving. The endpoint is a raw TCP
  * server that resets every connection: at once, after reading the request, or halfway through a
@@ -26,7 +26,8 @@ function reset(socket: Socket): void {
   else socket.destroy();
 }
 
-const gql = (q: string, region: string) => postGql(gateway.url, q, {}, { token: stack.rootToken, region });
+/** Through the gateway whose eu-west-1 is the resetting endpoint. */
+const { gql } = gqlClient((q, v, o) => stack.gql(q, v, o), () => ({ url: gateway.url }));
 
 beforeAll(async () => {
   resetter = createServer((socket) => {
@@ -86,19 +87,19 @@ describe.each<Mode>(['reset-on-accept', 'reset-after-request', 'reset-mid-respon
   test.each(OPERATIONS)('%s → 503 REGION_UNAVAILABLE, region eu-west-1, Retry-After, within the timeout', async (label, query) => {
     const before = accepted;
     const t0 = Date.now();
-    const r = await gql(query, 'eu-west-1');
+    const r = await gql(query, {}, { region: 'eu-west-1' });
     expectRegionUnavailable(r, `${m} ${label}`, Date.now() - t0);
     // The gateway really went to the endpoint (the circuit did not short-cut it).
     expect(accepted).toBeGreaterThan(before);
   });
 
   test('us-east-1 on the same gateway keeps serving', async () => {
-    const r = await gql(`{ kmsKey(identity: "k") { region identity } }`, 'us-east-1');
+    const r = await gql(`{ kmsKey(identity: "k") { region identity } }`, {}, { region: 'us-east-1' });
     expect({ status: r.status, errors: r.body.errors, data: r.body.data }).toEqual({ status: 200, errors: undefined, data: { kmsKey: { region: 'us-east-1', identity: 'k' } } });
   });
 
   test('a platform field beside the eu-west-1 kms field still resolves: 200 with partial data, the kms error coded REGION_UNAVAILABLE', async () => {
-    const r = await gql(`{ viewer { project } kmsKey(identity: "k") { identity } }`, 'eu-west-1');
+    const r = await gql(`{ viewer { project } kmsKey(identity: "k") { identity } }`, {}, { region: 'eu-west-1' });
     expect(r.status).toBe(200);
     expect(r.body.data).toEqual({ viewer: { project: 'default' }, kmsKey: null });
     expect(r.body.errors?.map((e) => e.extensions)).toEqual([expect.objectContaining({ code: 'REGION_UNAVAILABLE', region: 'eu-west-1' })]);
@@ -108,7 +109,7 @@ describe.each<Mode>(['reset-on-accept', 'reset-after-request', 'reset-mid-respon
 test('ten concurrent requests to the resetting region all get 503 REGION_UNAVAILABLE within the timeout', async () => {
   mode = 'reset-after-request';
   const t0 = Date.now();
-  const rs = await Promise.all(Array.from({ length: 10 }, () => gql(`{ kmsKey(identity: "k") { identity } }`, 'eu-west-1')));
+  const rs = await Promise.all(Array.from({ length: 10 }, () => gql(`{ kmsKey(identity: "k") { identity } }`, {}, { region: 'eu-west-1' })));
   const elapsed = Date.now() - t0;
   rs.forEach((r, i) => expectRegionUnavailable(r, `#${i}`, elapsed));
 });

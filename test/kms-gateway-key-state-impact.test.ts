@@ -1,3 +1,4 @@
+import { b64, gqlClient } from './support/gql';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -8,13 +9,7 @@ import { startStack, type Stack } from './support/stack';
  */
 const REGION = 'eu-west-1'; // not the default region: x-region must carry it all the way
 let stack: Stack;
-const gql = (q: string, v: Record<string, unknown> = {}) => stack.gql(q, v, { region: REGION });
-const ok = async (q: string, v: Record<string, unknown> = {}) => {
-  const r = await gql(q, v);
-  expect({ status: r.status, errors: r.body.errors }).toEqual({ status: 200, errors: undefined });
-  return r.body.data;
-};
-const b64 = (s: string) => Buffer.from(s).toString('base64');
+const { gql, ok } = gqlClient((q, v, o) => stack.gql(q, v, o), { region: REGION });
 
 const ENC = 'state-enc';
 const SIG = 'state-sig';

@@ -1,20 +1,15 @@
+import { gqlClient } from './support/gql';
 import { startStack, type Stack } from './support/stack';
 
 /**
  * API.md writes defaulted arguments as nullable with a default (`first: Int = 50`, `bits = 256`,
  * `exportable = false`, `pendingWindowDays: Int = 30`, `version: Int`). An explicit null is legal
- * GraphQL for them and, by the project's rule (lead's note in briefs/common.md: "treat null as the
- * default"), means the default. Checked through the gateway, the way a typed client sends it: a
+ * GraphQL for them and, by the project's rule ("treat null as the default"), means the default. Checked through the gateway, the way a typed client sends it: a
  * variable left null.
  */
 const REGION = 'us-east-1';
 let stack: Stack;
-const gql = (q: string, v: Record<string, unknown> = {}) => stack.gql(q, v, { region: REGION });
-const ok = async (q: string, v: Record<string, unknown> = {}) => {
-  const r = await gql(q, v);
-  expect({ status: r.status, errors: r.body.errors }).toEqual({ status: 200, errors: undefined });
-  return r.body.data;
-};
+const { gql, ok } = gqlClient((q, v, o) => stack.gql(q, v, o), { region: REGION });
 
 beforeAll(async () => {
   stack = await startStack({ label: 'kms-gw-nulls', kms: true });

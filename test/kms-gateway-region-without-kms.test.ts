@@ -1,7 +1,7 @@
 import { startStack, type Stack } from './support/stack';
 
 /**
- * Issue 3 "Done when": ap-southeast-2 (in the registry, no KMS endpoint) answers every kms root
+ * ap-southeast-2 (in the registry, no KMS endpoint) answers every kms root
  * field through the gateway with 503 REGION_UNAVAILABLE, a Retry-After header and
  * extensions.region = "ap-southeast-2", at once (no timeout wait), never 200 / 500.
  */

@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes, webcrypto } from 'node:crypto';
 import { testConfig } from './support/env';
-import { b64, Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { b64 } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 
 /** The ciphertext format is the standard one: an exported key works with any AES-GCM / ChaCha20-Poly1305 library. */
 let h: KmsHarness;

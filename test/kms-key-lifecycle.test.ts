@@ -1,5 +1,7 @@
 import { testConfig } from './support/env';
-import { failure, Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { failure } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 
 let h: KmsHarness;
 beforeAll(async () => {

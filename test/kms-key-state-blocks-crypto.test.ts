@@ -1,5 +1,7 @@
 import { testConfig } from './support/env';
-import { b64, failure, Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { b64, failure } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 
 /** The seed's key-state impact table: metadata always readable; crypto only while ACTIVE (400 otherwise). */
 let h: KmsHarness;

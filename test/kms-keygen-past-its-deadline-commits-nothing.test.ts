@@ -20,10 +20,9 @@ test.each(['us-east-1', 'eu-west-1'])('%s: a create answered 503 after its deadl
 
   // A key made by a request that announces no deadline (straight to the subgraph) rotates late too.
   const kms = stack.kms(region);
-  const direct = await fetch(kms.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.rootToken}`, 'x-internal-secret': stack.baseEnv.INTERNAL_SECRET },
-    body: JSON.stringify({ query: `mutation { createKmsKey(input: { identity: "on-time", type: ED25519 }) { identity } }` }),
+  const direct = await stack.gql(`mutation { createKmsKey(input: { identity: "on-time", type: ED25519 }) { identity } }`, {}, {
+    url: kms.url,
+    headers: { 'x-internal-secret': stack.baseEnv.INTERNAL_SECRET },
   });
   expect(direct.status).toBe(200);
   const rotated = await stack.gql(`mutation { rotateKmsKey(identity: "on-time") { latestVersion } }`, {}, { region });

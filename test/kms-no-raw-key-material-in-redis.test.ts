@@ -1,7 +1,9 @@
 import Redis from 'ioredis';
 import { createPrivateKey } from 'node:crypto';
 import { testConfig } from './support/env';
-import { b64, Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { b64 } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 import { KeyWrapper } from '../subgraphs/kms/domain/keyWrapper';
 import { KEY_TYPES } from '../subgraphs/kms/domain/keyTypes';
 

@@ -1,7 +1,9 @@
 import { Cluster } from 'ioredis';
 import { testConfig } from './support/env';
 import { RedisClusterFixture } from './support/redisCluster';
-import { b64, failure, Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { b64, failure } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 
 /** The KMS store unchanged on a real 3-node Redis Cluster: Lua per key (one hash tag), fan-out reads, lock. */
 const cluster = new RedisClusterFixture();

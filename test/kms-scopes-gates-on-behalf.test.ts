@@ -1,5 +1,7 @@
 import { testConfig } from './support/env';
-import { b64, failure, Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { b64, failure, postGql } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 
 let h: KmsHarness;
 beforeAll(async () => {
@@ -69,7 +71,7 @@ it('a token sees only its own project keys', async () => {
 });
 
 it('requests without the internal secret or with a bad token are 401', async () => {
-  const noSecret = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.config.rootToken}` }, body: JSON.stringify({ query: '{ kmsKey(identity: "enc") { identity } }' }) });
+  const noSecret = await postGql(h.url, '{ kmsKey(identity: "enc") { identity } }', {}, { token: h.config.rootToken });
   expect(noSecret.status).toBe(401);
   expect(failure(await h.gql(Q.get, { id: 'enc' }, { token: 'smk_0000000000000000_' + 'a'.repeat(43) }))).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
 });

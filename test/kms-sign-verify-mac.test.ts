@@ -1,6 +1,8 @@
 import { constants, createHmac, createPrivateKey, createPublicKey, verify } from 'node:crypto';
 import { testConfig } from './support/env';
-import { b64, failure, Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { b64, failure } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 
 let h: KmsHarness;
 beforeAll(async () => {

@@ -1,6 +1,8 @@
 import Redis from 'ioredis';
 import { testConfig } from './support/env';
-import { b64, failure, Q, startKmsHarness, type KmsHarness } from '../subgraphs/kms/testing/harness';
+import { b64, failure } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 import { KeyStore } from '../subgraphs/kms/store/keyStore';
 import { Sweeper } from '../subgraphs/kms/domain/sweeper';
 

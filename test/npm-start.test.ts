@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gqlClient, postGql } from './support/gql';
 import { freePorts, isListening } from './support/ports';
 
 /** `npm start` as a user runs it: one command brings up every service; SIGTERM stops them all. */
@@ -41,32 +42,21 @@ describe('npm start', () => {
     }
     expect(readFileSync(join(stateDir, 'kms-root-us-east-1.key'), 'utf8')).not.toEqual(readFileSync(join(stateDir, 'kms-root-eu-west-1.key'), 'utf8'));
 
-    const res = await fetch(`http://127.0.0.1:${gw}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${rootToken}` },
-      body: JSON.stringify({ query: '{ viewer { project scopes } }' }),
-    });
+    const { gql } = gqlClient((q, v, o) => postGql(`http://127.0.0.1:${gw}/graphql`, q, v, o), { token: rootToken });
+    const res = await gql('{ viewer { project scopes } }');
     expect(res.status).toBe(200);
-    expect(((await res.json()) as any).data.viewer).toEqual({ project: 'default', scopes: ['*'] });
+    expect(res.body.data.viewer).toEqual({ project: 'default', scopes: ['*'] });
 
     // Every service is up: a key in each KMS region, a secret bound to one, put and reveal.
-    const gql = async (query: string, region?: string) => {
-      const r = await fetch(`http://127.0.0.1:${gw}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${rootToken}`, ...(region ? { 'x-region': region } : {}) },
-        body: JSON.stringify({ query }),
-      });
-      return { status: r.status, body: (await r.json()) as any };
-    };
     for (const region of ['us-east-1', 'eu-west-1']) {
-      const k = await gql('mutation { createKmsKey(input: { identity: "launch-key", type: AES256_GCM96 }) { region status } }', region);
+      const k = await gql('mutation { createKmsKey(input: { identity: "launch-key", type: AES256_GCM96 }) { region status } }', {}, { region });
       expect(k.body.data.createKmsKey).toEqual({ region, status: 'ACTIVE' });
     }
     const created = await gql('mutation { createSecret(input: { path: "launch/db", kmsKeyIdentity: "launch-key", region: "eu-west-1", value: "s3cret" }) { currentVersion } }');
     expect(created.body.data.createSecret.currentVersion).toBe(1);
     const reveal = await gql('{ getSecretValue(path: "launch/db") { value } }');
     expect(reveal.body.data.getSecretValue.value).toBe('s3cret');
-    const noKms = await gql('{ kmsKeys { nodes { identity } } }', 'ap-southeast-2');
+    const noKms = await gql('{ kmsKeys { nodes { identity } } }', {}, { region: 'ap-southeast-2' });
     expect(noKms.status).toBe(503);
 
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));

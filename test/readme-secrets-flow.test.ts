@@ -23,8 +23,8 @@ it('every step of the README flow answers as documented', async () => {
   expect(steps).toHaveLength(11);
   const r: GqlResponse[] = [];
   for (const s of steps) r.push(await stack.gql(s.body.query, {}, { headers: s.headers }));
-  const ok = (i: number) => expect({ step: i, status: r[i].status, errors: r[i].body.errors }).toEqual({ step: i, status: 200, errors: undefined });
-  [0, 1, 2, 3, 4].forEach(ok);
+  const expectStepSucceeded = (i: number) => expect({ step: i, status: r[i].status, errors: r[i].body.errors }).toEqual({ step: i, status: 200, errors: undefined });
+  [0, 1, 2, 3, 4].forEach(expectStepSucceeded);
   expect(r[0].body.data.createKmsKey).toEqual({ region: 'us-east-1', identity: 'payments', status: 'ACTIVE' });
   expect(r[1].body.data.createSecret.kmsKey).toEqual({ status: 'ACTIVE' });
   expect(r[3].body.data.getSecretValue.value).toBe('s3cr3t');
@@ -33,10 +33,10 @@ it('every step of the README flow answers as documented', async () => {
       step: i, status: 400, ext: { code: 'KMS_KEY_NOT_ACTIVE', kmsKeyStatus: 'DISABLED' },
     });
   }
-  ok(7);
+  expectStepSucceeded(7);
   expect(r[7].body.data.secret.kmsKey).toEqual({ identity: 'payments', status: 'DISABLED' });
   expect(r[7].body.data.secrets.nodes).toEqual([{ path: 'prod/db/password', kmsKey: { status: 'DISABLED' } }]);
-  [8, 9, 10].forEach(ok);
+  [8, 9, 10].forEach(expectStepSucceeded);
   expect(r[9].body.data.getSecretValue.value).toBe('s3cr3t');
   expect(r[9].headers.get('x-request-id')).toBe('readme-reveal-1');
   const events = r[10].body.data.auditEvents.nodes.map((e: { action: string; via: string | null; actor: string }) => [e.action, e.via, e.actor]);

@@ -4,7 +4,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError } from 'graphql';
 import gqlTag from 'graphql-tag';
-import type { ExtraSubgraph } from '../../scripts/localStack';
+import type { ExtraSubgraph } from './localStack';
 
 /**
  * A test-only subgraph (`probe`) for what the real ones cannot show on demand: a nullable root

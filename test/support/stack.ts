@@ -1,7 +1,8 @@
-import { LocalStack, type LocalStackOptions } from '../../scripts/localStack';
+import { LocalStack, type LocalStackOptions } from './localStack';
 import { testPrefix } from './env';
 
-export { KMS_REGIONS, postGql, type ExtraSubgraph, type GqlResponse } from '../../scripts/localStack';
+export { composedSupergraph, KMS_REGIONS, startLocalGateway, type ExtraSubgraph } from './localStack';
+export { postGql, type GqlResponse } from './gql';
 
 /** What LocalStackOptions offers (env, redisUrls, serviceEnv, kms, secrets, gateway, gatewayOptions, subgraphs); prefix and Redis are chosen here. */
 export interface StackOptions extends Omit<LocalStackOptions, 'keyPrefix' | 'redisUrl'> {
@@ -10,7 +11,7 @@ export interface StackOptions extends Omit<LocalStackOptions, 'keyPrefix' | 'red
 }
 
 /**
- * The whole stack in this process (scripts/localStack.ts) under this test's own Redis key prefix
+ * The whole stack in this process (localStack.ts) under this test's own Redis key prefix
  * (cleaned up with the worker's prefix), at REDIS_URL.
  */
 export class Stack extends LocalStack {

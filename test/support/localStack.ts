@@ -3,34 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLSchema } from 'graphql';
-import { loadConfig, type Config } from '../shared/config';
-import { createServices, type Services } from '../shared/services';
-import type { RunningService } from '../shared/subgraphServer';
-import { startPlatformSubgraph } from '../subgraphs/platform/server';
-import { startGateway, type GatewayOptions } from '../gateway/server';
-import { startKmsSubgraph } from '../subgraphs/kms/server';
-import { startSecretsSubgraph } from '../subgraphs/secrets/server';
-import { renderSchemaFiles, SUBGRAPHS } from './schemaFiles';
+import { loadConfig, type Config } from '../../shared/config';
+import { createServices, type Services } from '../../shared/services';
+import type { RunningService } from '../../shared/subgraphServer';
+import { startPlatformSubgraph } from '../../subgraphs/platform/server';
+import { startGateway, type GatewayOptions } from '../../gateway/server';
+import { startKmsSubgraph } from '../../subgraphs/kms/server';
+import { startSecretsSubgraph } from '../../subgraphs/secrets/server';
+import { renderSchemaFiles, SUBGRAPHS } from '../../scripts/schemaFiles';
+import { dataOf, postGql, type GqlOptions, type GqlResponse } from './gql';
 
 /** Regions that get a kms subgraph in a stack with `kms: true`; ap-southeast-2 is listed without one. */
 export const KMS_REGIONS = ['us-east-1', 'eu-west-1'] as const;
-
-export interface GqlResponse<T = any> {
-  status: number;
-  headers: Headers;
-  /** From sending the request to having read the whole answer. */
-  elapsedMs: number;
-  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; locations?: { line: number; column: number }[]; extensions?: Record<string, any> }[] };
-}
-
-export interface GqlOptions {
-  token?: string | null;
-  region?: string;
-  /** Sent as x-request-id. */
-  requestId?: string;
-  headers?: Record<string, string>;
-  url?: string;
-}
 
 /** A subgraph beside the product's (a test-only one, say): joins the composition and is reached at its own URL. */
 export interface ExtraSubgraph {
@@ -62,25 +46,6 @@ export interface LocalStackOptions {
   gatewayOptions?: Omit<GatewayOptions, 'port' | 'supergraphSdl'>;
 }
 
-/** POST a GraphQL request as a user would (bearer token, optional x-region). */
-export async function postGql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, opts: GqlOptions = {}): Promise<GqlResponse<T>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.region) headers['x-region'] = opts.region;
-  if (opts.requestId !== undefined) headers['x-request-id'] = opts.requestId;
-  const started = Date.now();
-  const res = await fetch(opts.url ?? url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  const text = await res.text();
-  const elapsedMs = Date.now() - started;
-  let body: GqlResponse<T>['body'];
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
-  }
-  return { status: res.status, headers: res.headers, body, elapsedMs };
-}
-
 /**
  * The supergraph composed from the code (not the checked-in file), so a local stack runs what was
  * built; `extra` subgraphs join the composition at their own URLs.
@@ -108,7 +73,7 @@ export async function startLocalGateway(env: Record<string, string>, opts: Omit<
 /**
  * The whole stack in this process, each service on its own free port, all sharing one Redis key
  * prefix: what a user reaches through the gateway, with real HTTP between services. Used by the
- * cross-service tests (test/support/stack.ts) and the benchmarks.
+ * cross-service tests (stack.ts, under each test's own key prefix) and the benchmarks.
  */
 export class LocalStack {
   readonly running = new Map<string, RunningService>();
@@ -242,9 +207,7 @@ export class LocalStack {
 
   /** Like gql, but expects success: returns `data`, throws with the errors otherwise. */
   async ok<T = any>(query: string, variables: Record<string, unknown> = {}, opts: GqlOptions = {}): Promise<T> {
-    const r = await this.gql<T>(query, variables, opts);
-    if (r.body.errors?.length || !r.body.data) throw new Error(`expected success, got ${r.status}: ${JSON.stringify(r.body.errors)}`);
-    return r.body.data;
+    return dataOf(await this.gql<T>(query, variables, opts));
   }
 
   /** Creates a token through the API with the root token (or `as`). */

@@ -1,9 +1,13 @@
 import { startStack, type Stack } from './support/stack';
 
-/** Issue 2's "done when", as a user would do it through the gateway. */
+/**
+ * The platform through the gateway as a user meets it: root's viewer answers; a token created with
+ * audit:read reads audit but is 403 on setFeatureGate; no token is 401; the audit log shows the
+ * token's creation and the denial.
+ */
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ label: 'donewhen' });
+  stack = await startStack({ label: 'token-scopes' });
 });
 afterAll(() => stack.stop());
 

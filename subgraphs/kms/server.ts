@@ -35,7 +35,7 @@ export async function buildKmsSchema(kms: KeyRingService = { region: '' } as Key
     {
       resolvers: RESOLVERS as unknown as [Function, ...Function[]],
       container: {
-        get(cls: new (k: KeyRingService) => unknown) {
+        get(cls: new (kms: KeyRingService) => unknown) {
           if (!instances.has(cls)) instances.set(cls, new cls(kms));
           return instances.get(cls);
         },

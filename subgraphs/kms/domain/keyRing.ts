@@ -38,7 +38,7 @@ export const MIN_PENDING_WINDOW_DAYS = 7;
 export const MAX_PENDING_WINDOW_DAYS = 30;
 export const MAX_DESCRIPTION_CHARS = 1024;
 
-/** The shared key-identity rule (shared/identifiers.ts), under the name the key ring's rules use. */
+/** The shared key-identity rule (shared/identifiers.ts), kept under the name this module's unit test checks it by. */
 export const validateIdentity: (identity: string, field?: string) => void = validateKeyIdentity;
 
 export function validateDescription(d: string | null | undefined): void {

@@ -1,4 +1,5 @@
 import { cipherSuite, type EncryptionSuite, type KeyHandle, type MacSuite, type SigningSuite } from '../cipherSuites';
+import { validateKeyIdentity } from '../../../../shared/identifiers';
 import { concurrentChange, keyNotFound } from '../errors';
 import * as ring from '../keyRing';
 import type { KmsKeyRecord } from '../keyRing';
@@ -39,7 +40,7 @@ export class KeyRingCore {
   }
 
   async mustGet(project: string, identity: string): Promise<KmsKeyRecord> {
-    ring.validateIdentity(identity);
+    validateKeyIdentity(identity);
     const rec = await this.store.get(this.ref(project, identity));
     if (!rec) throw keyNotFound(identity, this.region);
     return rec;

@@ -1,4 +1,5 @@
 import { badInput } from '../../../../shared/errors';
+import { validateKeyIdentity } from '../../../../shared/identifiers';
 import { cipherSuite } from '../cipherSuites';
 import { keyAlreadyExists, keyInUse } from '../errors';
 import * as ring from '../keyRing';
@@ -24,7 +25,7 @@ export interface CreateKeyInput {
  * when the caller's deadline has passed, so a timed-out create leaves no key behind.
  */
 export async function createKey(core: KeyRingCore, project: string, input: CreateKeyInput, beforeCommit: CommitGuard = noGuard): Promise<KmsKeyRecord> {
-  ring.validateIdentity(input.identity);
+  validateKeyIdentity(input.identity);
   ring.validateDescription(input.description);
   const suite = cipherSuite(input.type);
   const autoRotatePeriodDays = ring.normaliseAutoRotate(input.autoRotatePeriodDays);

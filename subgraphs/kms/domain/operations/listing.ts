@@ -1,5 +1,5 @@
 import { badInput } from '../../../../shared/errors';
-import * as ring from '../keyRing';
+import { validateKeyIdentity } from '../../../../shared/identifiers';
 import type { KeyVersionInfo, KmsKeyRecord } from '../keyRing';
 import type { KeyStatus } from '../keyTypes';
 import type { KeyRef } from '../ports';
@@ -17,7 +17,7 @@ export interface KeyPage {
 
 export async function listKeys(core: KeyRingCore, project: string, status: KeyStatus | null, first: number, after: string | null): Promise<KeyPage> {
   if (!Number.isInteger(first) || first < 0 || first > 1000) throw badInput('first must be between 0 and 1000', { field: 'first' });
-  if (after !== null) ring.validateIdentity(after, 'after');
+  if (after !== null) validateKeyIdentity(after, 'after');
   const nodes: KmsKeyRecord[] = [];
   let cursor = after;
   let scanned = 0;

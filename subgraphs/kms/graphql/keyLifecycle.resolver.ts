@@ -8,6 +8,7 @@ import { ScheduleDeletionArgs, UNUSED_SINCE_DAYS_DESCRIPTION } from './types/arg
 import { CreateKmsKeyInput, UpdateKmsKeyInput } from './types/inputs';
 import { KmsKey } from './types/kmsKey';
 import { guard, keyResource, primeKey } from './kmsRequest';
+import { KEY_IDENTITY_ARG } from './types/descriptions';
 
 /** Key lifecycle mutations (Vault transit's path_keys / path_config): create, rotate, update, disable, enable, deletion. */
 @Resolver()
@@ -20,7 +21,7 @@ export class KeyLifecycleResolver {
   }
 
   @Mutation(() => KmsKey, { description: 'Adds version latestVersion + 1, used from now on unless minEncryptionVersion pins another; older versions still decrypt. Needs kms:admin; NOT_FOUND, KMS_KEY_NOT_ACTIVE unless ACTIVE.' })
-  async rotateKmsKey(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  async rotateKmsKey(@Arg('identity', () => String, { description: KEY_IDENTITY_ARG }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.rotate_key', identity, () => this.kms.rotate(ctx.project, identity, this.beforeCommit(ctx)));
   }
 
@@ -38,7 +39,7 @@ export class KeyLifecycleResolver {
 
   @Mutation(() => KmsKey, { description: 'Sets the key DISABLED: every cryptographic operation (and every secret value bound to it) fails with KMS_KEY_NOT_ACTIVE until enabled. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT while PENDING_DELETION, KEY_IN_USE when ifUnusedSinceDays is given and the key was used within that window.' })
   async disableKmsKey(
-    @Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string,
+    @Arg('identity', () => String, { description: KEY_IDENTITY_ARG }) identity: string,
     @Arg('ifUnusedSinceDays', () => Int, { nullable: true, description: UNUSED_SINCE_DAYS_DESCRIPTION }) ifUnusedSinceDays: number | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<KmsKey> {
@@ -46,7 +47,7 @@ export class KeyLifecycleResolver {
   }
 
   @Mutation(() => KmsKey, { description: 'Sets a DISABLED (or ACTIVE) key ACTIVE. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT while PENDING_DELETION (cancel the deletion first).' })
-  async enableKmsKey(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  async enableKmsKey(@Arg('identity', () => String, { description: KEY_IDENTITY_ARG }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.enable_key', identity, () => this.kms.enable(ctx.project, identity));
   }
 
@@ -59,7 +60,7 @@ export class KeyLifecycleResolver {
   }
 
   @Mutation(() => KmsKey, { description: 'Stops a pending deletion; the key becomes DISABLED. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT when not pending deletion or the material is already destroyed.' })
-  async cancelKmsKeyDeletion(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  async cancelKmsKeyDeletion(@Arg('identity', () => String, { description: KEY_IDENTITY_ARG }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.cancel_deletion', identity, () => this.kms.cancelDeletion(ctx.project, identity));
   }
 

@@ -4,6 +4,7 @@ import type { KeyRingService } from '../domain/keyRingService';
 import { KmsKeysArgs } from './types/args';
 import { KmsKey, KmsKeyConnection, KmsKeyVersion, PageInfo } from './types/kmsKey';
 import { guard, keyLoader, keyResource, lastUsedLoader, versionsLoader } from './kmsRequest';
+import { KEY_IDENTITY_ARG } from './types/descriptions';
 
 /** Reading keys: the kmsKey / kmsKeys queries and KmsKey's resolved fields (versions, publicKeyPem, lastUsedAt). */
 @Resolver(() => KmsKey)
@@ -11,7 +12,7 @@ export class KmsKeyResolver {
   constructor(private readonly kms: KeyRingService) {}
 
   @Query(() => KmsKey, { nullable: true, description: "The key of that identity in the request's region (x-region), in any state; null if there is none. Needs kms:read; FEATURE_DISABLED when the project's kms gate is off." })
-  async kmsKey(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey | null> {
+  async kmsKey(@Arg('identity', () => String, { description: KEY_IDENTITY_ARG }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey | null> {
     const resource = keyResource(this.kms, identity);
     await guard(ctx, resource, 'kms:read');
     const rec = await keyLoader(ctx, this.kms).load(identity);

@@ -170,12 +170,12 @@ export class KeyStore implements KeyRepository, SweepQueue {
 
   /** Many records in one round trip (pipelined on a single node; one pipeline per slot on a cluster). */
   async getMany(refs: readonly KeyRef[]): Promise<(KmsKeyRecord | null)[]> {
-    const hashes = await this.hgetallMany(refs.map(metaKey));
+    const hashes = (await pipelined(this.redis, refs.map((r) => ['hgetall', metaKey(r)]))) as Record<string, string>[];
     return hashes.map((h, i) => decode(refs[i], h));
   }
 
   async versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
-    const hashes = await this.hgetallMany(refs.map(versionsKey));
+    const hashes = (await pipelined(this.redis, refs.map((r) => ['hgetall', versionsKey(r)]))) as Record<string, string>[];
     return hashes.map((h) =>
       Object.entries(h ?? {})
         .map(([v, createdAt]) => ({ version: Number(v), createdAt }))
@@ -242,9 +242,5 @@ export class KeyStore implements KeyRepository, SweepQueue {
       const [project, identity] = JSON.parse(m) as [string, string];
       return { region, project, identity };
     });
-  }
-
-  private async hgetallMany(keys: string[]): Promise<Record<string, string>[]> {
-    return (await pipelined(this.redis, keys.map((k) => ['hgetall', k]))) as Record<string, string>[];
   }
 }

@@ -13,34 +13,35 @@ import { KeyStore } from './store/keyStore';
 import { BatchResolver } from './graphql/batch.resolver';
 import { EncryptResolver } from './graphql/encrypt.resolver';
 import { ExportResolver } from './graphql/export.resolver';
-import { KeysResolver } from './graphql/keys.resolver';
+import { KeyLifecycleResolver } from './graphql/keyLifecycle.resolver';
 import { kmsKeyReference } from './graphql/kmsKey.reference';
+import { KmsKeyResolver } from './graphql/kmsKey.resolver';
 import { MacResolver } from './graphql/mac.resolver';
 import { SignResolver } from './graphql/sign.resolver';
 
-const RESOLVERS = [KeysResolver, EncryptResolver, BatchResolver, SignResolver, MacResolver, ExportResolver] as const;
+// Order fixes the printed SDL's field order: key queries and fields, then the lifecycle mutations.
+const RESOLVERS = [KmsKeyResolver, KeyLifecycleResolver, EncryptResolver, BatchResolver, SignResolver, MacResolver, ExportResolver] as const;
 
 /** Scopes the secrets service gets when it acts for a caller: exactly what put and reveal need. */
 const ON_BEHALF_SCOPES = ['kms:read', 'kms:encrypt', 'kms:decrypt'];
 
 /**
- * The kms subgraph schema. Without a KeyRingService (schema printing) the resolvers exist but
- * are never run.
+ * The kms subgraph schema. Without a KeyRingService (schema printing) the resolvers get a
+ * placeholder and are never run.
  */
-export async function buildKmsSchema(kms?: KeyRingService): Promise<GraphQLSchema> {
+export async function buildKmsSchema(kms: KeyRingService = { region: '' } as KeyRingService): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>();
-  const domain = kms ?? (null as unknown as KeyRingService);
   return buildFederatedSchema(
     {
       resolvers: RESOLVERS as unknown as [Function, ...Function[]],
       container: {
-        get(cls: new (k: KeyRingService) => unknown) {
-          if (!instances.has(cls)) instances.set(cls, new cls(domain));
+        get(cls: new (kms: KeyRingService) => unknown) {
+          if (!instances.has(cls)) instances.set(cls, new cls(kms));
           return instances.get(cls);
         },
       },
     },
-    { KmsKey: kmsKeyReference(domain ?? ({ region: '' } as KeyRingService)) },
+    { KmsKey: kmsKeyReference(kms) },
   );
 }
 
@@ -81,17 +82,24 @@ export interface KmsSubgraphOptions {
   sweeperOptions?: SweeperOptions;
 }
 
-export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOptions): Promise<RunningService & { sweeper: Sweeper; keys: KeyRingService }> {
+export interface RunningKms extends RunningService {
+  sweeper: Sweeper;
+  kms: KeyRingService;
+  /** The same object as `kms`, under the name older callers use. */
+  keys: KeyRingService;
+}
+
+export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOptions): Promise<RunningKms> {
   const region = services.config.region;
   if (!region) throw new Error('The kms subgraph needs REGION');
   if (!services.config.regions.has(region)) throw new Error(`REGION ${region} is not in the region registry`);
   const store = new KeyStore(services.redis);
-  const keys = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now, undefined, {
+  const kms = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now, undefined, {
     // Only the error's name: the use is retried on the next operation, and no key names reach the log.
     onError: (err) => services.log.warn('could not record a key use', { region, err: err instanceof Error ? err.name : 'unknown' }),
   });
-  const sweeper = new Sweeper(keys, store, services.auditFlow, services.log, opts.sweeperOptions);
-  const schema = await buildKmsSchema(keys);
+  const sweeper = new Sweeper(kms, store, services.auditFlow, services.log, opts.sweeperOptions);
+  const schema = await buildKmsSchema(kms);
   const running = await startSubgraph({
     name: `kms-${region}`,
     schema,
@@ -105,7 +113,8 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
   return {
     ...running,
     sweeper,
-    keys,
+    kms,
+    keys: kms,
     async stop() {
       await sweeper.stop();
       await running.stop();

@@ -11,8 +11,6 @@ export type KeyStatus = (typeof KEY_STATUSES)[number];
 export const KEY_PURPOSES = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC'] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 
-export const KEY_IDENTITY_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 export function isKeyType(s: string): s is KeyType {
   return (KEY_TYPES as readonly string[]).includes(s);
 }

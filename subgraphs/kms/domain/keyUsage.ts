@@ -1,4 +1,4 @@
-import type { KeyRef, KeyStore } from '../store/keyStore';
+import type { KeyRef, KeyUseLog } from './ports';
 
 /** How often a key's use is written at most (per key, per replica; the store's script makes it per key overall). */
 export const USAGE_WINDOW_MS = 60_000;
@@ -23,7 +23,7 @@ export class KeyUsage {
   private readonly pending = new Set<Promise<unknown>>();
   readonly windowMs: number;
 
-  constructor(private readonly store: KeyStore, private readonly now: () => Date, private readonly opts: KeyUsageOptions = {}) {
+  constructor(private readonly store: KeyUseLog, private readonly now: () => Date, private readonly opts: KeyUsageOptions = {}) {
     this.windowMs = opts.windowMs ?? USAGE_WINDOW_MS;
   }
 

@@ -2,9 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '../../../shared/audit';
 import { AuditNotWritten, type AuditFlow } from '../../../shared/auditFlow';
 import type { Logger } from '../../../shared/log';
-import type { KeyStore } from '../store/keyStore';
 import type { KeyRingService } from './keyRingService';
 import type { KmsKeyRecord } from './keyRing';
+import type { SweepQueue } from './ports';
 
 export interface SweepResult {
   /** False when another replica held the lock (this one did nothing). */
@@ -31,8 +31,8 @@ export class Sweeper {
   private readonly batch: number;
 
   constructor(
-    private readonly keys: KeyRingService,
-    private readonly store: KeyStore,
+    private readonly kms: KeyRingService,
+    private readonly queue: SweepQueue,
     private readonly audit: AuditFlow,
     private readonly log: Logger,
     opts: SweeperOptions = {},
@@ -63,22 +63,22 @@ export class Sweeper {
   }
 
   private async sweep(): Promise<SweepResult> {
-    const region = this.keys.region;
+    const region = this.kms.region;
     const token = randomBytes(16).toString('hex');
-    if (!(await this.store.acquireSweeperLock(region, token, this.lockTtlMs))) return { ran: false, destroyed: [], rotated: [] };
+    if (!(await this.queue.acquireSweeperLock(region, token, this.lockTtlMs))) return { ran: false, destroyed: [], rotated: [] };
     const result: SweepResult = { ran: true, destroyed: [], rotated: [] };
     const requestId = `sweeper-${randomUUID()}`;
     try {
-      for (const ref of await this.store.dueDeletions(region, new Date(this.nowMs()), this.batch)) {
-        const rec = await this.audited('kms.destroy_key_material', ref, requestId, () => this.keys.destroyIfDue(ref), () => null);
+      for (const ref of await this.queue.dueDeletions(region, new Date(this.nowMs()), this.batch)) {
+        const rec = await this.audited('kms.destroy_key_material', ref, requestId, () => this.kms.destroyIfDue(ref), () => null);
         if (rec) result.destroyed.push(`${ref.project}/${ref.identity}`);
       }
-      for (const ref of await this.store.dueRotations(region, new Date(this.nowMs()), this.batch)) {
-        const rec = await this.audited('kms.rotate_key', ref, requestId, () => this.keys.rotateIfDue(ref), (r) => r.latestVersion);
+      for (const ref of await this.queue.dueRotations(region, new Date(this.nowMs()), this.batch)) {
+        const rec = await this.audited('kms.rotate_key', ref, requestId, () => this.kms.rotateIfDue(ref), (r) => r.latestVersion);
         if (rec) result.rotated.push(`${ref.project}/${ref.identity}`);
       }
     } finally {
-      await this.store.releaseSweeperLock(region, token).catch(() => false);
+      await this.queue.releaseSweeperLock(region, token).catch(() => false);
     }
     return result;
   }
@@ -95,7 +95,7 @@ export class Sweeper {
     change: () => Promise<KmsKeyRecord | null>,
     keyVersion: (rec: KmsKeyRecord) => number | null,
   ): Promise<KmsKeyRecord | null> {
-    const region = this.keys.region;
+    const region = this.kms.region;
     const planned: AuditEventInput = {
       action, outcome: 'SUCCESS', actor: 'system:sweeper', project: ref.project, region, resource: `kms-key:${region}/${ref.identity}`, requestId,
     };
@@ -112,6 +112,6 @@ export class Sweeper {
   }
 
   private nowMs(): number {
-    return this.keys.nowDate().getTime();
+    return this.kms.nowDate().getTime();
   }
 }

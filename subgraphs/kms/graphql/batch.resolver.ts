@@ -1,9 +1,8 @@
 import { Args, Ctx, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
-import { badInput } from '../../../shared/errors';
 import { optionalBinaryInput } from '../domain/base64';
-import { MAX_BATCH_ITEMS, type BatchItemOutcome } from '../domain/keyRingService';
 import type { KeyRingService } from '../domain/keyRingService';
+import { checkBatchSize, type BatchItemOutcome } from '../domain/operations/encrypt';
 import { DecryptBatchArgs, EncryptBatchArgs } from './types/args';
 import { BatchItemError, BatchItemResult } from './types/results';
 import { guard, keyResource, loadKey } from './kmsRequest';
@@ -18,10 +17,6 @@ function toResult(o: BatchItemOutcome): BatchItemResult {
   });
 }
 
-function checkSize(items: unknown[]): void {
-  if (items.length > MAX_BATCH_ITEMS) throw badInput(`A batch holds at most ${MAX_BATCH_ITEMS} items`, { field: 'items' });
-}
-
 /**
  * Batch encrypt / decrypt: one key-state read and one audit event per call; items fail one by one
  * (bad base64, INVALID_CIPHERTEXT…) with their index, in the order given.
@@ -32,7 +27,7 @@ export class BatchResolver {
 
   @Mutation(() => [BatchItemResult], { description: 'Encrypts up to 1000 items with one key, one result per item in input order; an item fails on its own in `error`. Needs kms:encrypt; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT (more than 1000 items) fail the whole call.' })
   async encryptBatch(@Args(() => EncryptBatchArgs) { keyIdentity, items }: EncryptBatchArgs, @Ctx() ctx: RequestContext): Promise<BatchItemResult[]> {
-    checkSize(items);
+    checkBatchSize(items.length);
     const resource = keyResource(this.kms, keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:encrypt');
     return ctx.audited('kms.encrypt', resource, async () => {
@@ -44,7 +39,7 @@ export class BatchResolver {
 
   @Mutation(() => [BatchItemResult], { description: 'Decrypts up to 1000 ciphertexts of one key, one result per item in input order; a bad ciphertext fails its item with INVALID_CIPHERTEXT. Needs kms:decrypt; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT fail the whole call.' })
   async decryptBatch(@Args(() => DecryptBatchArgs) { keyIdentity, items }: DecryptBatchArgs, @Ctx() ctx: RequestContext): Promise<BatchItemResult[]> {
-    checkSize(items);
+    checkBatchSize(items.length);
     const resource = keyResource(this.kms, keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:decrypt');
     return ctx.audited('kms.decrypt', resource, async () => {

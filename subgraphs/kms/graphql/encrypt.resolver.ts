@@ -39,7 +39,6 @@ export class EncryptResolver {
     });
   }
 
-  /** Decrypts and encrypts again under the current encryption version; the plaintext never leaves. */
   @Mutation(() => EncryptResult, { description: "Decrypts and encrypts again under the key's default encryption version (after a rotation); the plaintext never leaves the KMS. Needs kms:encrypt and kms:decrypt; errors as decrypt." })
   async reEncrypt(@Arg('input', () => ReEncryptInput, { description: 'Key, ciphertext and associated data.' }) input: ReEncryptInput, @Ctx() ctx: RequestContext): Promise<EncryptResult> {
     const resource = keyResource(this.kms, input.keyIdentity, 'keyIdentity');
@@ -47,9 +46,7 @@ export class EncryptResolver {
     return ctx.audited('kms.reencrypt', resource, async () => {
       const aad = optionalBinaryInput('associatedData', input.associatedData);
       const rec = await loadKey(ctx, this.kms, input.keyIdentity);
-      const opened = await this.kms.decrypt(rec, input.ciphertext, aad);
-      const r = await this.kms.encrypt(rec, opened.plaintext, aad);
-      opened.plaintext.fill(0);
+      const r = await this.kms.reEncrypt(rec, input.ciphertext, aad);
       return { keyVersion: r.keyVersion, value: Object.assign(new EncryptResult(), { keyIdentity: rec.identity, ...r }) };
     });
   }

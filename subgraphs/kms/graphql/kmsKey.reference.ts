@@ -1,5 +1,5 @@
 import type { RequestContext } from '../../../shared/context';
-import { KEY_IDENTITY_RE } from '../domain/keyTypes';
+import { isKeyIdentity } from '../../../shared/identifiers';
 import type { KeyRingService } from '../domain/keyRingService';
 import { KmsKey } from './types/kmsKey';
 import { guard, keyLoader } from './kmsRequest';
@@ -14,7 +14,7 @@ export function kmsKeyReference(kms: KeyRingService) {
     async __resolveReference(ref: { region?: string; identity?: string }, ctx: RequestContext): Promise<KmsKey | null> {
       // One gate/scope check per request (and at most one auth.denied), however many references.
       await ctx.loader('kmsReferenceGuard', () => guard(ctx, `kms-key:${kms.region}/*`, 'kms:read'));
-      if (ref.region !== kms.region || typeof ref.identity !== 'string' || !KEY_IDENTITY_RE.test(ref.identity)) return null;
+      if (ref.region !== kms.region || !isKeyIdentity(ref.identity)) return null;
       const rec = await keyLoader(ctx, kms).load(ref.identity);
       return rec ? KmsKey.of(rec) : null;
     },

@@ -1,16 +1,16 @@
 import DataLoader from 'dataloader';
 import type { RequestContext } from '../../../shared/context';
-import { notFound } from '../../../shared/errors';
+import { validateKeyIdentity } from '../../../shared/identifiers';
 import type { Scope } from '../../../shared/scopes';
+import { keyNotFound } from '../domain/errors';
 import type { KeyVersionInfo, KmsKeyRecord } from '../domain/keyRing';
-import { validateIdentity } from '../domain/keyRing';
 import type { KeyRingService } from '../domain/keyRingService';
 
 /** Request-level plumbing shared by the KMS resolvers: resources, gates, fresh key state, audit. */
 
 /** Audit resource of a key; validates the identity first so junk never reaches the audit log. */
 export function keyResource(kms: KeyRingService, identity: string, field = 'identity'): string {
-  validateIdentity(identity, field);
+  validateKeyIdentity(identity, field);
   return `kms-key:${kms.region}/${identity}`;
 }
 
@@ -45,7 +45,7 @@ export function lastUsedLoader(ctx: RequestContext, kms: KeyRingService): DataLo
 
 export async function loadKey(ctx: RequestContext, kms: KeyRingService, identity: string): Promise<KmsKeyRecord> {
   const rec = await keyLoader(ctx, kms).load(identity);
-  if (!rec) throw notFound(`No KMS key "${identity}" in ${kms.region}`);
+  if (!rec) throw keyNotFound(identity, kms.region);
   return rec;
 }
 

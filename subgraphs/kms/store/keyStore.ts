@@ -1,18 +1,13 @@
-import { Cluster } from 'ioredis';
-import type { RedisClient } from '../../../shared/redis';
+import { validateKeyIdentity, validateProjectName } from '../../../shared/identifiers';
+import { pipelined, type RedisClient } from '../../../shared/redis';
 import type { KeyVersionInfo, KmsKeyRecord } from '../domain/keyRing';
 import type { KeyPurpose, KeyStatus, KeyType } from '../domain/keyTypes';
+import type { CommitOptions, KeyRef, KeyRepository, SweepQueue } from '../domain/ports';
 
-/** Which key: the region, project and identity that name it (its hash tag). */
-export interface KeyRef {
-  region: string;
-  project: string;
-  identity: string;
-}
+export type { KeyRef } from '../domain/ports';
 
 /**
  * Redis layout (the only place that knows it):
- * (region and project URI-encoded)
  *   kms:{<region>:<project>:<identity>}:meta      hash  — KmsKeyRecord fields
  *   kms:{<region>:<project>:<identity>}:versions  hash  — version → createdAt
  *   kms:{<region>:<project>:<identity>}:ring      hash  — version → base64(wrapped material)
@@ -22,18 +17,21 @@ export interface KeyRef {
  *   kms:due-deletion:{<region>} / kms:due-rotation:{<region>}  zset — score = due time (ms)
  *   kms:sweeper-lock:{<region>}                   string — sweeper lock token
  * The three keys of one KMS key share a hash tag, so every change to a key is one Lua script.
+ *
+ * A project or identity outside the shared rule (shared/identifiers.ts) is refused with
+ * BAD_USER_INPUT before it can reach a key name, so a brace or colon can never break the hash tag.
+ * Keys written before this check URI-encoded region and project; for every name the rules (and the
+ * region registry) admit, encodeURIComponent is the identity, so existing key names are unchanged.
  */
-// Project names come from tokens: encoded so a brace or colon can never break the hash tag.
-const enc = encodeURIComponent;
-const base = (r: KeyRef) => `kms:{${enc(r.region)}:${enc(r.project)}:${r.identity}}`;
+const base = (r: KeyRef) => `kms:{${r.region}:${validateProjectName(r.project)}:${validateKeyIdentity(r.identity)}}`;
 const metaKey = (r: KeyRef) => `${base(r)}:meta`;
 const versionsKey = (r: KeyRef) => `${base(r)}:versions`;
 const ringKey = (r: KeyRef) => `${base(r)}:ring`;
 const usedKey = (r: KeyRef) => `${base(r)}:used`;
-const indexKey = (region: string, project: string) => `kms:index:{${enc(region)}:${enc(project)}}`;
-const dueDeletionKey = (region: string) => `kms:due-deletion:{${enc(region)}}`;
-const dueRotationKey = (region: string) => `kms:due-rotation:{${enc(region)}}`;
-const lockKey = (region: string) => `kms:sweeper-lock:{${enc(region)}}`;
+const indexKey = (region: string, project: string) => `kms:index:{${region}:${validateProjectName(project)}}`;
+const dueDeletionKey = (region: string) => `kms:due-deletion:{${region}}`;
+const dueRotationKey = (region: string) => `kms:due-rotation:{${region}}`;
+const lockKey = (region: string) => `kms:sweeper-lock:{${region}}`;
 
 // KEYS: meta, versions, ring. ARGV: createdAt, wrapped, field1, value1, …
 const CREATE_LUA = `
@@ -125,7 +123,7 @@ function decode(ref: KeyRef, h: Record<string, string>): KmsKeyRecord | null {
 const scheduleMember = (project: string, identity: string) => JSON.stringify([project, identity]);
 
 /** The KMS key store: records, version rings of wrapped material, listing index, sweeper schedules. */
-export class KeyStore {
+export class KeyStore implements KeyRepository, SweepQueue {
   private readonly redis: RedisClient & Scripts;
 
   constructor(redis: RedisClient) {
@@ -154,7 +152,7 @@ export class KeyStore {
   async commit(
     expectedRev: number,
     next: KmsKeyRecord,
-    opts: { addVersion?: { version: number; createdAt: string; wrapped: Buffer }; destroyRing?: boolean } = {},
+    opts: CommitOptions = {},
   ): Promise<boolean> {
     const { set, del } = encode(next);
     const add = opts.addVersion;
@@ -170,14 +168,14 @@ export class KeyStore {
     return decode(ref, await this.redis.hgetall(metaKey(ref)));
   }
 
-  /** Many records in one round trip (pipelined on a single node; fanned out per node on a cluster). */
+  /** Many records in one round trip (pipelined on a single node; one pipeline per slot on a cluster). */
   async getMany(refs: readonly KeyRef[]): Promise<(KmsKeyRecord | null)[]> {
-    const hashes = await this.hgetallMany(refs.map(metaKey));
+    const hashes = (await pipelined(this.redis, refs.map((r) => ['hgetall', metaKey(r)]))) as Record<string, string>[];
     return hashes.map((h, i) => decode(refs[i], h));
   }
 
   async versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
-    const hashes = await this.hgetallMany(refs.map(versionsKey));
+    const hashes = (await pipelined(this.redis, refs.map((r) => ['hgetall', versionsKey(r)]))) as Record<string, string>[];
     return hashes.map((h) =>
       Object.entries(h ?? {})
         .map(([v, createdAt]) => ({ version: Number(v), createdAt }))
@@ -200,17 +198,7 @@ export class KeyStore {
 
   /** Last recorded use (ms) of many keys in one round trip; null where never used. */
   async lastUsedMany(refs: readonly KeyRef[]): Promise<(number | null)[]> {
-    if (refs.length === 0) return [];
-    let values: (string | null)[];
-    if (this.redis instanceof Cluster) values = await Promise.all(refs.map((r) => this.redis.get(usedKey(r))));
-    else {
-      const pipe = this.redis.pipeline();
-      for (const r of refs) pipe.get(usedKey(r));
-      values = ((await pipe.exec()) ?? []).map(([err, v]) => {
-        if (err) throw err;
-        return v as string | null;
-      });
-    }
+    const values = (await pipelined(this.redis, refs.map((r) => ['get', usedKey(r)]))) as (string | null)[];
     return values.map((v) => (v === null || !Number.isFinite(Number(v)) ? null : Number(v)));
   }
 
@@ -253,18 +241,6 @@ export class KeyStore {
     return members.map((m) => {
       const [project, identity] = JSON.parse(m) as [string, string];
       return { region, project, identity };
-    });
-  }
-
-  private async hgetallMany(keys: string[]): Promise<Record<string, string>[]> {
-    if (keys.length === 0) return [];
-    if (this.redis instanceof Cluster) return Promise.all(keys.map((k) => this.redis.hgetall(k)));
-    const pipe = this.redis.pipeline();
-    for (const k of keys) pipe.hgetall(k);
-    const res = (await pipe.exec()) ?? [];
-    return res.map(([err, h]) => {
-      if (err) throw err;
-      return h as Record<string, string>;
     });
   }
 }

@@ -1,6 +1,7 @@
 import { Field, InputType, Int } from 'type-graphql';
 import type { KeyType } from '../../domain/keyTypes';
 import { KeyTypeEnum } from './enums';
+import { KEY_IDENTITY_INPUT } from './descriptions';
 
 @InputType('CreateKmsKeyInput', { description: "A new KMS key in the request's region." })
 export class CreateKmsKeyInput {
@@ -13,7 +14,7 @@ export class CreateKmsKeyInput {
 
 @InputType('UpdateKmsKeyInput', { description: 'Settings to change on an existing key; an omitted field keeps its value.' })
 export class UpdateKmsKeyInput {
-  @Field(() => String, { description: "Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none." }) identity!: string;
+  @Field(() => String, { description: KEY_IDENTITY_INPUT }) identity!: string;
   @Field(() => String, { nullable: true, description: 'New description, at most 1024 characters; an explicit null clears it.' }) description?: string | null;
   @Field(() => Int, { nullable: true, description: 'Lowest version accepted for decrypt and verification: 1 to latestVersion, and not above a non-zero minEncryptionVersion (BAD_USER_INPUT otherwise). Null keeps it.' }) minDecryptionVersion?: number | null;
   @Field(() => Int, { nullable: true, description: 'Default version for encrypt, sign and generateMac: 0 (latest) or minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null keeps it.' }) minEncryptionVersion?: number | null;
@@ -22,7 +23,7 @@ export class UpdateKmsKeyInput {
 
 @InputType('EncryptInput', { description: 'What to encrypt and with which key.' })
 export class EncryptInput {
-  @Field(() => String, { description: "Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none." }) keyIdentity!: string;
+  @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => String, { description: 'The data to encrypt: standard base64, at most 64 KiB decoded (BAD_USER_INPUT otherwise).' }) plaintext!: string;
   @Field(() => String, { nullable: true, description: 'Optional associated data (standard base64, at most 64 KiB decoded): authenticated, not encrypted; the same bytes must be given to decrypt.' }) associatedData?: string | null;
   @Field(() => Int, { nullable: true, description: 'Key version to encrypt with: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0.' }) keyVersion?: number | null;
@@ -30,21 +31,21 @@ export class EncryptInput {
 
 @InputType('DecryptInput', { description: 'A ciphertext to decrypt and the key it was made with.' })
 export class DecryptInput {
-  @Field(() => String, { description: "Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none." }) keyIdentity!: string;
+  @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => String, { description: 'A ciphertext returned by encrypt, reEncrypt, encryptBatch or generateDataKey: `kms:v<N>:<base64(nonce ‖ ciphertext ‖ tag)>`. Malformed, tampered, other-key or below-minDecryptionVersion input fails with INVALID_CIPHERTEXT.' }) ciphertext!: string;
   @Field(() => String, { nullable: true, description: 'The associated data given at encryption (standard base64), or null if none was; any other value fails with INVALID_CIPHERTEXT.' }) associatedData?: string | null;
 }
 
 @InputType('ReEncryptInput', { description: "A ciphertext to re-encrypt under the key's current encryption version." })
 export class ReEncryptInput {
-  @Field(() => String, { description: "Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none." }) keyIdentity!: string;
+  @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => String, { description: 'A ciphertext returned by encrypt, reEncrypt, encryptBatch or generateDataKey: `kms:v<N>:<base64(nonce ‖ ciphertext ‖ tag)>`. Malformed, tampered, other-key or below-minDecryptionVersion input fails with INVALID_CIPHERTEXT.' }) ciphertext!: string;
   @Field(() => String, { nullable: true, description: 'The associated data given at encryption (standard base64), or null if none was; the new ciphertext is bound to the same bytes.' }) associatedData?: string | null;
 }
 
 @InputType('GenerateDataKeyInput', { description: 'A new random data key to generate and wrap (envelope encryption).' })
 export class GenerateDataKeyInput {
-  @Field(() => String, { description: "Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none." }) keyIdentity!: string;
+  @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => Int, { nullable: true, defaultValue: 256, description: 'Size of the data key in bits: 128 or 256 (BAD_USER_INPUT otherwise). Null means 256.' }) bits?: number | null;
   @Field(() => String, { nullable: true, description: 'Optional associated data (standard base64, at most 64 KiB decoded): authenticated, not encrypted; the same bytes must be given to decrypt.' }) associatedData?: string | null;
 }
@@ -63,28 +64,28 @@ export class DecryptBatchItemInput {
 
 @InputType('SignInput', { description: 'A message to sign with an asymmetric (SIGN_VERIFY) key.' })
 export class SignInput {
-  @Field(() => String, { description: "Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none." }) keyIdentity!: string;
+  @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => String, { description: 'The message itself, not a digest (standard base64, at most 64 KiB decoded).' }) message!: string;
   @Field(() => Int, { nullable: true, description: 'Key version to sign with: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0.' }) keyVersion?: number | null;
 }
 
 @InputType('VerifyInput', { description: 'A signature to check against a message.' })
 export class VerifyInput {
-  @Field(() => String, { description: "Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none." }) keyIdentity!: string;
+  @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => String, { description: 'The message (standard base64, at most 64 KiB decoded).' }) message!: string;
   @Field(() => String, { description: 'A signature returned by sign: `kms:v<N>:<base64>`; any other shape is BAD_USER_INPUT.' }) signature!: string;
 }
 
 @InputType('GenerateMacInput', { description: 'A message to authenticate with an HMAC (GENERATE_VERIFY_MAC) key.' })
 export class GenerateMacInput {
-  @Field(() => String, { description: "Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none." }) keyIdentity!: string;
+  @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => String, { description: 'The message (standard base64, at most 64 KiB decoded).' }) message!: string;
   @Field(() => Int, { nullable: true, description: 'Key version to use: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0.' }) keyVersion?: number | null;
 }
 
 @InputType('VerifyMacInput', { description: 'A MAC to check against a message.' })
 export class VerifyMacInput {
-  @Field(() => String, { description: "Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none." }) keyIdentity!: string;
+  @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => String, { description: 'The message (standard base64, at most 64 KiB decoded).' }) message!: string;
   @Field(() => String, { description: 'A MAC returned by generateMac: `kms:v<N>:<base64>`; any other shape is BAD_USER_INPUT.' }) mac!: string;
 }

@@ -1,59 +1,19 @@
-import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Int, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import type { AuditAction } from '../../../shared/audit';
-import { ApiError } from '../../../shared/errors';
+import { keyGenerationTimedOut } from '../domain/errors';
 import type { KmsKeyRecord } from '../domain/keyRing';
 import type { KeyRingService } from '../domain/keyRingService';
-import { KmsKeysArgs, ScheduleDeletionArgs, UNUSED_SINCE_DAYS_DESCRIPTION } from './types/args';
+import { ScheduleDeletionArgs, UNUSED_SINCE_DAYS_DESCRIPTION } from './types/args';
 import { CreateKmsKeyInput, UpdateKmsKeyInput } from './types/inputs';
-import { KmsKey, KmsKeyConnection, KmsKeyVersion, PageInfo } from './types/kmsKey';
-import { guard, keyLoader, keyResource, lastUsedLoader, primeKey, versionsLoader } from './kmsRequest';
+import { KmsKey } from './types/kmsKey';
+import { guard, keyResource, primeKey } from './kmsRequest';
+import { KEY_IDENTITY_ARG } from './types/descriptions';
 
-/** Key metadata and lifecycle (Vault transit's path_keys / path_config). */
-@Resolver(() => KmsKey)
-export class KeysResolver {
+/** Key lifecycle mutations (Vault transit's path_keys / path_config): create, rotate, update, disable, enable, deletion. */
+@Resolver()
+export class KeyLifecycleResolver {
   constructor(private readonly kms: KeyRingService) {}
-
-  @Query(() => KmsKey, { nullable: true, description: "The key of that identity in the request's region (x-region), in any state; null if there is none. Needs kms:read; FEATURE_DISABLED when the project's kms gate is off." })
-  async kmsKey(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey | null> {
-    const resource = keyResource(this.kms, identity);
-    await guard(ctx, resource, 'kms:read');
-    const rec = await keyLoader(ctx, this.kms).load(identity);
-    return rec ? KmsKey.of(rec) : null;
-  }
-
-  @Query(() => KmsKeyConnection, { description: "The project's keys in the request's region, in identity order. Needs kms:read; BAD_USER_INPUT for a bad `first` or `after`." })
-  async kmsKeys(@Args(() => KmsKeysArgs) { status, first, after }: KmsKeysArgs, @Ctx() ctx: RequestContext): Promise<KmsKeyConnection> {
-    await guard(ctx, `kms-key:${this.kms.region}/*`, 'kms:read');
-    const page = await this.kms.list(ctx.project, status ?? null, first ?? 50, after ?? null);
-    for (const rec of page.nodes) keyLoader(ctx, this.kms).prime(rec.identity, rec);
-    const conn = new KmsKeyConnection();
-    conn.nodes = page.nodes.map(KmsKey.of);
-    conn.pageInfo = Object.assign(new PageInfo(), { endCursor: page.endCursor, hasNextPage: page.hasNextPage });
-    return conn;
-  }
-
-  @FieldResolver(() => [KmsKeyVersion], { description: 'Every version of the key ring, oldest first.' })
-  async versions(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<KmsKeyVersion[]> {
-    const list = await versionsLoader(ctx, this.kms).load(key.identity);
-    return list.map((v) => Object.assign(new KmsKeyVersion(), v));
-  }
-
-  @FieldResolver(() => String, { nullable: true, description: 'Public key of a version as SPKI PEM: SIGN_VERIFY keys only, null for other keys or destroyed material.' })
-  async publicKeyPem(@Root() key: KmsKey, @Arg('version', () => Int, { nullable: true, description: 'Version, 1 to latestVersion (NOT_FOUND otherwise); null: the latest.' }) version: number | null, @Ctx() ctx: RequestContext): Promise<string | null> {
-    void ctx;
-    return this.kms.publicKeyPem(key.record, version);
-  }
-
-  @FieldResolver(() => String, {
-    nullable: true,
-    description:
-      'ISO-8601 time of the last successful crypto operation with this key (encrypt, decrypt, reEncrypt, generateDataKey, the batches, sign, verify, generateMac, verifyMac), direct or on behalf of secrets; at most a minute stale; null if never used.',
-  })
-  async lastUsedAt(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<string | null> {
-    const at = await lastUsedLoader(ctx, this.kms).load(key.identity);
-    return at ? at.toISOString() : null;
-  }
 
   @Mutation(() => KmsKey, { description: "Creates an ACTIVE key with version 1 in the request's region. Needs kms:admin; ALREADY_EXISTS when the identity is taken, BAD_USER_INPUT for invalid input." })
   async createKmsKey(@Arg('input', () => CreateKmsKeyInput, { description: 'The new key.' }) input: CreateKmsKeyInput, @Ctx() ctx: RequestContext): Promise<KmsKey> {
@@ -61,7 +21,7 @@ export class KeysResolver {
   }
 
   @Mutation(() => KmsKey, { description: 'Adds version latestVersion + 1, used from now on unless minEncryptionVersion pins another; older versions still decrypt. Needs kms:admin; NOT_FOUND, KMS_KEY_NOT_ACTIVE unless ACTIVE.' })
-  async rotateKmsKey(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  async rotateKmsKey(@Arg('identity', () => String, { description: KEY_IDENTITY_ARG }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.rotate_key', identity, () => this.kms.rotate(ctx.project, identity, this.beforeCommit(ctx)));
   }
 
@@ -79,7 +39,7 @@ export class KeysResolver {
 
   @Mutation(() => KmsKey, { description: 'Sets the key DISABLED: every cryptographic operation (and every secret value bound to it) fails with KMS_KEY_NOT_ACTIVE until enabled. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT while PENDING_DELETION, KEY_IN_USE when ifUnusedSinceDays is given and the key was used within that window.' })
   async disableKmsKey(
-    @Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string,
+    @Arg('identity', () => String, { description: KEY_IDENTITY_ARG }) identity: string,
     @Arg('ifUnusedSinceDays', () => Int, { nullable: true, description: UNUSED_SINCE_DAYS_DESCRIPTION }) ifUnusedSinceDays: number | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<KmsKey> {
@@ -87,7 +47,7 @@ export class KeysResolver {
   }
 
   @Mutation(() => KmsKey, { description: 'Sets a DISABLED (or ACTIVE) key ACTIVE. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT while PENDING_DELETION (cancel the deletion first).' })
-  async enableKmsKey(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  async enableKmsKey(@Arg('identity', () => String, { description: KEY_IDENTITY_ARG }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.enable_key', identity, () => this.kms.enable(ctx.project, identity));
   }
 
@@ -100,16 +60,13 @@ export class KeysResolver {
   }
 
   @Mutation(() => KmsKey, { description: 'Stops a pending deletion; the key becomes DISABLED. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT when not pending deletion or the material is already destroyed.' })
-  async cancelKmsKeyDeletion(@Arg('identity', () => String, { description: 'Identity of the key (`^[a-z0-9][a-z0-9-]{0,62}$`, BAD_USER_INPUT otherwise).' }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
+  async cancelKmsKeyDeletion(@Arg('identity', () => String, { description: KEY_IDENTITY_ARG }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
     return this.lifecycle(ctx, 'kms.cancel_deletion', identity, () => this.kms.cancelDeletion(ctx.project, identity));
   }
 
   /** Key generation can outlast the gateway's wait: past the deadline, nothing is written (503 = no change). */
   private beforeCommit(ctx: RequestContext): () => void {
-    return () =>
-      ctx.assertBeforeDeadline(
-        () => new ApiError('REGION_UNAVAILABLE', `Key generation in ${this.kms.region} did not finish in time; nothing was changed`, { region: this.kms.region, retryAfter: 1 }),
-      );
+    return () => ctx.assertBeforeDeadline(() => keyGenerationTimedOut(this.kms.region));
   }
 
   private async lifecycle(ctx: RequestContext, action: AuditAction, identity: string, op: () => Promise<KmsKeyRecord>): Promise<KmsKey> {

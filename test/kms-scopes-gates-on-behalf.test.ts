@@ -100,7 +100,8 @@ describe('on behalf of (the secrets service calling KMS for a caller)', () => {
   it('a wrong credential is 401 even with a valid bearer token (no fallback); a malformed caller is 401', async () => {
     const wrong = await h.gql(Q.get, { id: 'enc' }, { headers: { 'x-service-credential': 'x'.repeat(40), 'x-on-behalf-of': onBehalf('t', 'default') } });
     expect(failure(wrong)).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
-    for (const obo of [undefined, 'not base64url!', Buffer.from('{"tokenId":1}').toString('base64url')]) {
+    // …and so is a caller whose project breaks the project rule (it would name Redis keys).
+    for (const obo of [undefined, 'not base64url!', Buffer.from('{"tokenId":1}').toString('base64url'), onBehalf('abcdef0123456789', '{x}'), onBehalf('abcdef0123456789', 'Acme')]) {
       const headers: Record<string, string> = { 'x-service-credential': h.config.serviceCredential! };
       if (obo) headers['x-on-behalf-of'] = obo;
       expect(failure(await h.gql(Q.get, { id: 'enc' }, { token: null, headers }))).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });

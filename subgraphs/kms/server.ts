@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { ApiError } from '../../shared/errors';
+import { isProjectName } from '../../shared/identifiers';
 import { header, HEADER, secretEquals } from '../../shared/http';
 import type { Principal } from '../../shared/principal';
 import type { Services } from '../../shared/services';
@@ -63,7 +64,8 @@ export function onBehalfOf(serviceCredential: string | null) {
     } catch {
       caller = null;
     }
-    if (!caller || typeof caller.tokenId !== 'string' || typeof caller.project !== 'string' || !caller.tokenId || !caller.project || caller.tokenId.length > 128 || caller.project.length > 128) {
+    // The project is checked at this edge with the one project rule, before it names any Redis key.
+    if (!caller || typeof caller.tokenId !== 'string' || !caller.tokenId || caller.tokenId.length > 128 || !isProjectName(caller.project)) {
       throw new ApiError('UNAUTHENTICATED', `Missing or malformed ${HEADER.onBehalfOf} header`);
     }
     return {

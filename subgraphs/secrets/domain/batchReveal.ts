@@ -3,7 +3,7 @@ import { pathAllowedBy } from '../../../shared/principal';
 import { pathForbidden } from './errors';
 import type { RevealedValue } from './secretsManager';
 import type { SecretMeta } from './secret';
-import { MAX_PATH_LENGTH, PATH_RE } from './secretInput';
+import { isPathShaped } from './secretInput';
 
 /**
  * batchGetSecretValue's audit rule: every item worth recording gets its own event, written before
@@ -45,11 +45,6 @@ export function pathConfinement(prefixes: string[] | null | undefined): (path: s
   return (path) => (pathAllowedBy(prefixes, path) ? null : pathForbidden());
 }
 
-/** Paths whose outcome is recorded: path-shaped and not too long. */
-export function isRecordedPath(path: string): boolean {
-  return PATH_RE.test(path) && path.length <= MAX_PATH_LENGTH;
-}
-
 /**
  * The audit event of one item; `meta` is the secret as read before the reveal (null if absent).
  * Without a `requestRegion` the event leaves the region to its writer (the request's).
@@ -59,7 +54,7 @@ export function revealAudit(
   meta: SecretMeta | null,
   requestRegion?: string,
 ): RevealAuditEvent | null {
-  if (!isRecordedPath(item.path)) return null;
+  if (!isPathShaped(item.path)) return null;
   const resource = `secret:${item.path}`;
   const region = meta?.region ?? requestRegion;
   const where = region === undefined ? {} : { region };

@@ -3,13 +3,13 @@ import { validateKeyIdentity } from '../../../shared/identifiers';
 import type { RegionRegistry } from '../../../shared/regions';
 import type { KmsCaller, KmsClient } from '../../../shared/kmsClient';
 import { secretAssociatedDataB64 } from './associatedData';
-import { isRecordedPath, revealAudit, type BatchRevealItem, type RevealOutcome } from './batchReveal';
+import { revealAudit, type BatchRevealItem, type RevealOutcome } from './batchReveal';
 import { secretExists, secretNotFound, versionDestroyed } from './errors';
 import type { ListSecretsQuery, SecretIndexReads, SecretMetaUpdate, SecretRepository } from './ports';
 import { newSecretUid, type Page, type SecretMeta, type SecretVersionRecord } from './secret';
 import {
   validateDescription, validateExpectedVersion, validateFirst, validateMaxVersions, validatePath, validatePathPrefix,
-  validateTags, validateValue, validateVersionList, validateVersionNumber, MAX_BATCH_PATHS,
+  validateTags, validateValue, validateVersionList, validateVersionNumber, validateBatchPaths, isPathShaped,
 } from './secretInput';
 import { assertKeyUnchanged, assertReadable, versionToRead, type VersionAction } from './secretVersion';
 
@@ -158,13 +158,13 @@ export class SecretsManager {
     check: (path: string) => ApiError | null = () => null,
     opts: { requestRegion?: string } = {},
   ): Promise<BatchRevealItem[]> {
-    if (!Array.isArray(paths) || paths.length > MAX_BATCH_PATHS) throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
-    const recorded = [...new Set(paths.filter((p): p is string => typeof p === 'string' && isRecordedPath(p)))];
+    const list = validateBatchPaths(paths);
+    const recorded = [...new Set(list.filter(isPathShaped))];
     const metas = await this.store.getMetaMany(call.project, recorded);
     const metaOf = new Map(recorded.map((p, i) => [p, metas[i]]));
     const deadline = this.deadline();
     const items = await Promise.all(
-      paths.map(async (p: unknown): Promise<RevealOutcome> => {
+      list.map(async (p): Promise<RevealOutcome> => {
         const path = typeof p === 'string' ? p : '';
         try {
           validatePath(p);

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../../shared/context';
 import { pathAllowed } from '../../../shared/principal';
 import type { SecretMeta } from '../domain/secret';
-import { MAX_PATH_LENGTH, PATH_RE } from '../domain/secretInput';
+import { isPathShaped } from '../domain/secretInput';
 import { secretLoader } from './secretLoaders';
 import { guard, type SecretsDeps } from './secretsRequest';
 
@@ -15,7 +15,7 @@ export function secretReference(deps: SecretsDeps) {
     async __resolveReference(ref: { path?: unknown }, ctx: RequestContext): Promise<SecretMeta | null> {
       await ctx.loader('secretReferenceGuard', () => guard(ctx, 'secret:*', { scopes: ['secrets:read'] }));
       const path = ref.path;
-      if (typeof path !== 'string' || path.length > MAX_PATH_LENGTH || !PATH_RE.test(path)) return null;
+      if (!isPathShaped(path)) return null;
       if (!pathAllowed(ctx.principal, path)) return null;
       return secretLoader(ctx, deps.manager).load(path);
     },

@@ -1,8 +1,8 @@
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
-import { ApiError, badInput } from '../../../shared/errors';
+import type { ApiError } from '../../../shared/errors';
 import { pathConfinement } from '../domain/batchReveal';
-import { MAX_BATCH_PATHS } from '../domain/secretInput';
+import { validateBatchPaths } from '../domain/secretInput';
 import type { RevealedValue } from '../domain/secretsManager';
 import { toSecretVersion } from './connections';
 import { secretLoader } from './secretLoaders';
@@ -38,7 +38,7 @@ export class SecretValueResolver {
 
   @Query(() => [BatchSecretValueResult], { description: 'Reveals the current value of up to 100 secrets, one result per path in input order; each item fails on its own in `error`. Needs secrets:read_value; BAD_USER_INPUT for more than 100 paths.' })
   async batchGetSecretValue(@Arg('paths', () => [String], { description: 'At most 100 secret paths; an invalid one fails only its item.' }) paths: string[], @Ctx() ctx: RequestContext): Promise<BatchSecretValueResult[]> {
-    if (paths.length > MAX_BATCH_PATHS) throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
+    validateBatchPaths(paths); // before the guard: a malformed call is not a denial
     await guard(ctx, 'secret:*', { scopes: ['secrets:read_value'], features: ['secrets', 'kms'] });
     const items = await this.deps.manager.batchGetSecretValue(callOf(ctx), paths, pathConfinement(ctx.principal.pathPrefixes), { requestRegion: ctx.region });
     // Every item's event (decided by the domain) is written, in parallel, before any value leaves;

@@ -3,17 +3,20 @@ import type { GraphQLSchema } from 'graphql';
 import { KmsClient } from '../../shared/kmsClient';
 import type { Services } from '../../shared/services';
 import { buildFederatedSchema, startSubgraph, type RunningService } from '../../shared/subgraphServer';
+import { KeyBindings } from './domain/keyBindings';
 import { SecretAccess } from './domain/secretAccess';
 import { SecretsManager } from './domain/secretsManager';
 import { SecretStore } from './store/secretStore';
-import { KmsKeyBindingsResolver } from './graphql/kmsKey.resolver';
-import { SecretMutationsResolver } from './graphql/mutations.resolver';
-import { kmsKeyReference, secretReference } from './graphql/references';
-import { SecretsResolver } from './graphql/secrets.resolver';
+// Import order is decorator order, and so the printed schema's field order: keep it.
+import { SecretResolver } from './graphql/secret.resolver';
+import { KmsKeyBoundSecretsResolver } from './graphql/kmsKeyBoundSecrets.resolver';
+import { SecretLifecycleResolver } from './graphql/secretLifecycle.resolver';
+import { SecretValueResolver } from './graphql/secretValue.resolver';
+import { kmsKeyReference } from './graphql/kmsKey.reference';
+import { secretReference } from './graphql/secret.reference';
 import type { SecretsDeps } from './graphql/secretsRequest';
-import { ValuesResolver } from './graphql/values.resolver';
 
-const RESOLVERS = [SecretsResolver, ValuesResolver, SecretMutationsResolver, KmsKeyBindingsResolver] as const;
+const RESOLVERS = [SecretResolver, SecretValueResolver, SecretLifecycleResolver, KmsKeyBoundSecretsResolver] as const;
 
 /**
  * The secrets subgraph schema. Without dependencies (schema printing) the resolvers exist but are
@@ -53,7 +56,8 @@ export async function startSecretsSubgraph(services: Services, opts: SecretsSubg
     // Only the error's name: the reveal is recorded by the next one, and no paths reach the log.
     onError: (err) => services.log.warn('could not record a secret reveal', { err: err instanceof Error ? err.name : 'unknown' }),
   });
-  const schema = await buildSecretsSchema({ manager, store, access });
+  const bindings = new KeyBindings(store, services.config.regions, manager);
+  const schema = await buildSecretsSchema({ manager, bindings, access });
   const running = await startSubgraph({ name: 'secrets', schema, services, port: opts.port, host: opts.host });
   return {
     ...running,

@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * The Secret and SecretVersion of the seed, as plain data. No GraphQL, no Redis: the store returns
- * these shapes and the GraphQL layer maps them.
+ * The secret and its versions of the seed, as plain records. No GraphQL, no Redis: the store
+ * returns these shapes and the GraphQL layer maps them onto its own types (`Secret`,
+ * `SecretVersion`, the schema's names), so the domain names say "record" or "meta".
  */
-export type SecretVersionState = 'ENABLED' | 'DELETED' | 'DESTROYED';
-export const SECRET_VERSION_STATES: readonly SecretVersionState[] = ['ENABLED', 'DELETED', 'DESTROYED'];
+export type VersionState = 'ENABLED' | 'DELETED' | 'DESTROYED';
+export const VERSION_STATES: readonly VersionState[] = ['ENABLED', 'DELETED', 'DESTROYED'];
 
 export interface SecretTag {
   key: string;
   value: string;
 }
 
-export interface Secret {
+/** A secret's metadata (never its values). */
+export interface SecretMeta {
   project: string;
   path: string;
   region: string;
@@ -32,15 +34,15 @@ export interface Secret {
   uid: string;
 }
 
-export interface SecretVersion {
+export interface SecretVersionRecord {
   version: number;
-  state: SecretVersionState;
+  state: VersionState;
   createdAt: string;
   kmsKeyVersion: number;
 }
 
 /** A version as read for reveal: the ciphertext is present only while the version is not destroyed. */
-export interface SecretVersionWithCiphertext extends SecretVersion {
+export interface StoredSecretVersion extends SecretVersionRecord {
   ciphertext: string | null;
 }
 
@@ -50,7 +52,7 @@ export interface Page<T> {
   hasNextPage: boolean;
 }
 
-/** A fresh incarnation id for a secret about to be created (see Secret.uid). */
+/** A fresh incarnation id for a secret about to be created (see SecretMeta.uid). */
 export function newSecretUid(): string {
   return randomBytes(12).toString('base64url');
 }

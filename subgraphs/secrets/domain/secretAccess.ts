@@ -1,5 +1,5 @@
-import type { SecretStore } from '../store/secretStore';
-import type { Secret } from './secret';
+import type { AccessIndex } from './ports';
+import type { SecretMeta } from './secret';
 
 /** How often a secret's reveal is written at most (per secret, per replica; the store's script makes it per secret overall). */
 export const ACCESS_WINDOW_MS = 60_000;
@@ -24,12 +24,12 @@ export class SecretAccess {
   private readonly pending = new Set<Promise<unknown>>();
   readonly windowMs: number;
 
-  constructor(private readonly store: SecretStore, private readonly now: () => Date, private readonly opts: SecretAccessOptions = {}) {
+  constructor(private readonly store: Pick<AccessIndex, 'recordAccess' | 'lastAccessedMany'>, private readonly now: () => Date, private readonly opts: SecretAccessOptions = {}) {
     this.windowMs = opts.windowMs ?? ACCESS_WINDOW_MS;
   }
 
   /** Notes a successful reveal. Synchronous: the write runs in the background. */
-  record(secret: Secret): void {
+  record(secret: SecretMeta): void {
     const at = this.now().getTime();
     const k = keyOf(secret);
     const last = this.written.get(k);
@@ -47,7 +47,7 @@ export class SecretAccess {
   }
 
   /** Last reveal of each secret (stored, or newer and recorded here), null where never revealed. */
-  async lastAccessedMany(secrets: Secret[]): Promise<(Date | null)[]> {
+  async lastAccessedMany(secrets: SecretMeta[]): Promise<(Date | null)[]> {
     const stored = await this.store.lastAccessedMany(secrets);
     return secrets.map((s, i) => {
       const ms = Math.max(stored[i] ?? -Infinity, this.written.get(keyOf(s)) ?? -Infinity);
@@ -68,4 +68,4 @@ export class SecretAccess {
 }
 
 // The uid: a secret recreated at the same path starts with no reveals.
-const keyOf = (s: Secret) => `${s.project}\u0000${s.path}\u0000${s.uid}`;
+const keyOf = (s: SecretMeta) => `${s.project}\u0000${s.path}\u0000${s.uid}`;

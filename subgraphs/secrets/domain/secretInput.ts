@@ -31,6 +31,20 @@ export function validatePath(path: unknown, field = 'path'): string {
   return path;
 }
 
+/**
+ * Path-shaped (the alphabet and length of a path, `.` segments not checked): what a reference may
+ * resolve and what a batch reveal records, so junk never reaches a lookup or the audit log.
+ */
+export function isPathShaped(path: unknown): path is string {
+  return typeof path === 'string' && path.length <= MAX_PATH_LENGTH && PATH_RE.test(path);
+}
+
+/** batchGetSecretValue's list: at most MAX_BATCH_PATHS paths (each item is validated on its own). */
+export function validateBatchPaths(paths: unknown): unknown[] {
+  if (!Array.isArray(paths) || paths.length > MAX_BATCH_PATHS) throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
+  return paths;
+}
+
 /** A listing prefix: any leading part of a path (may end with "/"), or empty. */
 export function validatePathPrefix(prefix: unknown): string {
   if (prefix === undefined || prefix === null) return '';

@@ -1,5 +1,5 @@
-import { ApiError, notFound } from '../../../shared/errors';
-import type { Secret, SecretVersion, SecretVersionState } from './secret';
+import { keyImmutable, noValueYet, versionDeleted, versionDestroyed, versionNotFound } from './errors';
+import type { SecretMeta, SecretVersionRecord, VersionState } from './secret';
 
 /**
  * Version rules of the seed:
@@ -19,28 +19,21 @@ import type { Secret, SecretVersion, SecretVersionState } from './secret';
 export type VersionAction = 'delete' | 'undelete' | 'destroy';
 
 /** The version a read targets, or NOT_FOUND when the secret has no value yet. */
-export function versionToRead(secret: Secret, requested: number | null | undefined): number {
+export function versionToRead(secret: SecretMeta, requested: number | null | undefined): number {
   if (requested !== undefined && requested !== null) return requested;
-  if (secret.currentVersion === null) throw notFound('This secret has no value yet');
+  if (secret.currentVersion === null) throw noValueYet();
   return secret.currentVersion;
 }
 
 /** Throws NOT_FOUND unless the version can be revealed. */
-export function assertReadable(version: number, record: SecretVersion | null): asserts record is SecretVersion {
-  if (!record) throw notFound(`This secret has no version ${version}`);
-  if (record.state === 'DELETED') throw notFound(`Version ${version} of this secret is deleted`);
-  if (record.state === 'DESTROYED') throw notFound(`Version ${version} of this secret is destroyed`);
-}
-
-export function versionConflict(expected: number, current: number | null): ApiError {
-  return new ApiError('VERSION_CONFLICT', `expectedVersion ${expected} does not match the current version ${current ?? 0}`, {
-    expectedVersion: expected,
-    currentVersion: current ?? 0,
-  });
+export function assertReadable(version: number, record: SecretVersionRecord | null): asserts record is SecretVersionRecord {
+  if (!record) throw versionNotFound(version);
+  if (record.state === 'DELETED') throw versionDeleted(version);
+  if (record.state === 'DESTROYED') throw versionDestroyed(version);
 }
 
 /** The state a version moves to; null = the move is not allowed. */
-export function nextState(action: VersionAction, from: SecretVersionState): SecretVersionState | null {
+export function nextState(action: VersionAction, from: VersionState): VersionState | null {
   switch (action) {
     case 'delete':
       return from === 'DESTROYED' ? 'DESTROYED' : 'DELETED';
@@ -52,11 +45,7 @@ export function nextState(action: VersionAction, from: SecretVersionState): Secr
 }
 
 /** IMMUTABLE_FIELD when an update names a different KMS key than the one the secret is bound to. */
-export function assertKeyUnchanged(secret: Secret, requested: string | null | undefined): void {
+export function assertKeyUnchanged(secret: SecretMeta, requested: string | null | undefined): void {
   if (requested === undefined || requested === null) return;
-  if (requested !== secret.kmsKeyIdentity) {
-    throw new ApiError('IMMUTABLE_FIELD', 'kmsKeyIdentity cannot be changed after create: to use a different KMS key, create a new secret at a new path', {
-      field: 'kmsKeyIdentity',
-    });
-  }
+  if (requested !== secret.kmsKeyIdentity) throw keyImmutable();
 }

@@ -1,20 +1,24 @@
 import { ApiError, badInput, notFound } from '../../../shared/errors';
+import { validateKeyIdentity } from '../../../shared/identifiers';
 import type { RegionRegistry } from '../../../shared/regions';
 import type { KmsCaller, KmsClient } from '../../../shared/kmsClient';
-import type { ListSecretsOptions, SecretStore } from '../store/secretStore';
-import { newSecretUid, type Page, type Secret, type SecretTag, type SecretVersion } from './secret';
 import { secretAssociatedDataB64 } from './associatedData';
+import { revealAudit, type BatchRevealItem, type RevealOutcome } from './batchReveal';
+import { secretExists, secretNotFound, versionDestroyed } from './errors';
+import type { ListSecretsQuery, SecretIndexReads, SecretMetaUpdate, SecretRepository } from './ports';
+import { newSecretUid, type Page, type SecretMeta, type SecretVersionRecord } from './secret';
 import {
   validateDescription, validateExpectedVersion, validateFirst, validateMaxVersions, validatePath, validatePathPrefix,
-  validateTags, validateValue, validateVersionList, validateVersionNumber, MAX_BATCH_PATHS,
+  validateTags, validateValue, validateVersionList, validateVersionNumber, validateBatchPaths, isPathShaped,
 } from './secretInput';
 import { assertKeyUnchanged, assertReadable, versionToRead, type VersionAction } from './secretVersion';
 
 /**
  * Secrets Manager as a consumer of KMS (the seed): validates input, checks the key binding, and
  * runs put and reveal through the regional KMS with associated data binding project, path,
- * version and incarnation. No GraphQL, no Redis names; scopes, feature gates and audit events are
- * the resolver's job (it knows the request), this module only needs who calls and the request id.
+ * version and incarnation. No GraphQL, no Redis names (it depends on the ports it declares);
+ * scopes and feature gates are the resolver's job (it knows the request), and so is writing the
+ * audit events, whose content this module decides where it is a rule (batch reveal, create's region).
  */
 export type KmsPort = Pick<KmsClient, 'encrypt' | 'decrypt' | 'getKey'>;
 
@@ -46,7 +50,8 @@ export interface UpdateSecretArgs {
   kmsKeyIdentity?: unknown;
 }
 
-export interface SecretValue {
+/** A revealed value (the GraphQL layer maps it onto SecretValue). */
+export interface RevealedValue {
   path: string;
   version: number;
   value: string;
@@ -54,21 +59,22 @@ export interface SecretValue {
   kmsKeyVersion: number;
 }
 
-export interface BatchSecretValueItem {
-  path: string;
-  value: SecretValue | null;
-  error: ApiError | null;
-}
-
-const KEY_IDENTITY_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
 export class SecretsManager {
   constructor(
-    private readonly store: SecretStore,
+    private readonly store: SecretRepository & Pick<SecretIndexReads, 'listSecrets'>,
     private readonly kms: KmsPort,
     private readonly regions: RegionRegistry,
     private readonly opts: { kmsBudgetMs?: number } = {},
   ) {}
+
+  /**
+   * The region a new secret lives in, and so the region its create is recorded under: the
+   * requested one when the deployment knows it, else the request's (an unknown one fails the
+   * create with BAD_USER_INPUT, recorded in the request's region).
+   */
+  createRegion(requested: unknown, requestRegion: string): string {
+    return typeof requested === 'string' && this.regions.has(requested) ? requested : requestRegion;
+  }
 
   /**
    * createSecret: the key must exist in the secret's region (NOT_FOUND, or KEY_REGION_MISMATCH when
@@ -76,9 +82,9 @@ export class SecretsManager {
    * A first value is encrypted for version 1 before the secret is written, so create is atomic:
    * either the secret exists with its value, or nothing was written.
    */
-  async createSecret(call: SecretsCall, args: CreateSecretArgs, defaultRegion: string): Promise<{ secret: Secret; kmsKeyVersion: number | null }> {
+  async createSecret(call: SecretsCall, args: CreateSecretArgs, defaultRegion: string): Promise<{ secret: SecretMeta; kmsKeyVersion: number | null }> {
     const path = validatePath(args.path);
-    const kmsKeyIdentity = validateKeyIdentity(args.kmsKeyIdentity);
+    const kmsKeyIdentity = validateKeyIdentity(args.kmsKeyIdentity, 'kmsKeyIdentity');
     const region = this.validateRegion(args.region ?? defaultRegion);
     const description = validateDescription(args.description);
     const tags = validateTags(args.tags);
@@ -86,7 +92,7 @@ export class SecretsManager {
     const value = args.value === undefined || args.value === null ? null : validateValue(args.value);
 
     const deadline = this.deadline();
-    if (await this.store.getMeta(call.project, path)) throw new ApiError('ALREADY_EXISTS', 'A secret already exists at this path');
+    if (await this.store.getMeta(call.project, path)) throw secretExists();
     await this.assertKeyBindable(call, region, kmsKeyIdentity, deadline);
     const uid = newSecretUid();
     let firstVersion: { ciphertext: string; kmsKeyVersion: number } | null = null;
@@ -102,9 +108,9 @@ export class SecretsManager {
   }
 
   /** Metadata only: works whatever the key's state. A different kmsKeyIdentity is IMMUTABLE_FIELD. */
-  async updateSecret(project: string, args: UpdateSecretArgs): Promise<Secret> {
+  async updateSecret(project: string, args: UpdateSecretArgs): Promise<SecretMeta> {
     const path = validatePath(args.path);
-    const update: { description?: string | null; tags?: SecretTag[]; maxVersions?: number } = {};
+    const update: SecretMetaUpdate = {};
     if (args.description !== undefined) update.description = validateDescription(args.description);
     if (args.tags !== undefined && args.tags !== null) update.tags = validateTags(args.tags);
     if (args.maxVersions !== undefined && args.maxVersions !== null) update.maxVersions = validateMaxVersions(args.maxVersions);
@@ -113,8 +119,8 @@ export class SecretsManager {
     return this.store.updateSecret(project, path, update);
   }
 
-  /** putSecretValue: reserve a number (CAS) → KMS encrypt with AAD(version) → commit (see SecretStore.reserveVersion). */
-  async putSecretValue(call: SecretsCall, args: { path: unknown; value: unknown; expectedVersion?: unknown }): Promise<SecretVersion> {
+  /** putSecretValue: reserve a number (CAS) → KMS encrypt with AAD(version) → commit (see store/versionStore.ts). */
+  async putSecretValue(call: SecretsCall, args: { path: unknown; value: unknown; expectedVersion?: unknown }): Promise<SecretVersionRecord> {
     const path = validatePath(args.path);
     const value = validateValue(args.value);
     const expected = validateExpectedVersion(args.expectedVersion);
@@ -134,18 +140,31 @@ export class SecretsManager {
    * getSecretValue: without a version, reads currentVersion; a DELETED/DESTROYED/absent version is
    * NOT_FOUND (no fall-back to an older one). Decrypts in the secret's region.
    */
-  async getSecretValue(call: SecretsCall, args: { path: unknown; version?: unknown }): Promise<SecretValue> {
+  async getSecretValue(call: SecretsCall, args: { path: unknown; version?: unknown }): Promise<RevealedValue> {
     const path = validatePath(args.path);
     const requested = args.version === undefined || args.version === null ? null : validateVersionNumber(args.version);
     return this.reveal(call, path, requested, this.deadline());
   }
 
-  /** ≤ 100 paths; each item fails on its own (bad path, FORBIDDEN by `check`, NOT_FOUND, KMS errors). Order kept. */
-  async batchGetSecretValue(call: SecretsCall, paths: unknown, check: (path: string) => ApiError | null = () => null): Promise<BatchSecretValueItem[]> {
-    if (!Array.isArray(paths) || paths.length > MAX_BATCH_PATHS) throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
+  /**
+   * ≤ 100 paths; each item fails on its own (bad path, FORBIDDEN by `check` — see
+   * pathConfinement —, NOT_FOUND, KMS errors). Order kept. Each item comes with the audit event it
+   * needs (batchReveal.ts), decided from the secret as read before the reveal; where there is no
+   * secret the event is in `requestRegion`.
+   */
+  async batchGetSecretValue(
+    call: SecretsCall,
+    paths: unknown,
+    check: (path: string) => ApiError | null = () => null,
+    opts: { requestRegion?: string } = {},
+  ): Promise<BatchRevealItem[]> {
+    const list = validateBatchPaths(paths);
+    const recorded = [...new Set(list.filter(isPathShaped))];
+    const metas = await this.store.getMetaMany(call.project, recorded);
+    const metaOf = new Map(recorded.map((p, i) => [p, metas[i]]));
     const deadline = this.deadline();
-    return Promise.all(
-      paths.map(async (p: unknown): Promise<BatchSecretValueItem> => {
+    const items = await Promise.all(
+      list.map(async (p): Promise<RevealOutcome> => {
         const path = typeof p === 'string' ? p : '';
         try {
           validatePath(p);
@@ -158,50 +177,59 @@ export class SecretsManager {
         }
       }),
     );
+    return items.map((item) => {
+      const meta = metaOf.get(item.path) ?? null;
+      return { ...item, audit: revealAudit(item, meta, opts.requestRegion), revealed: item.value ? meta : null };
+    });
   }
 
-  async getSecret(project: string, path: unknown): Promise<Secret | null> {
+  async getSecret(project: string, path: unknown): Promise<SecretMeta | null> {
     return this.store.getMeta(project, validatePath(path));
+  }
+
+  /** Many secrets by (already validated) path in one read; null where absent. */
+  getSecretsMany(project: string, paths: string[]): Promise<(SecretMeta | null)[]> {
+    return this.store.getMetaMany(project, paths);
   }
 
   async listSecrets(
     project: string,
     args: { pathPrefix?: unknown; region?: unknown; kmsKeyIdentity?: unknown; first?: unknown; after?: unknown },
     allowedPrefixes: string[] | null = null,
-  ): Promise<Page<Secret>> {
-    const opts: ListSecretsOptions = {
+  ): Promise<Page<SecretMeta>> {
+    const q: ListSecretsQuery = {
       pathPrefix: validatePathPrefix(args.pathPrefix),
       region: args.region === undefined || args.region === null ? null : this.validateRegion(args.region),
-      kmsKeyIdentity: args.kmsKeyIdentity === undefined || args.kmsKeyIdentity === null ? null : validateKeyIdentity(args.kmsKeyIdentity),
+      kmsKeyIdentity: args.kmsKeyIdentity === undefined || args.kmsKeyIdentity === null ? null : validateKeyIdentity(args.kmsKeyIdentity, 'kmsKeyIdentity'),
       first: validateFirst(args.first, 200, 50),
       after: optionalString(args.after, 'after'),
       allowedPrefixes,
     };
-    return this.store.listSecrets(project, opts);
+    return this.store.listSecrets(project, q);
   }
 
-  async listVersions(project: string, path: string, first: unknown, after: unknown): Promise<Page<SecretVersion>> {
+  async listVersions(project: string, path: string, first: unknown, after: unknown): Promise<Page<SecretVersionRecord>> {
     return this.store.listVersions(project, path, validateFirst(first, 100, 20), optionalString(after, 'after'));
   }
 
   async deleteSecret(project: string, path: unknown): Promise<boolean> {
     const p = validatePath(path);
-    if (!(await this.store.deleteSecret(project, p))) throw notFound('No secret at this path');
+    if (!(await this.store.deleteSecret(project, p))) throw secretNotFound();
     return true;
   }
 
-  async changeVersions(project: string, action: VersionAction, path: unknown, versions: unknown): Promise<Secret> {
+  async changeVersions(project: string, action: VersionAction, path: unknown, versions: unknown): Promise<SecretMeta> {
     return this.store.setVersionStates(project, validatePath(path), action, validateVersionList(versions));
   }
 
   // ------------------------------------------------------------------------------------------
 
-  private async reveal(call: SecretsCall, path: string, requested: number | null, deadline: number | undefined): Promise<SecretValue> {
+  private async reveal(call: SecretsCall, path: string, requested: number | null, deadline: number | undefined): Promise<RevealedValue> {
     const { secret, version } = await this.store.readValue(call.project, path, requested);
-    if (!secret) throw notFound('No secret at this path');
+    if (!secret) throw secretNotFound();
     const n = versionToRead(secret, requested);
     assertReadable(n, version);
-    if (!version.ciphertext) throw notFound(`Version ${n} of this secret is destroyed`);
+    if (!version.ciphertext) throw versionDestroyed(n);
     const dec = await this.kms.decrypt({
       region: secret.region, keyIdentity: secret.kmsKeyIdentity, ciphertext: version.ciphertext,
       associatedDataB64: secretAssociatedDataB64(call.project, path, n, secret.uid), caller: call.caller, requestId: call.requestId, deadline,
@@ -209,9 +237,9 @@ export class SecretsManager {
     return { path, version: n, value: Buffer.from(dec.plaintextB64, 'base64').toString('utf8'), createdAt: version.createdAt, kmsKeyVersion: dec.keyVersion };
   }
 
-  private async requireSecret(project: string, path: string): Promise<Secret> {
+  private async requireSecret(project: string, path: string): Promise<SecretMeta> {
     const secret = await this.store.getMeta(project, path);
-    if (!secret) throw notFound('No secret at this path');
+    if (!secret) throw secretNotFound();
     return secret;
   }
 
@@ -251,13 +279,6 @@ export class SecretsManager {
       throw new ApiError('KMS_KEY_NOT_ACTIVE', `KMS key ${identity} is ${key.status}`, { kmsKeyStatus: key.status });
     }
   }
-}
-
-function validateKeyIdentity(identity: unknown): string {
-  if (typeof identity !== 'string' || !KEY_IDENTITY_RE.test(identity)) {
-    throw badInput('kmsKeyIdentity must match ^[a-z0-9][a-z0-9-]{0,62}$', { field: 'kmsKeyIdentity' });
-  }
-  return identity;
 }
 
 function optionalString(v: unknown, field: string): string | null {

@@ -46,7 +46,7 @@ export class SecretVersionConnection {
 
 /**
  * The KMS key as the secrets subgraph knows it: a reference the kms subgraph of `region` resolves.
- * This subgraph adds the reverse edge (boundSecrets, boundSecretCount; see kmsKey.resolver.ts).
+ * This subgraph adds the reverse edge (boundSecrets, boundSecretCount; see kmsKeyBoundSecrets.resolver.ts).
  */
 @Directive('@key(fields: "region identity")')
 @ObjectType({ description: SHARED_DESCRIPTIONS.KmsKey })

@@ -1,7 +1,7 @@
 import { testConfig } from '../../../test/support/env';
 import { createRedis } from '../../../shared/redis';
 import { SecretStore, indexKeyNames, newSecretUid, secretKeyNames } from './secretStore';
-import type { Secret } from '../domain/secret';
+import type { SecretMeta as Secret } from '../domain/secret';
 
 const config = testConfig({}, 'sec-list');
 const redis = createRedis(config.redis);
@@ -57,16 +57,16 @@ test('a page of 200 secrets costs a constant number of round trips', async () =>
   await Promise.all(Array.from({ length: 210 }, (_, i) => create(p, `bulk/${String(i).padStart(3, '0')}`)));
   const sent: string[] = [];
   let pipelines = 0;
-  const spy = redis as unknown as { sendCommand: (c: { name: string }) => unknown; pipeline: () => unknown };
+  const spy = redis as unknown as { sendCommand: (c: { name: string }) => unknown; pipeline: (cmds?: unknown[][]) => unknown };
   const orig = spy.sendCommand.bind(redis);
   const origPipeline = spy.pipeline.bind(redis);
   spy.sendCommand = (c) => {
     sent.push(c.name);
     return orig(c);
   };
-  spy.pipeline = () => {
+  spy.pipeline = (cmds) => {
     pipelines++;
-    return origPipeline();
+    return origPipeline(cmds);
   };
   try {
     const page = await store.listSecrets(p, { first: 200 });

@@ -12,7 +12,8 @@
  *   KEYS[5] order     zset: every committed version number (for newest-first listing)
  *   KEYS[6] pending   hash: <n> → {"t":token,"e":expiresAtMs} reserved, not yet committed
  *
- * Errors are `SECRETS_<CODE> <detail>` replies; the store maps them to ApiError.
+ * Errors are `SECRETS_<CODE> <detail>` replies; secretCommands.ts (the typed calls of these
+ * scripts) maps them to the API's errors. Key names come from keyLayout.ts.
  */
 
 const COMMON = `

@@ -1,19 +1,21 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
-import type { Secret as SecretRecord } from '../domain/secret';
-import { guard, lastAccessedLoader, pageInfo, primeSecrets, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
-import { KmsKey, Secret, SecretConnection, SecretVersion, SecretVersionConnection, type SecretVersionState } from './types';
+import type { SecretMeta } from '../domain/secret';
+import { pageInfo, secretConnection, toSecretVersion } from './connections';
+import { lastAccessedLoader, primeSecrets, secretLoader } from './secretLoaders';
+import { guard, secretResource, type SecretsDeps } from './secretsRequest';
+import { KmsKey, Secret, SecretConnection, SecretVersionConnection } from './types';
 
-/** Secret metadata: works whatever the bound key's state (seed, "Key state impact"). */
+/** Secret metadata (queries and fields): works whatever the bound key's state (seed, "Key state impact"). */
 @Resolver(() => Secret)
-export class SecretsResolver {
+export class SecretResolver {
   constructor(private readonly deps: SecretsDeps) {}
 
   @Query(() => Secret, { nullable: true, description: "The secret's metadata, whatever its key's state; null if there is none in the caller's project. Needs secrets:read; FORBIDDEN outside the token's pathPrefixes, BAD_USER_INPUT for a bad path." })
-  async secret(@Arg('path', () => String, { description: 'Path of the secret (`^[A-Za-z0-9_.@+=-]+(/[A-Za-z0-9_.@+=-]+)*$`, at most 512 characters, no `.` or `..` segment; BAD_USER_INPUT otherwise).' }) path: string, @Ctx() ctx: RequestContext): Promise<SecretRecord | null> {
+  async secret(@Arg('path', () => String, { description: 'Path of the secret (`^[A-Za-z0-9_.@+=-]+(/[A-Za-z0-9_.@+=-]+)*$`, at most 512 characters, no `.` or `..` segment; BAD_USER_INPUT otherwise).' }) path: string, @Ctx() ctx: RequestContext): Promise<SecretMeta | null> {
     const r = secretResource(path);
     await guard(ctx, r.resource, { scopes: ['secrets:read'], path: r.path });
-    return secretLoader(ctx, this.deps.store).load(r.path);
+    return secretLoader(ctx, this.deps.manager).load(r.path);
   }
 
   @Query(() => SecretConnection, { description: "The project's secrets in path order, filtered by the arguments and by a confined token's pathPrefixes. Needs secrets:read; BAD_USER_INPUT for bad arguments." })
@@ -31,12 +33,12 @@ export class SecretsResolver {
       { pathPrefix, region, kmsKeyIdentity, first: first ?? 50, after: after ?? null },
       ctx.principal.pathPrefixes,
     );
-    primeSecrets(ctx, this.deps.store, page.nodes);
-    return connection(page);
+    primeSecrets(ctx, this.deps.manager, page.nodes);
+    return secretConnection(page);
   }
 
   @FieldResolver(() => KmsKey, { nullable: true, description: "The bound key, read from the KMS of the secret's region (needs kms:read); null if it no longer exists. REGION_UNAVAILABLE when that KMS is down." })
-  kmsKey(@Root() secret: SecretRecord): KmsKey {
+  kmsKey(@Root() secret: SecretMeta): KmsKey {
     // A federation reference: the gateway sends it to the KMS of that region.
     return Object.assign(new KmsKey(), { region: secret.region, identity: secret.kmsKeyIdentity });
   }
@@ -46,29 +48,22 @@ export class SecretsResolver {
     description:
       'ISO-8601 time of the last successful reveal of a value (getSecretValue / batchGetSecretValue); at most a minute stale; null if never revealed.',
   })
-  async lastAccessedAt(@Root() secret: SecretRecord, @Ctx() ctx: RequestContext): Promise<string | null> {
+  async lastAccessedAt(@Root() secret: SecretMeta, @Ctx() ctx: RequestContext): Promise<string | null> {
     const at = await lastAccessedLoader(ctx, this.deps.access).load(secret);
     return at ? at.toISOString() : null;
   }
 
   @FieldResolver(() => SecretVersionConnection, { description: "The secret's versions, newest first, in every state." })
   async versions(
-    @Root() secret: SecretRecord,
+    @Root() secret: SecretMeta,
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size: 0 to 100 (BAD_USER_INPUT otherwise); null means 20.' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: '`pageInfo.endCursor` of the previous page; null: from the start. An invalid cursor is BAD_USER_INPUT.' }) after: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<SecretVersionConnection> {
     const page = await this.deps.manager.listVersions(ctx.project, secret.path, first ?? 20, after ?? null);
     const conn = new SecretVersionConnection();
-    conn.nodes = page.nodes.map((v) => Object.assign(new SecretVersion(), { ...v, state: v.state as SecretVersionState }));
+    conn.nodes = page.nodes.map(toSecretVersion);
     conn.pageInfo = pageInfo(page);
     return conn;
   }
-}
-
-export function connection(page: { nodes: SecretRecord[]; endCursor: string | null; hasNextPage: boolean }): SecretConnection {
-  const conn = new SecretConnection();
-  conn.nodes = page.nodes as unknown as Secret[];
-  conn.pageInfo = pageInfo(page);
-  return conn;
 }

@@ -1,12 +1,13 @@
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
-import { ApiError, badInput, forbidden } from '../../../shared/errors';
-import { pathAllowed } from '../../../shared/principal';
-import { MAX_BATCH_PATHS, PATH_RE } from '../domain/secretInput';
-import type { Secret as SecretRecord } from '../domain/secret';
-import type { SecretValue as SecretValueRecord } from '../domain/secretsManager';
-import { callOf, guard, secretLoader, secretResource, type SecretsDeps } from './secretsRequest';
-import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValue, SecretVersion, type SecretVersionState } from './types';
+import type { ApiError } from '../../../shared/errors';
+import { pathConfinement } from '../domain/batchReveal';
+import { validateBatchPaths } from '../domain/secretInput';
+import type { RevealedValue } from '../domain/secretsManager';
+import { toSecretVersion } from './connections';
+import { secretLoader } from './secretLoaders';
+import { callOf, guard, secretResource, type SecretsDeps } from './secretsRequest';
+import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValue, SecretVersion } from './types';
 
 /**
  * Put and reveal: the operations that run KMS encrypt/decrypt in the secret's region on the
@@ -14,7 +15,7 @@ import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValu
  * their audit event (SUCCESS or FAILURE with the code) before anything is returned.
  */
 @Resolver()
-export class ValuesResolver {
+export class SecretValueResolver {
   constructor(private readonly deps: SecretsDeps) {}
 
   @Query(() => SecretValue, { description: "Reveals a value (decrypted by the KMS of the secret's region); needs an ACTIVE key. Needs secrets:read_value; NOT_FOUND (no secret, no value yet, version absent, DELETED or DESTROYED), FORBIDDEN, KMS_KEY_NOT_ACTIVE, REGION_UNAVAILABLE." })
@@ -25,7 +26,7 @@ export class ValuesResolver {
   ): Promise<SecretValue> {
     const r = secretResource(path);
     await guard(ctx, r.resource, { scopes: ['secrets:read_value'], features: ['secrets', 'kms'], path: r.path });
-    const meta = await secretLoader(ctx, this.deps.store).load(r.path);
+    const meta = await secretLoader(ctx, this.deps.manager).load(r.path);
     const value = await ctx.audited('secrets.get_value', r.resource, async () => {
       const v = await this.deps.manager.getSecretValue(callOf(ctx), { path: r.path, version });
       return { value: toSecretValue(v), keyVersion: v.kmsKeyVersion };
@@ -37,30 +38,13 @@ export class ValuesResolver {
 
   @Query(() => [BatchSecretValueResult], { description: 'Reveals the current value of up to 100 secrets, one result per path in input order; each item fails on its own in `error`. Needs secrets:read_value; BAD_USER_INPUT for more than 100 paths.' })
   async batchGetSecretValue(@Arg('paths', () => [String], { description: 'At most 100 secret paths; an invalid one fails only its item.' }) paths: string[], @Ctx() ctx: RequestContext): Promise<BatchSecretValueResult[]> {
-    if (paths.length > MAX_BATCH_PATHS) throw badInput(`paths must list at most ${MAX_BATCH_PATHS} paths`, { field: 'paths' });
+    validateBatchPaths(paths); // before the guard: a malformed call is not a denial
     await guard(ctx, 'secret:*', { scopes: ['secrets:read_value'], features: ['secrets', 'kms'] });
-    const valid = [...new Set(paths.filter((p) => PATH_RE.test(p) && p.length <= 512))];
-    const metas = await secretLoader(ctx, this.deps.store).loadMany(valid);
-    const metaOf = new Map(valid.map((p, i) => [p, metas[i] instanceof Error ? null : (metas[i] as SecretRecord | null)]));
-    const regionOf = new Map(valid.map((p) => [p, metaOf.get(p)?.region ?? null]));
-    const items = await this.deps.manager.batchGetSecretValue(callOf(ctx), paths, (p) =>
-      pathAllowed(ctx.principal, p) ? null : forbidden('Token is not allowed on this path'),
-    );
-    // Every item's event is written (in parallel) before any value leaves; one failed write fails the call.
-    await Promise.all(
-      items.map((item) => {
-        if (!regionOf.has(item.path)) return undefined; // invalid path: nothing worth recording
-        const resource = `secret:${item.path}`;
-        const region = regionOf.get(item.path) ?? ctx.region;
-        if (item.error?.code === 'FORBIDDEN') return ctx.audit('auth.denied', resource, 'DENIED', { errorCode: 'FORBIDDEN' });
-        if (item.error) return ctx.audit('secrets.get_value', resource, 'FAILURE', { errorCode: item.error.code, region });
-        return ctx.audit('secrets.get_value', resource, 'SUCCESS', { keyVersion: item.value?.kmsKeyVersion ?? null, region });
-      }),
-    );
-    for (const item of items) {
-      const meta = item.value ? metaOf.get(item.path) : null;
-      if (meta) this.deps.access.record(meta);
-    }
+    const items = await this.deps.manager.batchGetSecretValue(callOf(ctx), paths, pathConfinement(ctx.principal.pathPrefixes), { requestRegion: ctx.region });
+    // Every item's event (decided by the domain) is written, in parallel, before any value leaves;
+    // one failed write fails the call.
+    await Promise.all(items.map((item) => item.audit && ctx.audit(item.audit.action, item.audit.resource, item.audit.outcome, item.audit.extra)));
+    for (const item of items) if (item.revealed) this.deps.access.record(item.revealed);
     return items.map((item) =>
       Object.assign(new BatchSecretValueResult(), {
         path: item.path,
@@ -75,18 +59,18 @@ export class ValuesResolver {
   async putSecretValue(@Arg('input', () => PutSecretValueInput, { description: 'Path, value and optional compare-and-set version.' }) input: PutSecretValueInput, @Ctx() ctx: RequestContext): Promise<SecretVersion> {
     const r = secretResource(input.path);
     await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
-    const loader = secretLoader(ctx, this.deps.store);
+    const loader = secretLoader(ctx, this.deps.manager);
     const meta = await loader.load(r.path);
     const version = await ctx.auditedChange('secrets.put_value', r.resource, async () => {
       const v = await this.deps.manager.putSecretValue(callOf(ctx), { path: r.path, value: input.value, expectedVersion: input.expectedVersion });
       return { value: v, keyVersion: v.kmsKeyVersion };
     }, { region: meta?.region });
     loader.clear(r.path);
-    return Object.assign(new SecretVersion(), { ...version, state: version.state as SecretVersionState });
+    return toSecretVersion(version);
   }
 }
 
-function toSecretValue(v: SecretValueRecord): SecretValue {
+function toSecretValue(v: RevealedValue): SecretValue {
   return Object.assign(new SecretValue(), { path: v.path, version: v.version, value: v.value, createdAt: v.createdAt });
 }
 

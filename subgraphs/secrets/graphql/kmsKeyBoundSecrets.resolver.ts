@@ -2,11 +2,9 @@ import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import { badInput } from '../../../shared/errors';
 import { validateFirst } from '../domain/secretInput';
-import { connection } from './secrets.resolver';
-import {
-  accessedCountLoader, accessedPageLoader, boundCountLoader, boundPageLoader, confinedBoundCountLoader, guard, parseAccessedSince, primeSecrets,
-  type SecretsDeps,
-} from './secretsRequest';
+import { secretConnection } from './connections';
+import { accessedCountLoader, accessedPageLoader, boundCountLoader, boundPageLoader, primeSecrets } from './secretLoaders';
+import { guard, parseAccessedSince, type SecretsDeps } from './secretsRequest';
 import { KmsKey, SecretConnection } from './types';
 
 const ACCESSED_SINCE_DESCRIPTION =
@@ -18,7 +16,7 @@ const ACCESSED_SINCE_DESCRIPTION =
  * Redis round trips. A token confined by pathPrefixes sees (and counts) only its own paths.
  */
 @Resolver(() => KmsKey)
-export class KmsKeyBindingsResolver {
+export class KmsKeyBoundSecretsResolver {
   constructor(private readonly deps: SecretsDeps) {}
 
   @FieldResolver(() => SecretConnection, { description: "Secrets bound to this key, in path order (only those within a confined token's pathPrefixes). Needs secrets:read." })
@@ -35,15 +33,12 @@ export class KmsKeyBindingsResolver {
     const after = afterArg ?? null;
     if (after !== null && typeof after !== 'string') throw badInput('after must be a string', { field: 'after' });
     const sinceMs = parseAccessedSince(accessedSince);
-    const prefixes = ctx.principal.pathPrefixes;
-    // The last-access index holds only revealed secrets; it applies the token's prefixes itself.
+    const ref = { region: key.region, identity: key.identity, first, after };
     const page = sinceMs !== null
-      ? await accessedPageLoader(ctx, this.deps.store).load({ region: key.region, identity: key.identity, first, after, sinceMs })
-      : prefixes && prefixes.length > 0
-      ? await this.deps.manager.listSecrets(ctx.project, { region: key.region, kmsKeyIdentity: key.identity, first, after }, prefixes)
-      : await boundPageLoader(ctx, this.deps.store).load({ region: key.region, identity: key.identity, first, after });
-    primeSecrets(ctx, this.deps.store, page.nodes);
-    return connection(page);
+      ? await accessedPageLoader(ctx, this.deps.bindings).load({ ...ref, sinceMs })
+      : await boundPageLoader(ctx, this.deps.bindings).load(ref);
+    primeSecrets(ctx, this.deps.manager, page.nodes);
+    return secretConnection(page);
   }
 
   @FieldResolver(() => Int, { description: "How many secrets are bound to this key (counting only those within a confined token's pathPrefixes; with accessedSince, only those revealed since). Needs secrets:read." })
@@ -54,10 +49,9 @@ export class KmsKeyBindingsResolver {
   ): Promise<number> {
     await guardOnce(ctx);
     const sinceMs = parseAccessedSince(accessedSince);
-    if (sinceMs !== null) return accessedCountLoader(ctx, this.deps.store, sinceMs).load({ region: key.region, identity: key.identity });
-    const prefixes = ctx.principal.pathPrefixes;
-    if (!prefixes || prefixes.length === 0) return boundCountLoader(ctx, this.deps.store).load({ region: key.region, identity: key.identity });
-    return confinedBoundCountLoader(ctx, this.deps.store, prefixes).load({ region: key.region, identity: key.identity });
+    const ref = { region: key.region, identity: key.identity };
+    if (sinceMs !== null) return accessedCountLoader(ctx, this.deps.bindings, sinceMs).load(ref);
+    return boundCountLoader(ctx, this.deps.bindings).load(ref);
   }
 }
 

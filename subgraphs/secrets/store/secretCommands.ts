@@ -1,0 +1,149 @@
+import { internalError } from '../../../shared/errors';
+import type { Command, RedisClient } from '../../../shared/redis';
+import type { SecretTag, VersionState } from '../domain/secret';
+import { VERSION_STATES } from '../domain/secret';
+import { currentVersionChanged, reservationLost, secretExists, secretNotFound, versionNotFound, versionNotUndeletable } from '../domain/errors';
+import type { SecretKeys } from './keyLayout';
+import type { Flat } from './secretRecords';
+import * as lua from './secretScripts';
+
+/**
+ * The Lua scripts of secretScripts.ts as typed calls: named parameters in, parsed replies out,
+ * `SECRETS_<CODE>` error replies turned into the API's errors. Nothing else calls a script.
+ */
+
+/** Script names as registered on the client (defineCommand), also usable in a pipelined batch. */
+const PER_SECRET = {
+  secretsCreate: lua.CREATE,
+  secretsReserve: lua.RESERVE,
+  secretsCommit: lua.COMMIT,
+  secretsRelease: lua.RELEASE,
+  secretsUpdate: lua.UPDATE,
+  secretsSetStates: lua.SET_STATES,
+  secretsDelete: lua.DELETE,
+  secretsReadValue: lua.READ_VALUE,
+  secretsListVersions: lua.LIST_VERSIONS,
+} as const;
+const PER_INDEX = { secretsRecordAccess: lua.RECORD_ACCESS, secretsAccessed: lua.ACCESSED } as const;
+
+type Raw = Record<keyof typeof PER_SECRET | keyof typeof PER_INDEX, (...args: string[]) => Promise<unknown>>;
+
+export class SecretCommands {
+  private readonly raw: Raw;
+
+  constructor(redis: RedisClient) {
+    for (const [name, script] of Object.entries(PER_SECRET)) redis.defineCommand(name, { numberOfKeys: 6, lua: script });
+    for (const [name, script] of Object.entries(PER_INDEX)) redis.defineCommand(name, { numberOfKeys: 1, lua: script });
+    this.raw = redis as unknown as Raw;
+  }
+
+  /** A new secret with an optional first value. ALREADY_EXISTS carries `existing`: "<region> <identity>" of the secret there. */
+  async create(p: {
+    keys: SecretKeys; region: string; kmsKeyIdentity: string; description: string | null; tags: SecretTag[]; nowIso: string;
+    maxVersions: number; uid: string; firstVersion: { ciphertext: string; kmsKeyVersion: number } | null;
+  }): Promise<Flat> {
+    const v = p.firstVersion;
+    return (await this.call('secretsCreate', ...p.keys, p.region, p.kmsKeyIdentity, p.description === null ? '0' : '1', p.description ?? '',
+      JSON.stringify(p.tags), p.nowIso, String(p.maxVersions), p.uid, v ? '1' : '0', v?.ciphertext ?? '', String(v?.kmsKeyVersion ?? 0))) as Flat;
+  }
+
+  /**
+   * Hands out the next version number (CAS on `expectedVersion`, null = no check) and sweeps expired
+   * reservations. VERSION_CONFLICT carries `detail`: the current version.
+   */
+  async reserve(p: { keys: SecretKeys; nowMs: number; ttlMs: number; token: string; expectedVersion: number | null; nowIso: string }): Promise<{ version: number; uid: string }> {
+    const [version, uid] = (await this.call('secretsReserve', ...p.keys, String(p.nowMs), String(p.ttlMs), p.token,
+      p.expectedVersion === null ? '' : String(p.expectedVersion), p.nowIso)) as [number, string, number];
+    return { version: Number(version), uid };
+  }
+
+  /** Stores a value under its reservation; returns the version's raw record. */
+  async commit(p: { keys: SecretKeys; version: number; token: string; ciphertext: string; kmsKeyVersion: number; nowIso: string }): Promise<string> {
+    return (await this.call('secretsCommit', ...p.keys, String(p.version), p.token, p.ciphertext, String(p.kmsKeyVersion), p.nowIso)) as string;
+  }
+
+  /** Gives a reservation back; false if it was not held (any more). */
+  async release(p: { keys: SecretKeys; version: number; token: string; nowIso: string }): Promise<boolean> {
+    return (await this.call('secretsRelease', ...p.keys, String(p.version), p.token, p.nowIso)) === 1;
+  }
+
+  /** Metadata change; undefined = unchanged, a null description = cleared. Returns the metadata hash. */
+  async update(p: { keys: SecretKeys; nowIso: string; description?: string | null; tags?: SecretTag[]; maxVersions?: number }): Promise<Flat> {
+    const desc = p.description === undefined ? ['0', ''] : p.description === null ? ['2', ''] : ['1', p.description];
+    return (await this.call('secretsUpdate', ...p.keys, p.nowIso, desc[0], desc[1], p.tags === undefined ? '0' : '1', JSON.stringify(p.tags ?? []),
+      p.maxVersions === undefined ? '0' : '1', String(p.maxVersions ?? 0))) as Flat;
+  }
+
+  /** All-or-nothing state change; `next` gives each state's target (null = not allowed). Returns the metadata hash. */
+  async setStates(p: { keys: SecretKeys; nowIso: string; next: (from: VersionState) => VersionState | null; versions: number[] }): Promise<Flat> {
+    const table = VERSION_STATES.map((s) => p.next(s) ?? '');
+    return (await this.call('secretsSetStates', ...p.keys, p.nowIso, ...table, ...p.versions.map(String))) as Flat;
+  }
+
+  /** Removes every key of the secret; returns the key it was bound to, or null if absent. */
+  async delete(p: { keys: SecretKeys }): Promise<{ region: string; identity: string } | null> {
+    const e = (await this.call('secretsDelete', ...p.keys)) as [string, string] | null;
+    return e ? { region: e[0], identity: e[1] } : null;
+  }
+
+  /** Everything a reveal needs in one round trip (`version` null = currentVersion). */
+  async readValue(p: { keys: SecretKeys; version: number | null }): Promise<{ meta: Flat; version?: string; record?: string | null; ciphertext?: string | null }> {
+    const [meta, version, record, ciphertext] = (await this.call('secretsReadValue', ...p.keys, p.version === null ? '' : String(p.version))) as [
+      string[], string?, (string | null)?, (string | null)?,
+    ];
+    return { meta, version, record, ciphertext };
+  }
+
+  /** Up to `count` versions below `before` (null = from the newest), newest first, as [number, raw record]. */
+  async listVersions(p: { keys: SecretKeys; before: number | null; count: number }): Promise<{ meta: Flat; entries: [number, string][] }> {
+    const [meta, ...flat] = (await this.call('secretsListVersions', ...p.keys, p.before === null ? '+inf' : String(p.before), String(p.count))) as [
+      string[], ...string[],
+    ];
+    const entries: [number, string][] = [];
+    for (let i = 0; i < flat.length; i += 2) entries.push([Number(flat[i]), flat[i + 1]]);
+    return { meta, entries };
+  }
+
+  /** Writes a reveal time unless the stored one is less than `windowMs` older; true if it wrote. */
+  async recordAccess(p: { usedIndex: string; path: string; atMs: number; windowMs: number }): Promise<boolean> {
+    return (await this.call('secretsRecordAccess', p.usedIndex, p.path, String(p.atMs), String(p.windowMs))) === 1;
+  }
+
+  /**
+   * The ACCESSED script as one command of a pipelined batch: paths of `usedIndex` revealed since
+   * `sinceMs` within `roots` (none = every path); with a `limit`, the next ones after `after` as a
+   * flat [path, ms, …] list, else (limit 0) their number.
+   */
+  accessedCommand(p: { usedIndex: string; sinceMs: number; after: string | null; limit: number; roots: string[] }): Command {
+    return ['secretsAccessed', p.usedIndex, String(p.sinceMs), p.after ?? '', String(p.limit), ...p.roots];
+  }
+
+  private async call(name: keyof Raw, ...args: string[]): Promise<unknown> {
+    try {
+      return await this.raw[name](...args);
+    } catch (err) {
+      throw scriptError(err);
+    }
+  }
+}
+
+/** A `SECRETS_<CODE> <detail>` reply as the API's error; anything else is rethrown as it is. */
+function scriptError(err: unknown): unknown {
+  const m = /SECRETS_([A-Z_]+) ?(.*)$/.exec(err instanceof Error ? err.message : '');
+  if (!m) return err;
+  const [, code, detail] = m;
+  switch (code) {
+    case 'ALREADY_EXISTS':
+      return secretExists({ existing: detail });
+    case 'NOT_FOUND': {
+      const d = /^(version|destroyed) (\d+)$/.exec(detail);
+      if (!d) return secretNotFound();
+      return d[1] === 'version' ? versionNotFound(d[2]) : versionNotUndeletable(d[2]);
+    }
+    case 'VERSION_CONFLICT':
+      return detail === 'reservation' ? reservationLost(detail) : currentVersionChanged(detail);
+    default:
+      return internalError();
+  }
+}
+

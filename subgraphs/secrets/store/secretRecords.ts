@@ -1,0 +1,68 @@
+import { pipelined, type RedisClient } from '../../../shared/redis';
+import type { SecretMeta, SecretTag, SecretVersionRecord, VersionState } from '../domain/secret';
+import { checkProject, metaKey } from './keyLayout';
+
+/**
+ * How a secret's metadata and version records are held in Redis hashes (field names in
+ * secretScripts.ts) and read back into the domain's records.
+ */
+
+/** A hash as HGETALL returns it: flat from a script, an object from the client. */
+export type Flat = string[] | Record<string, string>;
+
+/** Metadata of one secret; null when absent. */
+export async function readMeta(redis: RedisClient, project: string, path: string): Promise<SecretMeta | null> {
+  checkProject(project);
+  return parseMeta(project, path, await redis.hgetall(metaKey(project, path)));
+}
+
+/** Many secrets in one pipelined round trip (per cluster slot); null where absent. Order kept. */
+export async function readMetaMany(redis: RedisClient, project: string, paths: string[]): Promise<(SecretMeta | null)[]> {
+  checkProject(project);
+  const res = await pipelined(redis, paths.map((p) => ['hgetall', metaKey(project, p)]));
+  return res.map((flat, i) => parseMeta(project, paths[i], flat as Flat));
+}
+
+export function parseMeta(project: string, path: string, flat: Flat | null | undefined): SecretMeta | null {
+  const h = toRecord(flat);
+  if (!h || !h.region) return null;
+  const current = Number(h.currentVersion ?? 0);
+  return {
+    project,
+    path,
+    region: h.region,
+    kmsKeyIdentity: h.kmsKeyIdentity,
+    description: h.description ?? null,
+    tags: safeTags(h.tags),
+    createdAt: h.createdAt,
+    updatedAt: h.updatedAt ?? h.createdAt,
+    currentVersion: current > 0 ? current : null,
+    maxVersions: Number(h.maxVersions),
+    uid: h.uid ?? '',
+  };
+}
+
+/** A version record: `{"s":state,"c":createdAt,"k":kmsKeyVersion}`; null when absent. */
+export function parseVersion(version: number, raw: string | null | undefined): SecretVersionRecord | null {
+  if (!raw) return null;
+  const r = JSON.parse(raw) as { s: VersionState; c: string; k: number };
+  return { version, state: r.s, createdAt: r.c, kmsKeyVersion: Number(r.k) };
+}
+
+function toRecord(flat: Flat | null | undefined): Record<string, string> | null {
+  if (!flat) return null;
+  if (!Array.isArray(flat)) return Object.keys(flat).length ? flat : null;
+  if (flat.length === 0) return null;
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+  return out;
+}
+
+function safeTags(json: string | undefined): SecretTag[] {
+  try {
+    const t = JSON.parse(json ?? '[]');
+    return Array.isArray(t) ? t : [];
+  } catch {
+    return [];
+  }
+}

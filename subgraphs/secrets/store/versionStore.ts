@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { ApiError } from '../../../shared/errors';
+import { decodeVersionCursor, encodeVersionCursor } from '../domain/cursor';
+import { secretNotFound, versionConflict } from '../domain/errors';
+import type { EncryptedValue, Reservation } from '../domain/ports';
+import type { Page, SecretMeta, SecretVersionRecord, StoredSecretVersion } from '../domain/secret';
+import { nextState, type VersionAction } from '../domain/secretVersion';
+import { checkProject, secretKeys } from './keyLayout';
+import type { SecretCommands } from './secretCommands';
+import { parseMeta, parseVersion } from './secretRecords';
+
+const RESERVATION_TTL_MS = 60_000;
+
+/**
+ * A secret's versions: reserve → commit (or release) of a new value, reads for reveal and
+ * listing, and the state changes (delete / undelete / destroy). Every step is one script on the
+ * secret's own keys, so it is atomic also on Redis Cluster.
+ */
+export class VersionStore {
+  constructor(
+    private readonly scripts: SecretCommands,
+    private readonly now: () => Date,
+    private readonly reservationTtlMs = RESERVATION_TTL_MS,
+  ) {}
+
+  /**
+   * Step 1 of a put. The version number must be known BEFORE encryption (it is in the associated
+   * data), so a put is: reserve a number (CAS decided here, atomically) → encrypt with
+   * AAD(version) → commit. Numbers are handed out strictly in order, so N concurrent puts that
+   * all commit get N consecutive numbers, whatever order they commit in; currentVersion is the
+   * highest committed. A put that fails between the steps must call releaseVersion; one that dies
+   * silently is released when its reservation expires (next reserve sweeps). A released top
+   * number is reused; a released lower number becomes a DESTROYED version — never a gap.
+   */
+  async reserveVersion(project: string, path: string, expectedVersion: number | null): Promise<Reservation> {
+    checkProject(project);
+    const now = this.now();
+    const token = randomBytes(12).toString('base64url');
+    try {
+      const { version, uid } = await this.scripts.reserve({
+        keys: secretKeys(project, path), nowMs: now.getTime(), ttlMs: this.reservationTtlMs, token, expectedVersion, nowIso: now.toISOString(),
+      });
+      return { project, path, version, uid, token };
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'VERSION_CONFLICT' && expectedVersion !== null) {
+        const current = Number(err.extensions.detail);
+        throw versionConflict(expectedVersion, current === 0 ? null : current);
+      }
+      throw err;
+    }
+  }
+
+  /** Step 2: stores the ciphertext under the reservation. VERSION_CONFLICT if the reservation was lost (expired). */
+  async commitVersion(reservation: Reservation, ciphertext: string, kmsKeyVersion: number): Promise<SecretVersionRecord> {
+    const { project, path, version, token } = reservation;
+    const raw = await this.scripts.commit({ keys: secretKeys(project, path), version, token, ciphertext, kmsKeyVersion, nowIso: this.now().toISOString() });
+    return parseVersion(version, raw)!;
+  }
+
+  /** Gives a reservation back (a failed encrypt). Best effort: an unreleased one expires anyway. */
+  releaseVersion(reservation: Reservation): Promise<boolean> {
+    const { project, path, version, token } = reservation;
+    return this.scripts.release({ keys: secretKeys(project, path), version, token, nowIso: this.now().toISOString() });
+  }
+
+  /**
+   * The whole put: reserve → encrypt(version, uid) → commit, releasing the number if encrypt or
+   * commit fails. `encrypt` is where the caller runs KMS with AAD(project, path, version, uid).
+   */
+  async putVersion(project: string, path: string, expectedVersion: number | null, encrypt: (r: Reservation) => Promise<EncryptedValue>): Promise<SecretVersionRecord> {
+    const reservation = await this.reserveVersion(project, path, expectedVersion);
+    try {
+      const { ciphertext, kmsKeyVersion } = await encrypt(reservation);
+      return await this.commitVersion(reservation, ciphertext, kmsKeyVersion);
+    } catch (err) {
+      await this.releaseVersion(reservation).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Everything a reveal needs in one round trip: the secret, the resolved version number
+   * (currentVersion when `version` is null) and that version's record with its ciphertext
+   * (null ciphertext once destroyed). Secret null = absent; version null = no such version.
+   */
+  async readValue(project: string, path: string, version: number | null): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }> {
+    checkProject(project);
+    const r = await this.scripts.readValue({ keys: secretKeys(project, path), version });
+    const secret = parseMeta(project, path, r.meta);
+    if (!secret || !r.version || !r.record) return { secret, version: null };
+    const rec = parseVersion(Number(r.version), r.record)!;
+    return { secret, version: { ...rec, ciphertext: rec.state === 'DESTROYED' ? null : r.ciphertext ?? null } };
+  }
+
+  /** A version for reveal (ciphertext included); null when the secret or version is absent. */
+  async getVersion(project: string, path: string, version: number): Promise<StoredSecretVersion | null> {
+    return (await this.readValue(project, path, version)).version;
+  }
+
+  /** Newest first. NOT_FOUND when the secret is absent. */
+  async listVersions(project: string, path: string, first: number, after?: string | null): Promise<Page<SecretVersionRecord>> {
+    checkProject(project);
+    const { meta, entries } = await this.scripts.listVersions({ keys: secretKeys(project, path), before: decodeVersionCursor(after), count: first + 1 });
+    if (!parseMeta(project, path, meta)) throw secretNotFound();
+    const nodes: SecretVersionRecord[] = [];
+    for (const [n, raw] of entries) {
+      const rec = parseVersion(n, raw);
+      if (rec) nodes.push(rec);
+    }
+    const hasNextPage = nodes.length > first;
+    const page = nodes.slice(0, first);
+    return { nodes: page, hasNextPage, endCursor: page.length ? encodeVersionCursor(page[page.length - 1].version) : null };
+  }
+
+  /** delete / undelete / destroy, all-or-nothing (rules in domain/secretVersion.ts). Returns the secret. */
+  async setVersionStates(project: string, path: string, action: VersionAction, versions: number[]): Promise<SecretMeta> {
+    checkProject(project);
+    const flat = await this.scripts.setStates({ keys: secretKeys(project, path), nowIso: this.now().toISOString(), next: (s) => nextState(action, s), versions });
+    return parseMeta(project, path, flat)!;
+  }
+}

@@ -4,7 +4,7 @@ import type { AuditAction, AuditEventInput, AuditOutcome } from './audit';
 
 type AuditExtra = { errorCode?: string | null; keyVersion?: number | null; region?: string | null; project?: string };
 import type { Feature, Scope } from './scopes';
-import { ApiError, featureDisabled, forbidden, toApiError } from './errors';
+import { ApiError, featureDisabled, forbidden, toApiError, pathForbidden } from './errors';
 import type { Outcome } from './auditFlow';
 import type { FeatureGateState } from './featureGates';
 
@@ -112,7 +112,7 @@ export class RequestContext {
 
   async requirePath(path: string, resource = `secret:${path}`): Promise<void> {
     if (!pathAllowed(this.principal, path)) {
-      await this.deny(forbidden('Token is not allowed on this path'), resource);
+      await this.deny(pathForbidden(), resource);
     }
   }
 

@@ -87,6 +87,8 @@ export const internalError = () => new ApiError('INTERNAL_SERVER_ERROR', 'Intern
 export const badInput = (message: string, extra?: Record<string, unknown>) => new ApiError('BAD_USER_INPUT', message, extra);
 export const notFound = (message: string) => new ApiError('NOT_FOUND', message);
 export const forbidden = (message: string) => new ApiError('FORBIDDEN', message);
+/** A path-confined token outside its pathPrefixes (direct access, or a batch item). */
+export const pathForbidden = () => forbidden('Token is not allowed on this path');
 export const unauthenticated = (message = 'Missing, unknown, expired or revoked token') => new ApiError('UNAUTHENTICATED', message);
 export const featureDisabled = (feature: 'secrets' | 'kms') =>
   new ApiError('FEATURE_DISABLED', `The "${feature}" feature is disabled for this project`, { feature });

@@ -1,4 +1,4 @@
-import { ApiError, forbidden, notFound } from '../../../shared/errors';
+import { ApiError, notFound } from '../../../shared/errors';
 
 /**
  * The client-facing errors of Secrets Manager, worded once. Messages never name the path or a
@@ -11,7 +11,7 @@ export const versionNotFound = (version: number | string) => notFound(`This secr
 export const versionDeleted = (version: number) => notFound(`Version ${version} of this secret is deleted`);
 export const versionDestroyed = (version: number) => notFound(`Version ${version} of this secret is destroyed`);
 export const versionNotUndeletable = (version: number | string) => notFound(`Version ${version} of this secret is destroyed and cannot be undeleted`);
-export const pathForbidden = () => forbidden('Token is not allowed on this path');
+export { pathForbidden } from '../../../shared/errors';
 
 /** expectedVersion did not match (compare-and-set). */
 export function versionConflict(expected: number, current: number | null): ApiError {

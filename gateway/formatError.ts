@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { ErrorCode } from '../shared/errors';
+import { ErrorCode, INTERNAL_ERROR_MESSAGE, internalFormattedError } from '../shared/errors';
 import { redactForCode } from '../shared/redact';
 import type { Logger } from '../shared/log';
 import { INTERNAL_EXTENSIONS } from '../shared/subgraphTransport';
@@ -19,11 +19,11 @@ export function gatewayFormatError(log: Logger) {
     const code = formatted.extensions?.code;
     const known = typeof code === 'string' && (code in ErrorCode || APOLLO_CLIENT_CODES.has(code));
     if (!known || code === 'INTERNAL_SERVER_ERROR') {
-      if (code !== 'INTERNAL_SERVER_ERROR' || formatted.message !== 'Internal server error') {
+      if (code !== 'INTERNAL_SERVER_ERROR' || formatted.message !== INTERNAL_ERROR_MESSAGE) {
         // Only the code: a message may quote request values.
         log.error('internal error', { code: typeof code === 'string' ? code.slice(0, 64) : 'none' });
       }
-      return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      return internalFormattedError(formatted.path);
     }
     const extensions: Record<string, unknown> = { ...formatted.extensions };
     for (const k of INTERNAL_EXTENSIONS) delete extensions[k];

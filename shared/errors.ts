@@ -82,8 +82,16 @@ export class ApiError extends GraphQLError {
   }
 }
 
-/** The one client-facing form of an unexpected failure: a message that says nothing internal. */
-export const internalError = () => new ApiError('INTERNAL_SERVER_ERROR', 'Internal server error');
+/** What a client is told of an unexpected failure: nothing internal. */
+export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+/** The one client-facing form of an unexpected failure. */
+export const internalError = () => new ApiError('INTERNAL_SERVER_ERROR', INTERNAL_ERROR_MESSAGE);
+/** The same, as a formatted error of a response (gateway answers built without throwing). */
+export const internalFormattedError = (path?: readonly (string | number)[]) => ({
+  message: INTERNAL_ERROR_MESSAGE,
+  ...(path ? { path: [...path] } : {}),
+  extensions: { code: 'INTERNAL_SERVER_ERROR' as const },
+});
 export const badInput = (message: string, extra?: Record<string, unknown>) => new ApiError('BAD_USER_INPUT', message, extra);
 export const notFound = (message: string) => new ApiError('NOT_FOUND', message);
 export const forbidden = (message: string) => new ApiError('FORBIDDEN', message);

@@ -2,7 +2,7 @@ import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
-import { ApiError, httpStatusFor, type ErrorCode } from './errors';
+import { ApiError, httpStatusFor, type ErrorCode, INTERNAL_ERROR_MESSAGE } from './errors';
 import type { Logger } from './log';
 
 /** Header names shared by the gateway, the subgraphs and the KMS client. */
@@ -165,7 +165,7 @@ export async function serveHttp(
     const requestId = requestIdOf(req);
     handle(req, res, requestId).catch((err) => {
       opts.log.error('request failed', { requestId, err: err instanceof Error ? err.name : 'unknown' });
-      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error', {}, { [HEADER.requestId]: requestId });
+      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', INTERNAL_ERROR_MESSAGE, {}, { [HEADER.requestId]: requestId });
       else res.destroy();
     });
   });

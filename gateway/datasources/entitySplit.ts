@@ -1,3 +1,4 @@
+import { internalFormattedError } from '../../shared/errors';
 import type { GraphQLFormattedError } from 'graphql';
 
 /** The representations of one `_entities` fetch that belong to one region, with their original positions. */
@@ -58,7 +59,7 @@ export function mergeBatches(total: number, batches: RegionBatch[], results: Bat
     const got = Array.isArray(result.entities) && result.entities.length === batch.indices.length ? result.entities : null;
     if (got) batch.indices.forEach((i, j) => (entities[i] = got[j] ?? null));
     // A malformed answer with nothing to say why must not pass for "not found".
-    else if (!result.errors?.length) errors.push({ message: 'Internal server error', path: ['_entities', batch.indices[0]], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    else if (!result.errors?.length) errors.push(internalFormattedError(['_entities', batch.indices[0]]));
     for (const e of result.errors ?? []) {
       const p = e.path;
       if (p && p[0] === '_entities' && typeof p[1] === 'number' && batch.indices[p[1]] !== undefined) {

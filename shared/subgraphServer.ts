@@ -8,6 +8,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 import { RequestContext } from './context';
+import { denialsPlugin } from './denialsPlugin';
 import { toApiError } from './errors';
 import { SHARED_DESCRIPTIONS } from './graphqlTypes';
 import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
@@ -77,7 +78,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     csrfPrevention: true,
     // runService owns SIGTERM/SIGINT; Apollo's own handler would race it and keep the process alive.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), statusPlugin<RequestContext>()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), denialsPlugin(), statusPlugin<RequestContext>()],
     formatError: (formatted, error) => {
       const safe = toApiError(error);
       const original = error instanceof GraphQLError ? error.originalError : error;

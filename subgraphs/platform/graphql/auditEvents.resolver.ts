@@ -27,6 +27,7 @@ export class AuditEventsResolver {
           region: e.region ?? null,
           errorCode: e.errorCode ?? null,
           keyVersion: e.keyVersion ?? null,
+          count: e.count ?? null,
         })),
         pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
       };

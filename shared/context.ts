@@ -116,8 +116,9 @@ export class RequestContext {
    * there. Null when the caller has it; else the denial, audited once per resource and request
    * however many fields ask.
    */
-  fieldDenial(resource: string, scope: Scope): Promise<never> | null {
+  fieldDenial(resourceOf: () => string, scope: Scope): Promise<never> | null {
     if (hasScope(this.principal, scope)) return null;
+    const resource = resourceOf();
     return this.loader(`fieldScope:${scope}:${resource}`, () => {
       const denial = this.requireScope(resource, scope) as Promise<never>;
       // Each asking field gets the rejection; this one only keeps it from counting as unhandled.

@@ -26,7 +26,7 @@ export function guardTypeFields(schema: GraphQLSchema, rules: Record<string, Typ
       if (rule.open.includes(field.name)) continue;
       const resolve: GraphQLFieldResolver<unknown, RequestContext> = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, ctx, info) => {
-        const denial = ctx.fieldDenial(rule.resource(source as Record<string, unknown>, ctx), rule.scope);
+        const denial = ctx.fieldDenial(() => rule.resource(source as Record<string, unknown>, ctx), rule.scope);
         return denial ?? resolve(source, args, ctx, info);
       };
     }

@@ -7,6 +7,7 @@ import type { Feature, Scope } from './scopes';
 import { ApiError, featureDisabled, forbidden, toApiError, pathForbidden } from './errors';
 import type { Outcome } from './auditFlow';
 import type { FeatureGateState } from './featureGates';
+import { pageCursors, type BoundCursor, type CursorFilter } from './cursor';
 
 /**
  * Everything a resolver knows about the request: who, where, which request id, and the
@@ -133,6 +134,27 @@ export class RequestContext {
     if (missing.length > 0) {
       await this.deny(forbidden(`Token lacks the scope ${missing.map((s) => `"${s}"`).join(' and ')}`), resource);
     }
+  }
+
+  /**
+   * A field of a type readable only with `scope` (shared/fieldScopes.ts), whatever root field led
+   * there. Null when the caller has it; else the denial, audited once per resource and request
+   * however many fields ask.
+   */
+  fieldDenial(resourceOf: () => string, scope: Scope): Promise<never> | null {
+    if (hasScope(this.principal, scope)) return null;
+    const resource = resourceOf();
+    return this.loader(`fieldScope:${scope}:${resource}`, () => {
+      const denial = this.requireScope(resource, scope) as Promise<never>;
+      // Each asking field gets the rejection; this one only keeps it from counting as unhandled.
+      denial.catch(() => undefined);
+      return denial;
+    });
+  }
+
+  /** The cursor codec of one listing with this filter, for this caller (shared/cursor.ts). */
+  pageCursor(listing: string, filter: CursorFilter = {}): BoundCursor {
+    return pageCursors(this.services.config.internalSecret).bind({ listing, filter, project: this.project, tokenId: this.principal.tokenId });
   }
 
   async requirePath(path: string, resource = `secret:${path}`): Promise<void> {

@@ -3,8 +3,9 @@ import { startStack, type Stack } from './support/stack';
 /**
  * A type's read scope covers its fields wherever it appears: a secrets:write token's updateSecret
  * answers its `path`, but the secret's versions and metadata need secrets:read; a kms:admin
- * token's createKmsKey answers `identity`, but KmsKey's other fields need kms:read. Each refusal
- * is a FORBIDDEN field error with an auth.denied event.
+ * token's createKmsKey answers `identity`, but KmsKey's other fields need kms:read. A mutation
+ * whose selection asks for fields the caller may not read is refused (403 FORBIDDEN, one
+ * auth.denied event) before it runs, so the refusal never hides a change that happened anyway.
  */
 let stack: Stack;
 beforeAll(async () => {
@@ -24,12 +25,13 @@ test('secrets:write alone: updateSecret { path } works, updateSecret { versions 
 
   const rid = `fs-versions-${writer.id}`;
   const r = await stack.gql(`mutation { updateSecret(input: { path: "fs/db", description: "two" }) { path versions { nodes { version kmsKeyVersion } } description currentVersion } }`, {}, { token: writer.token, requestId: rid });
-  expect(r.body.errors?.length).toBeGreaterThan(0);
-  expect(r.body.errors!.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
-  expect(r.body.errors!.map((e) => e.path?.join('.')).sort()).toEqual(['updateSecret.currentVersion', 'updateSecret.description', 'updateSecret.versions']);
+  expect(r.status).toBe(403);
+  expect(r.body.errors?.map((e) => [e.extensions?.code, e.path?.join('.')])).toEqual([['FORBIDDEN', 'updateSecret']]);
   expect(JSON.stringify(r.body.data ?? null)).not.toMatch(/"version"|currentVersion|"two"/);
   const events = await deniedEvents(rid);
   expect(events).toEqual([{ outcome: 'DENIED', resource: 'secret:fs/db', errorCode: 'FORBIDDEN', actor: writer.id }]);
+  // Refused before it ran: the description is still the first update's.
+  expect((await stack.ok(`{ secret(path: "fs/db") { description } }`)).secret.description).toBe('one');
 
   const both = await stack.token(['secrets:write', 'secrets:read']);
   const full = await stack.ok(`mutation { updateSecret(input: { path: "fs/db", description: "three" }) { path description versions { nodes { version } } } }`, {}, { token: both.token });
@@ -42,14 +44,16 @@ test('kms:admin alone: createKmsKey { identity } works, its other fields are FOR
 
   const rid = `fs-kms-${admin.id}`;
   const r = await stack.gql(`mutation { createKmsKey(input: { identity: "fs-two", type: AES256_GCM96 }) { identity type status versions { version } } }`, {}, { token: admin.token, requestId: rid });
-  expect(r.body.errors!.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
-  // Non-null fields: the first refusal nulls the key, so graphql-js may report only that one.
-  for (const e of r.body.errors!) expect(['createKmsKey.status', 'createKmsKey.type', 'createKmsKey.versions']).toContain(e.path?.join('.'));
+  expect(r.status).toBe(403);
+  expect(r.body.errors?.map((e) => [e.extensions?.code, e.path?.join('.')])).toEqual([['FORBIDDEN', 'createKmsKey']]);
   expect(JSON.stringify(r.body.data ?? null)).not.toMatch(/AES256|ACTIVE|"version"/);
   expect(await deniedEvents(rid)).toEqual([{ outcome: 'DENIED', resource: 'kms-key:us-east-1/fs-two', errorCode: 'FORBIDDEN', actor: admin.id }]);
-  // Also on a key another mutation returns.
+  // Refused before it ran: no key was created.
+  expect((await stack.ok(`{ kmsKey(identity: "fs-two") { identity } }`)).kmsKey).toBeNull();
+  // Also on a key another mutation returns; the rotation did not happen.
   const rotated = await stack.gql(`mutation { rotateKmsKey(identity: "fs-one") { identity latestVersion } }`, {}, { token: admin.token });
   expect(rotated.body.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+  expect((await stack.ok(`{ kmsKey(identity: "fs-one") { latestVersion } }`)).kmsKey.latestVersion).toBe(1);
 
   const both = await stack.token(['kms:admin', 'kms:read']);
   const full = await stack.ok(`mutation { createKmsKey(input: { identity: "fs-three", type: AES256_GCM96 }) { identity type status versions { version } } }`, {}, { token: both.token });

@@ -22,6 +22,7 @@ export class KeygenLimiter {
   private readonly waiting = new Map<string, Waiter[]>();
   private readonly peaks = new Map<string, number>();
   private runningTotal = 0;
+  private idleWaiters: (() => void)[] = [];
   /** Key generations started since the process started. */
   generations = 0;
   /** Most generations running at once, all projects together. */
@@ -35,6 +36,12 @@ export class KeygenLimiter {
   /** Most generations of `project` running at once so far. */
   peak(project: string): number {
     return this.peaks.get(project) ?? 0;
+  }
+
+  /** Resolves once no generation runs or waits (shutdown, tests). */
+  idle(): Promise<void> {
+    if (this.runningTotal === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Runs `generate` once a slot of `project` is free, unless `deadline` (ms since epoch) passes first. */
@@ -88,7 +95,10 @@ export class KeygenLimiter {
     const queue = this.waiting.get(project);
     const next = queue?.shift();
     if (queue && queue.length === 0) this.waiting.delete(project);
-    if (!next) return;
+    if (!next) {
+      if (this.runningTotal === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      return;
+    }
     if (next.timer) clearTimeout(next.timer);
     this.take(project);
     next.start();

@@ -10,7 +10,7 @@ import { startStack, type Stack } from './support/stack';
  * answer 503 themselves (nothing written) and the region stays open for everyone else.
  */
 const region = 'eu-west-1';
-const TIMEOUTS = DEFAULT_BREAKER.failureThreshold + 2;
+const TIMEOUTS = DEFAULT_BREAKER.failureThreshold + 1;
 let stack: Stack;
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { validateKeyIdentity } from '../../../../shared/identifiers';
 import { concurrentChange, keyGenerationBusy, keyNotFound } from '../errors';
 import * as ring from '../keyRing';
 import type { KmsKeyRecord } from '../keyRing';
-import type { KeyPurpose } from '../keyTypes';
+import type { KeyPurpose, KeyType } from '../keyTypes';
 import type { KeyUsage } from '../keyUsage';
 import type { KeygenLimiter } from '../keygenLimiter';
 import type { KeyWrapper } from '../keyWrapper';
@@ -72,7 +72,7 @@ export class KeyRingCore {
   }
 
   /** Fresh key material, generated in one of the project's slots; past `deadline` without one, nothing is generated. */
-  generate(project: string, type: KmsKeyRecord['type'], deadline: number | null): Promise<Buffer> {
+  generate(project: string, type: KeyType, deadline: number | null): Promise<Buffer> {
     return this.keygen.run(project, deadline, () => keyGenerationBusy(this.region), () => cipherSuite(type).generate());
   }
 

@@ -23,6 +23,10 @@ describe('config names the bad variable', () => {
     expect(loadConfig(base).redis.commandTimeoutMs).toBe(1000);
     expect(() => loadConfig({ ...base, REDIS_COMMAND_TIMEOUT_MS: '1500' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS must be less than KMS_TIMEOUT_MS/);
   });
+  it('bounds KEYGEN_CONCURRENCY_PER_PROJECT (default 2)', () => {
+    expect(loadConfig(base).keygenConcurrencyPerProject).toBe(2);
+    expect(() => loadConfig({ ...base, KEYGEN_CONCURRENCY_PER_PROJECT: '0' })).toThrow(/KEYGEN_CONCURRENCY_PER_PROJECT must be between 1 and 64/);
+  });
   it('rejects a malformed REDIS_CLUSTER_NODES entry', () => {
     expect(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: '127.0.0.1:7000,nope' })).toThrow(/REDIS_CLUSTER_NODES/);
   });

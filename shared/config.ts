@@ -45,6 +45,8 @@ export interface Config {
   kmsTimeoutMs: number;
   /** Gateway deadline for KMS key generation (createKmsKey, rotateKmsKey): RSA-4096 is slow. */
   keygenTimeoutMs: number;
+  /** Key generations one project may run at once in one kms process; more wait (within their deadline). */
+  keygenConcurrencyPerProject: number;
   /** Audit events kept per project (older ones are trimmed). */
   auditMaxEvents: number;
   /** Introspection, Apollo Sandbox and the bundled explorer: one switch, in production too. */
@@ -246,6 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
     subgraphTimeoutMs,
     kmsTimeoutMs,
     keygenTimeoutMs: int(env, 'KEYGEN_TIMEOUT_MS', Math.max(10_000, subgraphTimeoutMs), 100, 120_000),
+    keygenConcurrencyPerProject: int(env, 'KEYGEN_CONCURRENCY_PER_PROJECT', 2, 1, 64),
     auditMaxEvents: int(env, 'AUDIT_MAX_EVENTS', 1_000_000, 1000, 1_000_000_000),
     introspection: bool(env, 'INTROSPECTION', !production),
     cors: parseCorsOrigins(env, production),

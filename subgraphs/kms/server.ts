@@ -101,7 +101,7 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
   const kms = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now, undefined, {
     // Only the error's name: the use is retried on the next operation, and no key names reach the log.
     onError: (err) => services.log.warn('could not record a key use', { region, err: err instanceof Error ? err.name : 'unknown' }),
-  });
+  }, services.config.keygenConcurrencyPerProject);
   const sweeper = new Sweeper(kms, store, services.auditFlow, services.log, opts.sweeperOptions);
   const schema = await buildKmsSchema(kms);
   const running = await startSubgraph({

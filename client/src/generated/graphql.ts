@@ -107,7 +107,7 @@ export type EncryptInput = {
   associatedData?: string | null | undefined;
   /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
-  /** Key version to encrypt with: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0. */
+  /** Key version to encrypt with: from minEncryptionVersion (when set, else minDecryptionVersion) to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0. */
   keyVersion?: number | null | undefined;
   /** The data to encrypt: standard base64, at most 64 KiB decoded (BAD_USER_INPUT otherwise). */
   plaintext: string;
@@ -127,7 +127,7 @@ export type GenerateDataKeyInput = {
 export type GenerateMacInput = {
   /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
-  /** Key version to use: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0. */
+  /** Key version to use: from minEncryptionVersion (when set, else minDecryptionVersion) to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0. */
   keyVersion?: number | null | undefined;
   /** The message (standard base64, at most 64 KiB decoded). */
   message: string;
@@ -203,7 +203,7 @@ export type SecretVersionState =
 export type SignInput = {
   /** Identity of a key in the request's region (`^[a-z0-9][a-z0-9-]{0,62}$`); NOT_FOUND if there is none. */
   keyIdentity: string;
-  /** Key version to sign with: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0. */
+  /** Key version to sign with: from minEncryptionVersion (when set, else minDecryptionVersion) to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0. */
   keyVersion?: number | null | undefined;
   /** The message itself, not a digest (standard base64, at most 64 KiB decoded). */
   message: string;

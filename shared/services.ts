@@ -53,7 +53,7 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     name,
     config,
     redis,
-    tokens: new TokenStore(redis, config.rootToken, now),
+    tokens: new TokenStore(redis, config.rootToken, now, config.quotas.tokens),
     audit,
     auditFlow: new AuditFlow(audit),
     gates: new FeatureGates(redis),

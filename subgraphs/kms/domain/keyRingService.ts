@@ -28,9 +28,10 @@ export class KeyRingService {
     private readonly now: () => Date,
     cacheEntries = 10_000,
     usage: KeyUsageOptions = {},
+    quotas: { keyVersions?: number } = {},
   ) {
     this.usage = new KeyUsage(store, now, usage);
-    this.core = new KeyRingCore(region, store, wrapper, now, this.usage, cacheEntries);
+    this.core = new KeyRingCore(region, store, wrapper, now, this.usage, cacheEntries, quotas.keyVersions ?? 0);
   }
 
   nowDate(): Date {

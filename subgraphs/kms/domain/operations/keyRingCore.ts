@@ -31,6 +31,8 @@ export class KeyRingCore {
     readonly now: () => Date,
     readonly usage: KeyUsage,
     cacheEntries: number,
+    /** Versions a key may have (QUOTA_KEY_VERSIONS; 0 = no limit). */
+    readonly maxKeyVersions = 0,
   ) {
     this.cache = new LruCache(cacheEntries);
   }

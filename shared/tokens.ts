@@ -150,9 +150,10 @@ export class TokenStore {
     return rec && rec.hash ? decode(id, rec) : null;
   }
 
-  async list(project: string): Promise<TokenRecord[]> {
+  /** Newest first; with `limit`, only that many (one bounded read). */
+  async list(project: string, limit?: number): Promise<TokenRecord[]> {
     validateProjectName(project);
-    const ids = await this.redis.zrevrange(projectIndexKey(project), 0, -1);
+    const ids = await this.redis.zrevrange(projectIndexKey(project), 0, limit === undefined ? -1 : limit - 1);
     if (ids.length === 0) return [];
     const res = (await pipelined(this.redis, ids.map((id) => ['hgetall', tokenKey(id)]))) as Record<string, string>[];
     const out: TokenRecord[] = [];

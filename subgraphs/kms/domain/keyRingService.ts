@@ -50,8 +50,12 @@ export class KeyRingService {
   loadMany(refs: readonly KeyRef[]): Promise<(KmsKeyRecord | null)[]> {
     return listing.readKeys(this.core, refs);
   }
+  /** The newest MAX_VERSIONS_LISTED versions of each key, oldest first. */
   versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
     return listing.readVersions(this.core, refs);
+  }
+  validateVersionsFirst(first: number): number {
+    return listing.validateVersionsFirst(first);
   }
   lastUsedMany(refs: readonly KeyRef[]): Promise<(Date | null)[]> {
     return listing.readLastUsed(this.core, refs);

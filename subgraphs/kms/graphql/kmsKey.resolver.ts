@@ -30,10 +30,15 @@ export class KmsKeyResolver {
     return conn;
   }
 
-  @FieldResolver(() => [KmsKeyVersion], { description: 'Every version of the key ring, oldest first.' })
-  async versions(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<KmsKeyVersion[]> {
+  @FieldResolver(() => [KmsKeyVersion], { description: 'The newest `first` versions of the key ring (every version of a key with at most 1000), oldest first.' })
+  async versions(
+    @Root() key: KmsKey,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 1000, description: 'How many of the newest versions, 0 to 1000 (BAD_USER_INPUT otherwise); null: 1000.' }) first: number | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<KmsKeyVersion[]> {
+    const n = this.kms.validateVersionsFirst(first ?? 1000);
     const list = await versionsLoader(ctx, this.kms).load(key.identity);
-    return list.map((v) => Object.assign(new KmsKeyVersion(), v));
+    return list.slice(list.length - Math.min(n, list.length)).map((v) => Object.assign(new KmsKeyVersion(), v));
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Public key of a version as SPKI PEM: SIGN_VERIFY keys only, null for other keys or destroyed material.' })

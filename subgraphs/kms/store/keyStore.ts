@@ -79,6 +79,20 @@ if max > 0 and redis.call('ZCARD', KEYS[1]) >= max then return 0 end
 redis.call('ZADD', KEYS[1], 0, ARGV[1])
 return 1`;
 
+// KEYS: meta, versions. ARGV: n. The newest n versions (1..latestVersion are contiguous), flat [version, createdAt, …].
+const NEWEST_VERSIONS_LUA = `
+local latest = tonumber(redis.call('HGET', KEYS[1], 'latestVersion') or '0')
+local from = math.max(1, latest - tonumber(ARGV[1]) + 1)
+local out = {}
+for v = from, latest do
+  local c = redis.call('HGET', KEYS[2], tostring(v))
+  if c then
+    out[#out + 1] = tostring(v)
+    out[#out + 1] = c
+  end
+end
+return out`;
+
 const RELEASE_LOCK_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -89,6 +103,7 @@ type Scripts = {
   kmsReleaseLock(lock: string, token: string): Promise<number>;
   kmsRecordUse(meta: string, used: string, atMs: string, windowMs: string): Promise<number>;
   kmsReserveKey(quota: string, identity: string, max: string): Promise<number>;
+  kmsNewestVersions(meta: string, versions: string, n: string): Promise<string[]>;
 };
 
 function encode(rec: KmsKeyRecord): { set: string[]; del: string[] } {
@@ -148,6 +163,7 @@ export class KeyStore implements KeyRepository, SweepQueue {
     if (typeof r.kmsReleaseLock !== 'function') r.defineCommand('kmsReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK_LUA });
     if (typeof r.kmsRecordUse !== 'function') r.defineCommand('kmsRecordUse', { numberOfKeys: 2, lua: RECORD_USE_LUA });
     if (typeof r.kmsReserveKey !== 'function') r.defineCommand('kmsReserveKey', { numberOfKeys: 1, lua: RESERVE_KEY_LUA });
+    if (typeof r.kmsNewestVersions !== 'function') r.defineCommand('kmsNewestVersions', { numberOfKeys: 2, lua: NEWEST_VERSIONS_LUA });
     this.redis = r;
   }
 
@@ -199,7 +215,16 @@ export class KeyStore implements KeyRepository, SweepQueue {
     return hashes.map((h, i) => decode(refs[i], h));
   }
 
-  async versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
+  /** Versions of many keys, oldest first; with `newest`, only that many of the latest (read without touching the rest). */
+  async versionsMany(refs: readonly KeyRef[], newest?: number): Promise<KeyVersionInfo[][]> {
+    if (newest !== undefined) {
+      const flats = (await pipelined(this.redis, refs.map((r) => ['kmsNewestVersions', metaKey(r), versionsKey(r), newest]))) as string[][];
+      return flats.map((f) => {
+        const out: KeyVersionInfo[] = [];
+        for (let i = 0; i + 1 < f.length; i += 2) out.push({ version: Number(f[i]), createdAt: f[i + 1] });
+        return out;
+      });
+    }
     const hashes = (await pipelined(this.redis, refs.map((r) => ['hgetall', versionsKey(r)]))) as Record<string, string>[];
     return hashes.map((h) =>
       Object.entries(h ?? {})

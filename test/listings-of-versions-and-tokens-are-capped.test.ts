@@ -5,7 +5,7 @@ import { startStack, type Stack } from './support/stack';
 
 /**
  * `KmsKey.versions` and `apiTokens` stay bounded on big data: at most the newest 1000 (every one
- * below that), `first` asks for fewer, more than 1000 is BAD_USER_INPUT.
+ * below that); `apiTokens(first)` and `versions(last)` ask for fewer, more than 1000 is BAD_USER_INPUT.
  */
 let stack: Stack;
 beforeAll(async () => {
@@ -32,16 +32,16 @@ it('apiTokens lists the newest 1000 tokens, or the newest `first`', async () => 
   expect(failure(await stack.gql(`{ apiTokens(first: 1001) { id } }`, {}, { token: admin.token }))).toMatchObject({ status: 400, code: 'BAD_USER_INPUT' });
 });
 
-it('KmsKey.versions lists the newest 1000 versions, oldest first, or the newest `first`', async () => {
+it('KmsKey.versions lists the newest 1000 versions, oldest first, or the newest `last`', async () => {
   const t = await stack.token(['*'], { project: 'cap-keys' });
   await stack.ok(`mutation { createKmsKey(input: { identity: "busy", type: AES256_GCM96 }) { identity } }`, {}, { token: t.token });
   const kms = (stack.kms('us-east-1') as RunningKms).kms;
   for (let i = 0; i < 1001; i++) await kms.rotate('cap-keys', 'busy');
-  const key = (await stack.ok(`{ kmsKey(identity: "busy") { latestVersion versions { version } newest: versions(first: 2) { version } } }`, {}, { token: t.token })).kmsKey;
+  const key = (await stack.ok(`{ kmsKey(identity: "busy") { latestVersion versions { version } newest: versions(last: 2) { version } } }`, {}, { token: t.token })).kmsKey;
   expect(key.latestVersion).toBe(1002);
   expect(key.versions).toHaveLength(1000);
   expect(key.versions[0].version).toBe(3);
   expect(key.versions[999].version).toBe(1002);
   expect(key.newest).toEqual([{ version: 1001 }, { version: 1002 }]);
-  expect(failure(await stack.gql(`{ kmsKey(identity: "busy") { versions(first: 1001) { version } } }`, {}, { token: t.token }))).toMatchObject({ code: 'BAD_USER_INPUT' });
+  expect(failure(await stack.gql(`{ kmsKey(identity: "busy") { versions(last: 1001) { version } } }`, {}, { token: t.token }))).toMatchObject({ code: 'BAD_USER_INPUT' });
 });

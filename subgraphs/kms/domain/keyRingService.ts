@@ -54,8 +54,8 @@ export class KeyRingService {
   versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
     return listing.readVersions(this.core, refs);
   }
-  validateVersionsFirst(first: number): number {
-    return listing.validateVersionsFirst(first);
+  validateVersionsLast(last: number): number {
+    return listing.validateVersionsLast(last);
   }
   lastUsedMany(refs: readonly KeyRef[]): Promise<(Date | null)[]> {
     return listing.readLastUsed(this.core, refs);

@@ -56,12 +56,12 @@ export async function readVersions(core: KeyRingCore, refs: readonly KeyRef[]): 
   return lists.map((l) => l.slice(-MAX_VERSIONS_LISTED));
 }
 
-/** KmsKey.versions(first): BAD_USER_INPUT outside 0..MAX_VERSIONS_LISTED. */
-export function validateVersionsFirst(first: number): number {
-  if (!Number.isInteger(first) || first < 0 || first > MAX_VERSIONS_LISTED) {
-    throw badInput(`first must be between 0 and ${MAX_VERSIONS_LISTED}`, { field: 'first' });
+/** KmsKey.versions(last): BAD_USER_INPUT outside 0..MAX_VERSIONS_LISTED. */
+export function validateVersionsLast(last: number): number {
+  if (!Number.isInteger(last) || last < 0 || last > MAX_VERSIONS_LISTED) {
+    throw badInput(`last must be between 0 and ${MAX_VERSIONS_LISTED}`, { field: 'last' });
   }
-  return first;
+  return last;
 }
 
 export function readLastUsed(core: KeyRingCore, refs: readonly KeyRef[]): Promise<(Date | null)[]> {

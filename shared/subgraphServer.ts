@@ -8,7 +8,9 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 import { RequestContext } from './context';
+import { denialsPlugin } from './denialsPlugin';
 import { toApiError } from './errors';
+import { guardTypeFields, type TypeScope } from './fieldScopes';
 import { SHARED_DESCRIPTIONS } from './graphqlTypes';
 import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
 import { redactForCode } from './redact';
@@ -19,10 +21,14 @@ import { statusPlugin } from './statusPlugin';
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external", "@requires", "@provides"])`;
 
-/** A type-graphql schema turned into a Federation 2 subgraph schema (reference resolvers go in the map). */
+/**
+ * A type-graphql schema turned into a Federation 2 subgraph schema (reference resolvers go in the
+ * map); `typeScopes` are the read scopes its types' fields need wherever they appear (shared/fieldScopes.ts).
+ */
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, 'skipCheck'>,
   referenceResolvers: Record<string, { __resolveReference: (...args: any[]) => unknown }> = {},
+  typeScopes: Record<string, TypeScope> = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ ...options, skipCheck: true, validate: false });
   // type-graphql builds the root types itself and takes no description for them.
@@ -33,10 +39,11 @@ export async function buildFederatedSchema(
   for (const [type, ref] of Object.entries(referenceResolvers)) {
     resolvers[type] = { ...(resolvers[type] ?? {}), ...ref };
   }
-  return buildSubgraphSchema({
+  const federated = buildSubgraphSchema({
     typeDefs: gql`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`,
     resolvers: resolvers as any,
   });
+  return guardTypeFields(federated, typeScopes);
 }
 
 export interface SubgraphOptions {
@@ -77,7 +84,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     csrfPrevention: true,
     // runService owns SIGTERM/SIGINT; Apollo's own handler would race it and keep the process alive.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), statusPlugin<RequestContext>()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), denialsPlugin(), statusPlugin<RequestContext>()],
     formatError: (formatted, error) => {
       const safe = toApiError(error);
       const original = error instanceof GraphQLError ? error.originalError : error;

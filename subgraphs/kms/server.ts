@@ -43,6 +43,8 @@ export async function buildKmsSchema(kms: KeyRingService = { region: '' } as Key
       },
     },
     { KmsKey: kmsKeyReference(kms) },
+    // KmsKey.* needs kms:read, also on a key a kms:admin mutation returns; its key stays open.
+    { KmsKey: { scope: 'kms:read', open: ['region', 'identity'], resource: (k) => `kms-key:${String(k.region)}/${String(k.identity)}` } },
   );
 }
 

@@ -36,6 +36,8 @@ export async function buildSecretsSchema(deps?: SecretsDeps): Promise<GraphQLSch
       },
     },
     { KmsKey: kmsKeyReference(d), Secret: secretReference(d) },
+    // Secret's fields need secrets:read, also on a secret a secrets:write mutation returns; its key stays open.
+    { Secret: { scope: 'secrets:read', open: ['path'], resource: (s) => `secret:${String(s.path)}` } },
   );
 }
 

@@ -22,11 +22,13 @@ export class KmsKeyResolver {
   @Query(() => KmsKeyConnection, { description: "The project's keys in the request's region, in identity order. Needs kms:read; BAD_USER_INPUT for a bad `first` or `after`." })
   async kmsKeys(@Args(() => KmsKeysArgs) { status, first, after }: KmsKeysArgs, @Ctx() ctx: RequestContext): Promise<KmsKeyConnection> {
     await guard(ctx, `kms-key:${this.kms.region}/*`, 'kms:read');
-    const page = await this.kms.list(ctx.project, status ?? null, first ?? 50, after ?? null);
+    // The position is a key identity; it leaves sealed for this listing, region, filter and caller.
+    const cursor = ctx.pageCursor('kmsKeys', { region: this.kms.region, status: status ?? null });
+    const page = await this.kms.list(ctx.project, status ?? null, first ?? 50, cursor.open(after));
     for (const rec of page.nodes) keyLoader(ctx, this.kms).prime(rec.identity, rec);
     const conn = new KmsKeyConnection();
     conn.nodes = page.nodes.map(KmsKey.of);
-    conn.pageInfo = Object.assign(new PageInfo(), { endCursor: page.endCursor, hasNextPage: page.hasNextPage });
+    conn.pageInfo = Object.assign(new PageInfo(), { endCursor: cursor.seal(page.endCursor), hasNextPage: page.hasNextPage });
     return conn;
   }
 

@@ -57,7 +57,7 @@ export interface ListSecretsQuery {
 /** A page of KmsKey.boundSecrets. */
 export type BoundPageQuery = BoundKeyRef & { first: number; after?: string | null };
 
-/** A page of boundSecrets(accessedSince): from `after` (a cursor), paths revealed at or after `sinceMs`. */
+/** A page of boundSecrets(accessedSince): from `after` (a position, see cursor.ts), paths revealed at or after `sinceMs`. */
 export type AccessedPageQuery = BoundPageQuery & { sinceMs: number };
 
 /** Secrets and their versions. */

@@ -148,9 +148,10 @@ export class SecretsManager {
 
   /**
    * ≤ 100 paths; each item fails on its own (bad path, FORBIDDEN by `check` — see
-   * pathConfinement —, NOT_FOUND, KMS errors). Order kept. Each item comes with the audit event it
-   * needs (batchReveal.ts), decided from the secret as read before the reveal; where there is no
-   * secret the event is in `requestRegion`.
+   * pathConfinement —, NOT_FOUND, KMS errors). Order kept; a repeated path is revealed once and
+   * every copy gets that result. The first copy of each path comes with the audit event it needs
+   * (batchReveal.ts), decided from the secret as read before the reveal; where there is no secret
+   * the event is in `requestRegion`.
    */
   async batchGetSecretValue(
     call: SecretsCall,
@@ -163,8 +164,10 @@ export class SecretsManager {
     const metas = await this.store.getMetaMany(call.project, recorded);
     const metaOf = new Map(recorded.map((p, i) => [p, metas[i]]));
     const deadline = this.deadline();
-    const items = await Promise.all(
-      list.map(async (p): Promise<RevealOutcome> => {
+    // A path listed again is the same reveal: decrypted and audited once, its outcome shared by every copy.
+    const distinct = [...new Set(list)];
+    const outcomes = await Promise.all(
+      distinct.map(async (p): Promise<RevealOutcome> => {
         const path = typeof p === 'string' ? p : '';
         try {
           validatePath(p);
@@ -177,9 +180,14 @@ export class SecretsManager {
         }
       }),
     );
-    return items.map((item) => {
+    const outcomeOf = new Map(distinct.map((p, i) => [p, outcomes[i]]));
+    const seen = new Set<unknown>();
+    return list.map((p) => {
+      const item = outcomeOf.get(p)!;
+      const first = !seen.has(p);
+      seen.add(p);
       const meta = metaOf.get(item.path) ?? null;
-      return { ...item, audit: revealAudit(item, meta, opts.requestRegion), revealed: item.value ? meta : null };
+      return { ...item, audit: first ? revealAudit(item, meta, opts.requestRegion) : null, revealed: first && item.value ? meta : null };
     });
   }
 

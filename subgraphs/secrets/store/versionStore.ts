@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../../shared/errors';
-import { decodeVersionCursor, encodeVersionCursor } from '../domain/cursor';
+import { versionPosition } from '../domain/cursor';
 import { secretNotFound, versionConflict } from '../domain/errors';
 import type { EncryptedValue, Reservation } from '../domain/ports';
 import type { Page, SecretMeta, SecretVersionRecord, StoredSecretVersion } from '../domain/secret';
@@ -121,7 +121,7 @@ export class VersionStore {
   /** Newest first. NOT_FOUND when the secret is absent. */
   async listVersions(project: string, path: string, first: number, after?: string | null): Promise<Page<SecretVersionRecord>> {
     checkProject(project);
-    const { meta, entries } = await this.scripts.listVersions({ keys: secretKeys(project, path), before: decodeVersionCursor(after), count: first + 1 });
+    const { meta, entries } = await this.scripts.listVersions({ keys: secretKeys(project, path), before: versionPosition(after), count: first + 1 });
     if (!parseMeta(project, path, meta)) throw secretNotFound();
     const nodes: SecretVersionRecord[] = [];
     for (const [n, raw] of entries) {
@@ -130,7 +130,7 @@ export class VersionStore {
     }
     const hasNextPage = nodes.length > first;
     const page = nodes.slice(0, first);
-    return { nodes: page, hasNextPage, endCursor: page.length ? encodeVersionCursor(page[page.length - 1].version) : null };
+    return { nodes: page, hasNextPage, endCursor: page.length ? String(page[page.length - 1].version) : null };
   }
 
   /** delete / undelete / destroy, all-or-nothing (rules in domain/secretVersion.ts). Returns the secret. */

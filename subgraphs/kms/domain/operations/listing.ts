@@ -1,5 +1,5 @@
 import { badInput } from '../../../../shared/errors';
-import { validateKeyIdentity } from '../../../../shared/identifiers';
+import { isKeyIdentity } from '../../../../shared/identifiers';
 import type { KeyVersionInfo, KmsKeyRecord } from '../keyRing';
 import type { KeyStatus } from '../keyTypes';
 import type { KeyRef } from '../ports';
@@ -11,13 +11,14 @@ const MAX_LIST_SCAN = 10_000;
 
 export interface KeyPage {
   nodes: KmsKeyRecord[];
+  /** The identity the next page starts after (sealed into the client's cursor by the resolver). */
   endCursor: string | null;
   hasNextPage: boolean;
 }
 
 export async function listKeys(core: KeyRingCore, project: string, status: KeyStatus | null, first: number, after: string | null): Promise<KeyPage> {
   if (!Number.isInteger(first) || first < 0 || first > 1000) throw badInput('first must be between 0 and 1000', { field: 'first' });
-  if (after !== null) validateKeyIdentity(after, 'after');
+  if (after !== null && !isKeyIdentity(after)) throw badInput('after is not a valid cursor', { field: 'after' });
   const nodes: KmsKeyRecord[] = [];
   let cursor = after;
   let scanned = 0;

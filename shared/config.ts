@@ -53,6 +53,28 @@ export interface Config {
   introspection: boolean;
   cors: CorsConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Requests per minute and token / per project, counted by the subgraphs in Redis (0 = off). */
+  rateLimits: RateLimitConfig;
+  /** Stored objects per project (0 = no limit). */
+  quotas: QuotaConfig;
+}
+
+export interface RateLimitConfig {
+  tokenPerMinute: number;
+  projectPerMinute: number;
+}
+
+/** Per-project quotas; a create beyond one answers 429 QUOTA_EXCEEDED. 0 = no limit. */
+export interface QuotaConfig {
+  /** KMS keys per project and region. */
+  keys: number;
+  /** Versions per KMS key (rotation). */
+  keyVersions: number;
+  /** Live (unrevoked, unexpired) API tokens per project. */
+  tokens: number;
+  secrets: number;
+  /** UTF-8 bytes of the secret values a project's secrets hold (versions not yet destroyed). */
+  storedBytes: number;
 }
 
 /**
@@ -253,5 +275,16 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: bool(env, 'INTROSPECTION', !production),
     cors: parseCorsOrigins(env, production),
     logLevel,
+    rateLimits: {
+      tokenPerMinute: int(env, 'RATE_LIMIT_TOKEN_PER_MINUTE', 6000, 0, 100_000_000),
+      projectPerMinute: int(env, 'RATE_LIMIT_PROJECT_PER_MINUTE', 30000, 0, 100_000_000),
+    },
+    quotas: {
+      keys: int(env, 'QUOTA_KEYS', 10_000, 0, 100_000_000),
+      keyVersions: int(env, 'QUOTA_KEY_VERSIONS', 1000, 0, 100_000_000),
+      tokens: int(env, 'QUOTA_TOKENS', 10_000, 0, 100_000_000),
+      secrets: int(env, 'QUOTA_SECRETS', 1_000_000, 0, 1_000_000_000),
+      storedBytes: int(env, 'QUOTA_STORED_BYTES', 10 * 1024 ** 3, 0, Number.MAX_SAFE_INTEGER),
+    },
   };
 }

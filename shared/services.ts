@@ -5,6 +5,7 @@ import { AuditLog } from './audit';
 import { AuditFlow } from './auditFlow';
 import { FeatureGates } from './featureGates';
 import { Logger } from './log';
+import { RateLimiter } from './rateLimit';
 
 /** What every service process holds once: config, Redis, and the stores every subgraph shares. */
 export interface Services {
@@ -16,6 +17,8 @@ export interface Services {
   /** The one way events are written: fail-closed records, audited reads, write-ahead changes. */
   auditFlow: AuditFlow;
   gates: FeatureGates;
+  /** Per-token and per-project request rates (subgraphServer counts each authenticated client request). */
+  rateLimiter: RateLimiter;
   log: Logger;
   /** Injectable clock (tests move time in milliseconds). */
   now: () => Date;
@@ -50,10 +53,11 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     name,
     config,
     redis,
-    tokens: new TokenStore(redis, config.rootToken, now),
+    tokens: new TokenStore(redis, config.rootToken, now, config.quotas.tokens),
     audit,
     auditFlow: new AuditFlow(audit),
     gates: new FeatureGates(redis),
+    rateLimiter: new RateLimiter(redis, config.rateLimits),
     log,
     now,
   };

@@ -152,6 +152,14 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
           return sendError(res, 'UNAUTHENTICATED', 'Missing, unknown, expired or revoked token', {}, rid);
         }
         principal = auth.principal;
+        // Peers acting on a caller's behalf (secrets → kms) are not counted: the caller's request
+        // was counted where it arrived. Refusals are not audited: that would amplify the flood.
+        const verdict = await services.rateLimiter.admit(principal, header(req, HEADER.gatewayRequest));
+        if (!verdict.ok) {
+          const message = verdict.limit === 'token' ? 'This token is over its request rate; retry later' : "This token's project is over its request rate; retry later";
+          return sendError(res, 'RATE_LIMITED', message, { retryAfter: verdict.retryAfterSeconds, limit: verdict.limit },
+            { ...rid, 'retry-after': String(verdict.retryAfterSeconds) });
+        }
       }
     } catch (err) {
       const safe = toApiError(err);

@@ -97,11 +97,12 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
   const region = services.config.region;
   if (!region) throw new Error('The kms subgraph needs REGION');
   if (!services.config.regions.has(region)) throw new Error(`REGION ${region} is not in the region registry`);
-  const store = new KeyStore(services.redis);
+  const { quotas } = services.config;
+  const store = new KeyStore(services.redis, { maxKeys: quotas.keys });
   const kms = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now, undefined, {
     // Only the error's name: the use is retried on the next operation, and no key names reach the log.
     onError: (err) => services.log.warn('could not record a key use', { region, err: err instanceof Error ? err.name : 'unknown' }),
-  }, services.config.keygenConcurrencyPerProject);
+  }, services.config.keygenConcurrencyPerProject, { keyVersions: quotas.keyVersions });
   const sweeper = new Sweeper(kms, store, services.auditFlow, services.log, opts.sweeperOptions);
   const schema = await buildKmsSchema(kms);
   const running = await startSubgraph({

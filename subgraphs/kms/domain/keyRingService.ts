@@ -32,10 +32,11 @@ export class KeyRingService {
     cacheEntries = 10_000,
     usage: KeyUsageOptions = {},
     keygenPerProject?: number,
+    quotas: { keyVersions?: number } = {},
   ) {
     this.usage = new KeyUsage(store, now, usage);
     this.keygen = new KeygenLimiter(keygenPerProject);
-    this.core = new KeyRingCore(region, store, wrapper, now, this.usage, cacheEntries, this.keygen);
+    this.core = new KeyRingCore(region, store, wrapper, now, this.usage, cacheEntries, this.keygen, quotas.keyVersions ?? 0);
   }
 
   nowDate(): Date {
@@ -54,8 +55,12 @@ export class KeyRingService {
   loadMany(refs: readonly KeyRef[]): Promise<(KmsKeyRecord | null)[]> {
     return listing.readKeys(this.core, refs);
   }
+  /** The newest MAX_VERSIONS_LISTED versions of each key, oldest first. */
   versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
     return listing.readVersions(this.core, refs);
+  }
+  validateVersionsLast(last: number): number {
+    return listing.validateVersionsLast(last);
   }
   lastUsedMany(refs: readonly KeyRef[]): Promise<(Date | null)[]> {
     return listing.readLastUsed(this.core, refs);

@@ -95,13 +95,13 @@ export class SecretsManager {
     if (await this.store.getMeta(call.project, path)) throw secretExists();
     await this.assertKeyBindable(call, region, kmsKeyIdentity, deadline);
     const uid = newSecretUid();
-    let firstVersion: { ciphertext: string; kmsKeyVersion: number } | null = null;
+    let firstVersion: { ciphertext: string; kmsKeyVersion: number; valueBytes: number } | null = null;
     if (value !== null) {
       const enc = await this.kms.encrypt({
         region, keyIdentity: kmsKeyIdentity, plaintextB64: Buffer.from(value, 'utf8').toString('base64'),
         associatedDataB64: secretAssociatedDataB64(call.project, path, 1, uid), caller: call.caller, requestId: call.requestId, deadline,
       });
-      firstVersion = { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion };
+      firstVersion = { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion, valueBytes: Buffer.byteLength(value, 'utf8') };
     }
     const secret = await this.store.createSecret({ project: call.project, path, region, kmsKeyIdentity, description, tags, maxVersions, uid, firstVersion });
     return { secret, kmsKeyVersion: firstVersion?.kmsKeyVersion ?? null };
@@ -133,7 +133,7 @@ export class SecretsManager {
         associatedDataB64: secretAssociatedDataB64(call.project, path, r.version, r.uid), caller: call.caller, requestId: call.requestId, deadline,
       });
       return { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion };
-    });
+    }, Buffer.byteLength(value, 'utf8'));
   }
 
   /**

@@ -34,6 +34,8 @@ export class KeyRingCore {
     cacheEntries: number,
     /** Every key generation of this process goes through it (bounded per project). */
     readonly keygen: KeygenLimiter,
+    /** Versions a key may have (QUOTA_KEY_VERSIONS; 0 = no limit). */
+    readonly maxKeyVersions = 0,
   ) {
     this.cache = new LruCache(cacheEntries);
   }

@@ -1,4 +1,4 @@
-import { badInput } from '../../../../shared/errors';
+import { badInput, quotaExceeded } from '../../../../shared/errors';
 import { validateKeyIdentity } from '../../../../shared/identifiers';
 import { cipherSuite } from '../cipherSuites';
 import { keyAlreadyExists, keyInUse } from '../errors';
@@ -77,8 +77,19 @@ export async function rotateKey(
 ): Promise<KmsKeyRecord> {
   const current = await core.mustGet(project, identity);
   ring.requireActive(current);
+  requireVersionQuota(core, current);
   const material = await core.generate(project, current.type, deadline);
-  return core.change(project, identity, (rec) => ring.rotate(rec, core.now()), material, beforeCommit);
+  // Checked again on the record the write is conditional on, so concurrent rotations cannot pass it.
+  return core.change(project, identity, (rec) => ring.rotate(requireVersionQuota(core, rec), core.now()), material, beforeCommit);
+}
+
+/**
+ * QUOTA_KEY_VERSIONS bounds what rotateKmsKey adds; a key's own rotation schedule is not refused
+ * (the sweeper adds at most one version per period, and the owner chose the period).
+ */
+function requireVersionQuota(core: KeyRingCore, rec: KmsKeyRecord): KmsKeyRecord {
+  if (core.maxKeyVersions > 0 && rec.latestVersion >= core.maxKeyVersions) throw quotaExceeded('keyVersions', core.maxKeyVersions);
+  return rec;
 }
 
 export function updateKey(core: KeyRingCore, project: string, identity: string, u: KeyUpdate): Promise<KmsKeyRecord> {

@@ -48,8 +48,21 @@ export function readKeys(core: KeyRingCore, refs: readonly KeyRef[]): Promise<(K
   return core.store.getMany(refs);
 }
 
-export function readVersions(core: KeyRingCore, refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
-  return core.store.versionsMany(refs);
+/** Most versions KmsKey.versions lists: the newest ones, so a key rotated for years stays one bounded read. */
+export const MAX_VERSIONS_LISTED = 1000;
+
+/** The newest MAX_VERSIONS_LISTED versions of each key, oldest first. */
+export async function readVersions(core: KeyRingCore, refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
+  const lists = await core.store.versionsMany(refs, MAX_VERSIONS_LISTED);
+  return lists.map((l) => l.slice(-MAX_VERSIONS_LISTED));
+}
+
+/** KmsKey.versions(last): BAD_USER_INPUT outside 0..MAX_VERSIONS_LISTED. */
+export function validateVersionsLast(last: number): number {
+  if (!Number.isInteger(last) || last < 0 || last > MAX_VERSIONS_LISTED) {
+    throw badInput(`last must be between 0 and ${MAX_VERSIONS_LISTED}`, { field: 'last' });
+  }
+  return last;
 }
 
 export function readLastUsed(core: KeyRingCore, refs: readonly KeyRef[]): Promise<(Date | null)[]> {

@@ -62,10 +62,13 @@ async function main() {
   // project's behalf at KMS); the gateway and platform never see it.
   const serviceCredential = env.SERVICE_CREDENTIAL || localSecret('service-credential', () => randomBytes(32).toString('base64url')).value;
   delete env.SERVICE_CREDENTIAL;
-  env.ROOT_TOKEN = env.ROOT_TOKEN || localSecret('root-token', () => `root_${randomBytes(32).toString('base64url')}`).value;
+  // Likewise the root token goes only to the services that authenticate callers (platform,
+  // secrets, KMS): the gateway forwards the Authorization header and never needs it.
+  const rootToken = env.ROOT_TOKEN || localSecret('root-token', () => `root_${randomBytes(32).toString('base64url')}`).value;
+  delete env.ROOT_TOKEN;
   let config;
   try {
-    config = loadConfig(env);
+    config = loadConfig({ ...env, ROOT_TOKEN: rootToken });
   } catch (e) {
     fail(e.message);
   }
@@ -78,10 +81,10 @@ async function main() {
   }
 
   const services = [
-    { name: 'platform', entry: 'dist/subgraphs/platform/index.js', env: { PORT: String(new URL(config.platformUrl).port || 80) } },
+    { name: 'platform', entry: 'dist/subgraphs/platform/index.js', env: { PORT: String(new URL(config.platformUrl).port || 80), ROOT_TOKEN: rootToken } },
   ];
   if (fs.existsSync(path.join(root, 'dist/subgraphs/secrets/index.js'))) {
-    services.push({ name: 'secrets', entry: 'dist/subgraphs/secrets/index.js', env: { PORT: String(new URL(config.secretsUrl).port || 80), SERVICE_CREDENTIAL: serviceCredential } });
+    services.push({ name: 'secrets', entry: 'dist/subgraphs/secrets/index.js', env: { PORT: String(new URL(config.secretsUrl).port || 80), ROOT_TOKEN: rootToken, SERVICE_CREDENTIAL: serviceCredential } });
   }
   if (fs.existsSync(path.join(root, 'dist/subgraphs/kms/index.js'))) {
     for (const region of config.regions.withKms()) {
@@ -91,7 +94,7 @@ async function main() {
       services.push({
         name: `kms-${region.name}`,
         entry: 'dist/subgraphs/kms/index.js',
-        env: { PORT: u.port || '80', REGION: region.name, SERVICE_CREDENTIAL: serviceCredential, ...(keyFile ? { KMS_ROOT_KEY_FILE: keyFile } : {}) },
+        env: { PORT: u.port || '80', REGION: region.name, ROOT_TOKEN: rootToken, SERVICE_CREDENTIAL: serviceCredential, ...(keyFile ? { KMS_ROOT_KEY_FILE: keyFile } : {}) },
       });
     }
   }
@@ -142,8 +145,8 @@ async function main() {
   }
   if (stopping) return;
   log(`gateway:    ${gatewayUrl}/graphql`);
-  log(`root token: ${env.ROOT_TOKEN}`);
-  log(`try: curl -s ${gatewayUrl}/graphql -H 'content-type: application/json' -H "authorization: Bearer ${env.ROOT_TOKEN}" -d '{"query":"{ viewer { project scopes } }"}'`);
+  log(`root token: ${rootToken}`);
+  log(`try: curl -s ${gatewayUrl}/graphql -H 'content-type: application/json' -H "authorization: Bearer ${rootToken}" -d '{"query":"{ viewer { project scopes } }"}'`);
   log('Ctrl-C stops everything.');
 }
 

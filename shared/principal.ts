@@ -1,5 +1,8 @@
 import type { Scope } from './scopes';
 
+/** The project the root token acts in (and whose admins may revoke it). */
+export const ROOT_PROJECT = 'default';
+
 /** Who is calling: the token's id, its project, its scopes and optional secret-path confinement. */
 export interface Principal {
   /** Token id (`root` for the ROOT_TOKEN bootstrap token). */
@@ -9,6 +12,13 @@ export interface Principal {
   /** When set, the token may touch only secret paths under one of these prefixes. */
   pathPrefixes: string[] | null;
   root: boolean;
+  /** When the token stops working (ISO-8601); null or absent: never. What it creates expires no later. */
+  expiresAt?: string | null;
+  /**
+   * The token's creators from the top down, then the token itself (TokenStore refs: token ids, or
+   * the root token's hash): a token it creates is revoked with any of them.
+   */
+  lineage?: string[];
 }
 
 /** How the principal appears in audit events: its id exactly as `viewer.id` returns it (`root` or a token id). */

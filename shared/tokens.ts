@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { quotaExceeded } from './errors';
+import { quotaExceeded, unauthenticated } from './errors';
 import { validateProjectName } from './identifiers';
 import { pipelined, type RedisClient } from './redis';
-import type { Principal } from './principal';
+import { ROOT_PROJECT, type Principal } from './principal';
 
 /** What is stored for a token: never the token itself, only its SHA-256. */
 export interface TokenRecord {
@@ -21,6 +21,18 @@ export type AuthResult =
   | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked'; project?: string; tokenId?: string };
 
 const TOKEN_RE = /^smk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+/** A creator as a token records it: a token id (16 hex), or the root token's SHA-256 (64 hex). */
+const REF_RE = /^(?:[0-9a-f]{16}|[0-9a-f]{64})$/;
+const isTokenRef = (ref: string) => ref.length === 16;
+
+/** A token revoked by a cascade, for its audit event in its own project. */
+export interface RevokedToken {
+  id: string;
+  project: string;
+}
+
+/** Tokens revoked at once per level of a cascade: bounded work however wide the tree. */
+const CASCADE_BATCH = 100;
 
 function sha256(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -38,6 +50,34 @@ local max = tonumber(ARGV[4])
 if max > 0 and redis.call('ZCARD', KEYS[1]) >= max then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return 1`;
+
+/** The root token's revocation marker, keyed by its SHA-256 (never the token). */
+const rootKey = (hashHex: string) => `auth:root:{${hashHex}}`;
+const recordKey = (ref: string) => (isTokenRef(ref) ? tokenKey(ref) : rootKey(ref));
+/** The tokens a token (or the root) created; in its record's slot, so link and revoke are atomic. */
+const childrenKey = (ref: string) => `auth:children:{${ref}}`;
+
+/**
+ * Links a new token under its creator unless the creator is revoked (or, for a token, gone), in
+ * one step on the creator's slot: a revocation either sees the child or the child is refused.
+ * KEYS: creator record, creator children. ARGV: child id, '1' when the creator is a token.
+ */
+const LINK = `
+local r = redis.call('HGET', KEYS[1], 'revoked')
+if r == '1' or (ARGV[2] == '1' and not r) then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1`;
+
+/**
+ * Marks a token (or the root) revoked and returns whether it already was, its project and the
+ * tokens it created, in one step with LINK's. KEYS: record, children. ARGV: '1' when it is a
+ * token (it must exist), the time.
+ */
+const REVOKE = `
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local was = redis.call('HGET', KEYS[1], 'revoked')
+if was ~= '1' then redis.call('HSET', KEYS[1], 'revoked', '1', 'revokedAt', ARGV[2]) end
+return { was == '1' and 1 or 0, redis.call('HGET', KEYS[1], 'project') or '', redis.call('SMEMBERS', KEYS[2]) }`;
 
 /**
  * Opaque bearer tokens `smk_<id>_<256-bit secret>`. The id locates the record in one round trip;
@@ -58,8 +98,13 @@ export class TokenStore {
     if (typeof r.authReserveToken !== 'function') redis.defineCommand('authReserveToken', { numberOfKeys: 1, lua: RESERVE_TOKEN_LUA });
   }
 
-  static rootPrincipal(): Principal {
-    return { tokenId: 'root', project: 'default', scopes: ['*'], pathPrefixes: null, root: true };
+  /** Whether a root token is configured (only then can `root` be revoked). */
+  get hasRoot(): boolean {
+    return this.rootHash !== null;
+  }
+
+  private rootPrincipal(): Principal {
+    return { tokenId: 'root', project: ROOT_PROJECT, scopes: ['*'], pathPrefixes: null, root: true, expiresAt: null, lineage: [this.rootHash!.toString('hex')] };
   }
 
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
@@ -69,7 +114,10 @@ export class TokenStore {
     const presented = m[1];
     const presentedHash = sha256(presented);
     if (this.rootHash && timingSafeEqual(presentedHash, this.rootHash)) {
-      return { ok: true, principal: TokenStore.rootPrincipal() };
+      // Read on every request, on every replica: a revocation holds from the next request on.
+      const revoked = await this.redis.hget(rootKey(this.rootHash.toString('hex')), 'revoked');
+      if (revoked === '1') return { ok: false, reason: 'revoked', project: ROOT_PROJECT, tokenId: 'root' };
+      return { ok: true, principal: this.rootPrincipal() };
     }
     const parts = TOKEN_RE.exec(presented);
     if (!parts) return { ok: false, reason: 'malformed' };
@@ -84,9 +132,19 @@ export class TokenStore {
     if (r.expiresAt && Date.parse(r.expiresAt) <= this.now().getTime()) {
       return { ok: false, reason: 'expired', project: r.project, tokenId: r.id };
     }
+    const ancestors = ancestorsOf(rec);
+    if (!ancestors) return { ok: false, reason: 'unknown', project: r.project, tokenId: r.id };
+    // A revoked creator anywhere up the chain revokes this token even before its cascade reaches it.
+    if (ancestors.length > 0) {
+      const flags = await pipelined(this.redis, ancestors.map((a) => ['hget', recordKey(a), 'revoked']));
+      // A token creator's record always holds the flag: one gone is treated as revoked.
+      if (flags.some((f, i) => f === '1' || (f === null && isTokenRef(ancestors[i])))) {
+        return { ok: false, reason: 'revoked', project: r.project, tokenId: r.id };
+      }
+    }
     return {
       ok: true,
-      principal: { tokenId: r.id, project: r.project, scopes: r.scopes, pathPrefixes: r.pathPrefixes, root: false },
+      principal: { tokenId: r.id, project: r.project, scopes: r.scopes, pathPrefixes: r.pathPrefixes, root: false, expiresAt: r.expiresAt, lineage: [...ancestors, r.id] },
     };
   }
 
@@ -95,12 +153,19 @@ export class TokenStore {
     return randomBytes(8).toString('hex');
   }
 
+  /**
+   * Creates a token under `ancestors` (its creator's lineage: Principal.lineage). It is linked under
+   * its creator atomically: if the creator was revoked meanwhile, the new token is revoked and
+   * UNAUTHENTICATED is thrown, so no token outlives a revocation that raced its creation.
+   */
   async create(
-    input: { name: string; project: string; scopes: string[]; pathPrefixes: string[] | null; expiresAt: Date | null },
+    input: { name: string; project: string; scopes: string[]; pathPrefixes: string[] | null; expiresAt: Date | null; ancestors?: string[] },
     id: string = TokenStore.newId(),
   ): Promise<{ token: string; record: TokenRecord }> {
     // The project becomes a hash tag: a name outside the shared rule never reaches a key.
     validateProjectName(input.project);
+    const ancestors = input.ancestors ?? [];
+    if (!ancestors.every((a) => REF_RE.test(a))) throw new Error('invalid token lineage');
     const token = `smk_${id}_${randomBytes(32).toString('base64url')}`;
     const now = this.now();
     const record: TokenRecord = {
@@ -121,7 +186,7 @@ export class TokenStore {
       throw quotaExceeded('tokens', this.maxLiveTokens);
     }
     try {
-      await this.writeRecord(id, token, record, now);
+      await this.writeRecord(id, token, record, ancestors, now);
     } catch (err) {
       await this.redis.zrem(liveKey(input.project), id).catch(() => undefined);
       throw err;
@@ -129,8 +194,12 @@ export class TokenStore {
     return { token, record };
   }
 
-  private async writeRecord(id: string, token: string, record: TokenRecord, now: Date): Promise<void> {
-    // Two keys in two slots: the record is written first, so an index entry never points at nothing.
+  /**
+   * Record first, then the link under its creator (refused when the creator was revoked
+   * meanwhile), then the project index: two slots, in the order that never leaves an index entry
+   * pointing at nothing.
+   */
+  private async writeRecord(id: string, token: string, record: TokenRecord, ancestors: string[], now: Date): Promise<void> {
     await this.redis.hset(tokenKey(id), {
       hash: sha256(token).toString('hex'),
       name: record.name,
@@ -140,9 +209,19 @@ export class TokenStore {
       createdAt: record.createdAt,
       expiresAt: record.expiresAt ?? '',
       revoked: '0',
+      ancestors: JSON.stringify(ancestors),
     });
+    const creator = ancestors[ancestors.length - 1];
+    if (creator !== undefined) {
+      const linked = await this.redis.eval(LINK, 2, recordKey(creator), childrenKey(creator), id, isTokenRef(creator) ? '1' : '0');
+      if (linked !== 1) {
+        await this.redis.hset(tokenKey(id), 'revoked', '1');
+        throw unauthenticated('The creating token was revoked');
+      }
+    }
     await this.redis.zadd(projectIndexKey(record.project), now.getTime(), id);
   }
+
 
   async get(id: string): Promise<TokenRecord | null> {
     if (!/^[0-9a-f]{16}$/.test(id)) return null;
@@ -163,13 +242,69 @@ export class TokenStore {
     return out;
   }
 
-  /** Revokes a token of `project`; false if there is no such token there. */
-  async revoke(project: string, id: string): Promise<boolean> {
+  /**
+   * Revokes a token of `project` and every token below it; null if there is no such token there.
+   * Returns the tokens below it that this call revoked (not those revoked before).
+   */
+  async revoke(project: string, id: string): Promise<RevokedToken[] | null> {
     const rec = await this.get(id);
-    if (!rec || rec.project !== project) return false;
-    await this.redis.hset(tokenKey(id), 'revoked', '1');
-    await this.redis.zrem(liveKey(project), id);
-    return true;
+    if (!rec || rec.project !== project) return null;
+    return this.cascade(id);
+  }
+
+  /**
+   * Revokes the configured root token (a marker under its hash: that value answers 401 until
+   * another ROOT_TOKEN is configured) and every token it created, transitively; null when no
+   * root token is configured.
+   */
+  async revokeRoot(): Promise<RevokedToken[] | null> {
+    if (!this.rootHash) return null;
+    return this.cascade(this.rootHash.toString('hex'));
+  }
+
+  /**
+   * Marks `ref` revoked, then its tree level by level, at most CASCADE_BATCH at a time. Repeating
+   * it completes a cascade that was cut short; until then authentication refuses every token
+   * below a revoked one by its recorded ancestors.
+   */
+  private async cascade(ref: string): Promise<RevokedToken[] | null> {
+    const at = this.now().toISOString();
+    const revokeOne = (r: string) => this.redis.eval(REVOKE, 2, recordKey(r), childrenKey(r), isTokenRef(r) ? '1' : '0', at) as Promise<[number, string, string[]] | null>;
+    const top = await revokeOne(ref);
+    if (!top) return null;
+    // A revoked token leaves its project's tokens quota.
+    if (top[0] === 0 && isTokenRef(ref)) await this.redis.zrem(liveKey(top[1]), ref);
+    const revoked: RevokedToken[] = [];
+    const seen = new Set<string>([ref]);
+    let level = top[2];
+    while (level.length > 0) {
+      const next: string[] = [];
+      const fresh = level.filter((c) => REF_RE.test(c) && isTokenRef(c) && !seen.has(c));
+      for (const c of fresh) seen.add(c);
+      for (let i = 0; i < fresh.length; i += CASCADE_BATCH) {
+        const batch = fresh.slice(i, i + CASCADE_BATCH);
+        const res = await Promise.all(batch.map(revokeOne));
+        await Promise.all(res.map((r, j) => (r && r[0] === 0 ? this.redis.zrem(liveKey(r[1]), batch[j]) : undefined)));
+        res.forEach((r, j) => {
+          if (!r) return;
+          if (r[0] === 0) revoked.push({ id: batch[j], project: r[1] });
+          next.push(...r[2]);
+        });
+      }
+      level = next;
+    }
+    return revoked;
+  }
+}
+
+/** A record's ancestors; none for a token made before lineage was recorded; null if unreadable. */
+function ancestorsOf(r: Record<string, string>): string[] | null {
+  if (!r.ancestors) return [];
+  try {
+    const a = JSON.parse(r.ancestors) as unknown;
+    return Array.isArray(a) && a.every((x) => typeof x === 'string' && REF_RE.test(x)) ? (a as string[]) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -33,6 +33,9 @@ describe('docker-compose.yml is in step with the services', () => {
       expect(config.production).toBe(true);
       // The service credential lets its holder act on a caller's behalf at KMS: secrets and KMS only.
       expect({ name, hasCredential: config.serviceCredential !== null }).toEqual({ name, hasCredential: name === 'secrets' || name.startsWith('kms-') });
+      // The root token goes only to the services that authenticate callers; the gateway forwards
+      // the Authorization header and never needs it.
+      expect({ name, hasRootToken: config.rootToken !== null }).toEqual({ name, hasRootToken: name === 'platform' || name === 'secrets' || name.startsWith('kms-') });
       if (name.startsWith('kms-')) {
         expect(config.region).toBe(name.slice(4));
         expect(config.kmsRootKey?.length).toBe(32);

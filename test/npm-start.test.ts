@@ -59,6 +59,17 @@ describe('npm start', () => {
     const noKms = await gql('{ kmsKeys { nodes { identity } } }', {}, { region: 'ap-southeast-2' });
     expect(noKms.status).toBe(503);
 
+    // The root token reaches only the services that authenticate callers, never the gateway
+    // (read from each service process's own environment).
+    const holders: Record<string, boolean> = {};
+    for (const pid of readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)) {
+      const entry = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1];
+      const name = /dist\/(?:subgraphs\/)?([a-z]+)\//.exec(entry)![1];
+      const has = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((e) => e.startsWith('ROOT_TOKEN='));
+      holders[name] = name in holders ? holders[name] && has : has;
+    }
+    expect(holders).toEqual({ gateway: false, platform: true, secrets: true, kms: true });
+
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     const stopAt = Date.now();
     child.kill('SIGTERM');

@@ -32,8 +32,21 @@ describe('platform stores on Redis Cluster', () => {
     const auth = await tokens.authenticate(`Bearer ${made[7].token}`);
     expect(auth.ok && auth.principal.project).toBe('cl');
     expect((await tokens.list('cl')).length).toBe(20);
-    expect(await tokens.revoke('cl', made[3].record.id)).toBe(true);
-    expect((await tokens.authenticate(`Bearer ${made[3].token}`)).ok).toBe(false);
+    // A chain across slots: the link and revocation scripts run in each creator's slot.
+    const child = await tokens.create({ name: 'child', project: 'cl', scopes: ['audit:read'], pathPrefixes: null, expiresAt: null, ancestors: [made[3].record.id] });
+    const grandchild = await tokens.create({ name: 'gc', project: 'cl', scopes: ['audit:read'], pathPrefixes: null, expiresAt: null, ancestors: [made[3].record.id, child.record.id] });
+    expect((await tokens.authenticate(`Bearer ${grandchild.token}`)).ok).toBe(true);
+    expect(await tokens.revoke('cl', made[3].record.id)).toEqual([child.record.id, grandchild.record.id].map((id) => ({ id, project: 'cl' })));
+    for (const t of [made[3], child, grandchild]) expect((await tokens.authenticate(`Bearer ${t.token}`)).ok).toBe(false);
+    expect((await tokens.authenticate(`Bearer ${made[4].token}`)).ok).toBe(true);
+
+    const rootToken = `root_${'r'.repeat(40)}`;
+    const withRoot = new TokenStore(redis, rootToken);
+    const auth0 = await withRoot.authenticate(`Bearer ${rootToken}`);
+    const underRoot = await withRoot.create({ name: 'r', project: 'cl', scopes: ['admin'], pathPrefixes: null, expiresAt: null, ancestors: auth0.ok ? auth0.principal.lineage : [] });
+    expect(await withRoot.revokeRoot()).toEqual([{ id: underRoot.record.id, project: 'cl' }]);
+    expect(await withRoot.authenticate(`Bearer ${rootToken}`)).toEqual({ ok: false, reason: 'revoked', project: 'default', tokenId: 'root' });
+    expect((await withRoot.authenticate(`Bearer ${underRoot.token}`)).ok).toBe(false);
 
     const gates = new FeatureGates(redis);
     expect(await gates.set('cl', 'kms', false)).toEqual({ secrets: true, kms: false });

@@ -114,7 +114,8 @@ export class LocalStack {
     if (this.opts.secrets) this.baseEnv.SECRETS_URL = (await this.startSubgraph('secrets', 0)).url;
     this.baseEnv.PLATFORM_URL = (await this.startSubgraph('platform', 0)).url;
     if (this.opts.gateway === false) return this;
-    const gwConfig = this.config({}, 'gateway');
+    // The gateway forwards the Authorization header and never authenticates: it gets no root token.
+    const gwConfig = this.config({ ROOT_TOKEN: '' }, 'gateway');
     const gwServices = createServices('gateway', gwConfig);
     this.services.set('gateway', gwServices);
     // With kms/secrets/extra subgraphs, compose the supergraph from the code under test (not the checked-in file).

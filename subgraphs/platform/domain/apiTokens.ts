@@ -1,6 +1,6 @@
 import { badInput, notFound } from '../../../shared/errors';
-import type { Principal } from '../../../shared/principal';
-import type { Clock, TokenRecord, TokenRecords } from './ports';
+import { ROOT_PROJECT, type Principal } from '../../../shared/principal';
+import type { Clock, RevokedToken, TokenRecord, TokenRecords } from './ports';
 import { grantFor, type TokenGrant, type TokenRequest } from './tokenPolicy';
 
 const TOKEN_ID_RE = /^[0-9a-f]{16}$/;
@@ -8,9 +8,15 @@ const TOKEN_ID_RE = /^[0-9a-f]{16}$/;
 /** Most tokens apiTokens lists (the newest): a project may hold many more, revoked ones included. */
 export const MAX_TOKENS_LISTED = 1000;
 
-/** `token:<id>` for audit resources; a string that cannot be a token id never reaches the log. */
+/** `token:<id>` (or `token:root`) for audit resources; a string that cannot be a token id never reaches the log. */
 export function tokenResource(id: string): string {
-  return TOKEN_ID_RE.test(id) ? `token:${id}` : 'token:<invalid>';
+  return TOKEN_ID_RE.test(id) || id === 'root' ? `token:${id}` : 'token:<invalid>';
+}
+
+/** What revokeApiToken acts on: a token of a project, or `root` (the root token, project `default`). */
+export interface RevocationTarget {
+  id: string;
+  project: string;
 }
 
 /** A token about to be created: its policy-checked grant and the id it will have. */
@@ -46,16 +52,25 @@ export class ApiTokens {
 
   /**
    * The token `caller` may revoke: one of its own project, or, for the root token (which
-   * bootstraps other projects), of any project. NOT_FOUND otherwise, so other projects' token
-   * ids are not confirmed.
+   * bootstraps other projects), of any project. `root` is the root token, a token of project
+   * `default`: the root itself or an admin of `default` may revoke it. NOT_FOUND otherwise, so
+   * other projects' token ids are not confirmed.
    */
-  async revocable(caller: Principal, id: string): Promise<TokenRecord> {
+  async revocable(caller: Principal, id: string): Promise<RevocationTarget> {
+    if (id === 'root') {
+      if (!this.store.hasRoot() || caller.project !== ROOT_PROJECT) throw notFound('No such token in this project');
+      return { id, project: ROOT_PROJECT };
+    }
     const rec = await this.store.get(id);
     if (!rec || (rec.project !== caller.project && !caller.root)) throw notFound('No such token in this project');
-    return rec;
+    return { id: rec.id, project: rec.project };
   }
 
-  revoke(rec: TokenRecord): Promise<boolean> {
-    return this.store.revoke(rec.project, rec.id);
+  /**
+   * Revokes the target and every token it created, transitively; null if it vanished. Returns
+   * the tokens below it this call revoked, each to be audited in its own project.
+   */
+  revoke(target: RevocationTarget): Promise<RevokedToken[] | null> {
+    return target.id === 'root' ? this.store.revokeRoot() : this.store.revoke(target.project, target.id);
   }
 }

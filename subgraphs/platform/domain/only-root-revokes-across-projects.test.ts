@@ -10,13 +10,17 @@ import type { TokenGrant } from './tokenPolicy';
 /** The domain's own token port, in memory: the rules below need no Redis. */
 class InMemoryTokens implements TokenRecords {
   readonly records = new Map<string, TokenRecord>();
+  readonly ancestors = new Map<string, string[]>();
+  rootRevoked = false;
   private n = 0;
+  constructor(private readonly root = true) {}
   newId(): string {
     return (++this.n).toString(16).padStart(16, '0');
   }
   async create(g: TokenGrant, id: string) {
     const record: TokenRecord = { id, name: g.name, project: g.project, scopes: g.scopes, pathPrefixes: g.pathPrefixes, createdAt: new Date(0).toISOString(), expiresAt: g.expiresAt?.toISOString() ?? null, revoked: false };
     this.records.set(id, record);
+    this.ancestors.set(id, g.ancestors);
     return { token: `value-of-${id}`, record };
   }
   async get(id: string) {
@@ -25,11 +29,24 @@ class InMemoryTokens implements TokenRecords {
   async list(project: string) {
     return [...this.records.values()].filter((r) => r.project === project).reverse();
   }
+  private below(ref: string) {
+    const out = [...this.records.values()].filter((r) => !r.revoked && this.ancestors.get(r.id)!.includes(ref));
+    for (const r of out) r.revoked = true;
+    return out.map((r) => ({ id: r.id, project: r.project }));
+  }
   async revoke(project: string, id: string) {
     const r = this.records.get(id);
-    if (!r || r.project !== project) return false;
+    if (!r || r.project !== project) return null;
     r.revoked = true;
-    return true;
+    return this.below(id);
+  }
+  hasRoot() {
+    return this.root;
+  }
+  async revokeRoot() {
+    if (!this.root) return null;
+    this.rootRevoked = true;
+    return this.below('root');
   }
 }
 
@@ -44,7 +61,8 @@ class InMemoryGates implements GateSettings {
   }
 }
 
-const root: Principal = { tokenId: 'root', project: 'default', scopes: ['*'], pathPrefixes: null, root: true };
+const root: Principal = { tokenId: 'root', project: 'default', scopes: ['*'], pathPrefixes: null, root: true, lineage: ['root'] };
+const defaultAdmin: Principal = { tokenId: '00000000000000dd', project: 'default', scopes: ['admin'], pathPrefixes: null, root: false };
 const acmeAdmin: Principal = { tokenId: '00000000000000aa', project: 'acme', scopes: ['admin', 'secrets:read'], pathPrefixes: null, root: false };
 const now = new Date('2026-01-01T00:00:00Z');
 
@@ -60,8 +78,22 @@ describe('revoking a token', () => {
     const id = await tokensIn(tokens, root, 'acme');
     const rec = await tokens.revocable(root, id);
     expect(rec.project).toBe('acme');
-    expect(await tokens.revoke(rec)).toBe(true);
+    expect(await tokens.revoke(rec)).toEqual([]);
     expect(store.records.get(id)!.revoked).toBe(true);
+  });
+
+  it('"root" is a token of project default: the root or an admin of default revokes it, with what it created', async () => {
+    const store = new InMemoryTokens();
+    const tokens = new ApiTokens(store, () => now);
+    const made = await tokensIn(tokens, root, 'acme');
+    for (const caller of [acmeAdmin, { ...acmeAdmin, root: false, project: 'other-proj' }]) {
+      await expect(tokens.revocable(caller, 'root')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    }
+    for (const caller of [root, defaultAdmin]) expect(await tokens.revocable(caller, 'root')).toEqual({ id: 'root', project: 'default' });
+    expect(await tokens.revoke(await tokens.revocable(defaultAdmin, 'root'))).toEqual([{ id: made, project: 'acme' }]);
+    expect(store.rootRevoked).toBe(true);
+    // Without a configured root token there is nothing called root.
+    await expect(new ApiTokens(new InMemoryTokens(false), () => now).revocable(root, 'root')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it("another project's admin gets NOT_FOUND, as for a token that does not exist", async () => {
@@ -79,6 +111,7 @@ describe('revoking a token', () => {
 
   it('names only token ids in audit resources', () => {
     expect(tokenResource('0123456789abcdef')).toBe('token:0123456789abcdef');
+    expect(tokenResource('root')).toBe('token:root');
     expect(tokenResource('x}{:evil')).toBe('token:<invalid>');
   });
 });

@@ -1,10 +1,10 @@
 import type { AuditEvent, AuditFilter } from '../../../shared/audit';
 import type { FeatureGateState } from '../../../shared/featureGates';
 import type { Feature } from '../../../shared/scopes';
-import type { TokenRecord } from '../../../shared/tokens';
+import type { RevokedToken, TokenRecord } from '../../../shared/tokens';
 import type { TokenGrant } from './tokenPolicy';
 
-export type { TokenRecord };
+export type { RevokedToken, TokenRecord };
 
 /**
  * What the platform domain needs from storage, declared here so its rules run against any
@@ -19,8 +19,15 @@ export interface TokenRecords {
   get(id: string): Promise<TokenRecord | null>;
   /** Newest first, revoked ones included; with `limit`, at most that many. */
   list(project: string, limit?: number): Promise<TokenRecord[]>;
-  /** False if `project` has no token `id`. */
-  revoke(project: string, id: string): Promise<boolean>;
+  /**
+   * Revokes token `id` of `project` and every token it created, transitively; null if `project`
+   * has no token `id`. Returns the tokens below it this call revoked.
+   */
+  revoke(project: string, id: string): Promise<RevokedToken[] | null>;
+  /** Whether a root token is configured. */
+  hasRoot(): boolean;
+  /** Revokes the configured root token and every token it created, transitively, as `revoke`. */
+  revokeRoot(): Promise<RevokedToken[] | null>;
 }
 
 /** Per-project feature gates. */

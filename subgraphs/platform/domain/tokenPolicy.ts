@@ -4,6 +4,8 @@ import { hasScope, pathUnderPrefix, type Principal } from '../../../shared/princ
 import { isScope, SCOPES } from '../../../shared/scopes';
 
 const PREFIX_RE = /^[A-Za-z0-9_.@+=\/-]{1,512}$/;
+/** How many creators a token may have above it (the root counts): authentication reads each one. */
+export const MAX_TOKEN_DEPTH = 32;
 
 export interface TokenRequest {
   name: string;
@@ -19,6 +21,8 @@ export interface TokenGrant {
   scopes: string[];
   pathPrefixes: string[] | null;
   expiresAt: Date | null;
+  /** The creator's lineage: the new token is revoked with any of them. */
+  ancestors: string[];
 }
 
 /** `project:<name>` for audit resources; a name that is not a valid project never reaches the log. */
@@ -40,7 +44,7 @@ export function targetProject(caller: Principal, project: string | null | undefi
 
 /**
  * What a new token may be: never more than its creator (no scope escalation, no escaping the
- * creator's path confinement), with validated name, scopes, prefixes and expiry.
+ * creator's path confinement, no outliving it), with validated name, scopes, prefixes and expiry.
  */
 export function grantFor(caller: Principal, req: TokenRequest, now: Date): TokenGrant {
   const name = req.name.trim();
@@ -80,5 +84,13 @@ export function grantFor(caller: Principal, req: TokenRequest, now: Date): Token
     }
     expiresAt = new Date(now.getTime() + req.expiresInDays * 86_400_000);
   }
-  return { name, project: targetProject(caller, req.project), scopes, pathPrefixes, expiresAt };
+  // Capped, not refused: asking for no expiry (or a later one) under an expiring creator gets the creator's.
+  if (caller.expiresAt) {
+    const cap = new Date(caller.expiresAt);
+    if (!expiresAt || expiresAt.getTime() > cap.getTime()) expiresAt = cap;
+  }
+  // A principal that carries no lineage (built outside TokenStore) is still linked under itself.
+  const ancestors = caller.lineage ?? (caller.root ? [] : [caller.tokenId]);
+  if (ancestors.length > MAX_TOKEN_DEPTH) throw badInput(`A token may have at most ${MAX_TOKEN_DEPTH} creators above it`);
+  return { name, project: targetProject(caller, req.project), scopes, pathPrefixes, expiresAt, ancestors };
 }

@@ -8,6 +8,8 @@ import { projectResource } from '../domain/tokenPolicy';
 import { ApiTokenInfo, CreateApiTokenInput, CreatedApiToken } from './types';
 
 const info = (r: TokenRecord): ApiTokenInfo => ({ ...r });
+/** Cascade events written at once: bounded however many tokens a revocation took with it. */
+const CASCADE_AUDIT_BATCH = 50;
 
 /** apiTokens, createApiToken, revokeApiToken. */
 @Resolver()
@@ -39,10 +41,16 @@ export class ApiTokensResolver {
     return { token, info: info(record) };
   }
 
-  @Mutation(() => Boolean, { description: "Revokes a token of the caller's project (the root token: any project) for good; it answers UNAUTHENTICATED from then on. Returns true. Needs admin; NOT_FOUND when no such token is in the project." })
-  async revokeApiToken(@Arg('id', () => ID, { description: "The token's ApiTokenInfo.id." }) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
+  @Mutation(() => Boolean, { description: "Revokes a token of the caller's project (the root token: any project) for good, with every token it created, transitively; each answers UNAUTHENTICATED from then on. `root` revokes the configured root token (an admin of project default or the root itself may): that value answers UNAUTHENTICATED until a different ROOT_TOKEN is configured. Returns true. Needs admin; NOT_FOUND when no such token is in the project." })
+  async revokeApiToken(@Arg('id', () => ID, { description: "The token's ApiTokenInfo.id, or `root`." }) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
     await ctx.requireScope(tokenResource(id), 'admin');
-    const rec = await this.platform.tokens.revocable(ctx.principal, id);
-    return ctx.auditedChange('auth.token_revoked', `token:${id}`, async () => ({ value: await this.platform.tokens.revoke(rec) }), { project: rec.project, region: null });
+    const target = await this.platform.tokens.revocable(ctx.principal, id);
+    const below = await ctx.auditedChange('auth.token_revoked', `token:${target.id}`, async () => ({ value: await this.platform.tokens.revoke(target) }), { project: target.project, region: null });
+    if (below === null) return false;
+    // Each token the cascade revoked gets its own event, in its own project, under this request id.
+    for (let i = 0; i < below.length; i += CASCADE_AUDIT_BATCH) {
+      await Promise.all(below.slice(i, i + CASCADE_AUDIT_BATCH).map((t) => ctx.audit('auth.token_revoked', `token:${t.id}`, 'SUCCESS', { project: t.project, region: null })));
+    }
+    return true;
   }
 }

@@ -15,6 +15,8 @@ export function platformStores(services: Pick<Services, 'tokens' | 'gates' | 'au
     get: (id) => store.get(id),
     list: (project, limit) => store.list(project, limit),
     revoke: (project, id) => store.revoke(project, id),
+    hasRoot: () => store.hasRoot,
+    revokeRoot: () => store.revokeRoot(),
   };
   return { tokens, gates: services.gates, audit: services.audit, now: services.now };
 }

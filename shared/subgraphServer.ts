@@ -51,8 +51,15 @@ export interface SubgraphOptions {
    * Lets a service accept another principal than a bearer token (e.g. KMS acting for the secrets
    * service on a caller's behalf). Return null to fall back to the bearer token.
    */
-  resolvePeer?: (req: IncomingMessage, services: Services) => Promise<{ principal: Principal; via: string } | null>;
+  resolvePeer?: (req: IncomingMessage, services: Services, request: PeerRequest) => Promise<{ principal: Principal; via: string } | null>;
   maxBodyBytes?: number;
+}
+
+/** What a peer check sees of the request besides its headers: the body decides which operation it is. */
+export interface PeerRequest {
+  body: string;
+  requestId: string;
+  region: string;
 }
 
 export interface RunningService {
@@ -129,7 +136,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     let principal: Principal;
     let via: string | null = null;
     try {
-      const peer = opts.resolvePeer ? await opts.resolvePeer(req, services) : null;
+      const peer = opts.resolvePeer ? await opts.resolvePeer(req, services, { body, requestId, region }) : null;
       if (peer) {
         principal = peer.principal;
         via = peer.via;

@@ -1,5 +1,6 @@
 import type { Config } from './config';
 import { createRedis, type RedisClient } from './redis';
+import { RecordMac } from './recordMac';
 import { TokenStore } from './tokens';
 import { AuditLog } from './audit';
 import { AuditFlow } from './auditFlow';
@@ -50,7 +51,8 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     name,
     config,
     redis,
-    tokens: new TokenStore(redis, config.rootToken, now),
+    // Every service that verifies tokens holds INTERNAL_SECRET; Redis alone cannot mint a token.
+    tokens: new TokenStore(redis, config.rootToken, new RecordMac(config.internalSecret, 'token-record-v1'), now),
     audit,
     auditFlow: new AuditFlow(audit),
     gates: new FeatureGates(redis),

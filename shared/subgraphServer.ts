@@ -146,7 +146,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
           if (auth.project) {
             await services.auditFlow.record({
               action: 'auth.denied', outcome: 'DENIED', actor: auth.tokenId ?? 'unknown', project: auth.project,
-              region, resource: `token:${auth.tokenId}`, requestId, errorCode: 'UNAUTHENTICATED',
+              region, resource: `token:${auth.tokenId}`, requestId, errorCode: auth.reason === 'tampered' ? 'RECORD_TAMPERED' : 'UNAUTHENTICATED',
             });
           }
           return sendError(res, 'UNAUTHENTICATED', 'Missing, unknown, expired or revoked token', {}, rid);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { validateProjectName } from './identifiers';
+import { isProjectName, validateProjectName } from './identifiers';
+import type { RecordMac } from './recordMac';
 import { pipelined, type RedisClient } from './redis';
 import type { Principal } from './principal';
 
@@ -17,7 +18,8 @@ export interface TokenRecord {
 
 export type AuthResult =
   | { ok: true; principal: Principal }
-  | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked'; project?: string; tokenId?: string };
+  /** `tampered`: the stored record's MAC does not hold (written to Redis by someone else). */
+  | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'tampered'; project?: string; tokenId?: string };
 
 const TOKEN_RE = /^smk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
@@ -29,13 +31,25 @@ const tokenKey = (id: string) => `auth:token:{${id}}`;
 const projectIndexKey = (project: string) => `auth:tokens:{${project}}`;
 
 /**
+ * The stored fields the record's `mac` covers (with the id): every field that grants or limits
+ * access. A field added to the record that does either belongs here.
+ */
+const SEALED_FIELDS = ['hash', 'name', 'project', 'scopes', 'pathPrefixes', 'createdAt', 'expiresAt', 'revoked'] as const;
+const sealedParts = (id: string, r: Record<string, string>) => [id, ...SEALED_FIELDS.flatMap((f) => [f, JSON.stringify(r[f] ?? null)])];
+
+/**
  * Opaque bearer tokens `smk_<id>_<256-bit secret>`. The id locates the record in one round trip;
  * the SHA-256 of the whole token is compared in constant time.
  */
 export class TokenStore {
   private readonly rootHash: Buffer | null;
 
-  constructor(private readonly redis: RedisClient, rootToken: string | null, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    private readonly redis: RedisClient,
+    rootToken: string | null,
+    private readonly mac: RecordMac,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.rootHash = rootToken ? sha256(rootToken) : null;
   }
 
@@ -59,6 +73,9 @@ export class TokenStore {
     const stored = Buffer.from(rec.hash, 'hex');
     if (stored.length !== presentedHash.length || !timingSafeEqual(stored, presentedHash)) {
       return { ok: false, reason: 'unknown' };
+    }
+    if (!this.intact(parts[1], rec)) {
+      return { ok: false, reason: 'tampered', tokenId: parts[1], ...(isProjectName(rec.project) ? { project: rec.project } : {}) };
     }
     const r = decode(parts[1], rec);
     if (r.revoked) return { ok: false, reason: 'revoked', project: r.project, tokenId: r.id };
@@ -95,7 +112,7 @@ export class TokenStore {
       revoked: false,
     };
     // Two keys in two slots: the record is written first, so an index entry never points at nothing.
-    await this.redis.hset(tokenKey(id), {
+    await this.redis.hset(tokenKey(id), this.sealed(id, {
       hash: sha256(token).toString('hex'),
       name: record.name,
       project: record.project,
@@ -104,7 +121,7 @@ export class TokenStore {
       createdAt: record.createdAt,
       expiresAt: record.expiresAt ?? '',
       revoked: '0',
-    });
+    }));
     await this.redis.zadd(projectIndexKey(input.project), now.getTime(), id);
     return { token, record };
   }
@@ -112,7 +129,7 @@ export class TokenStore {
   async get(id: string): Promise<TokenRecord | null> {
     if (!/^[0-9a-f]{16}$/.test(id)) return null;
     const rec = await this.redis.hgetall(tokenKey(id));
-    return rec && rec.hash ? decode(id, rec) : null;
+    return rec && rec.hash && this.intact(id, rec) ? decode(id, rec) : null;
   }
 
   async list(project: string): Promise<TokenRecord[]> {
@@ -122,17 +139,30 @@ export class TokenStore {
     const res = (await pipelined(this.redis, ids.map((id) => ['hgetall', tokenKey(id)]))) as Record<string, string>[];
     const out: TokenRecord[] = [];
     res.forEach((r, i) => {
-      if (r && r.hash) out.push(decode(ids[i], r));
+      // A record altered in Redis is not shown as if it were what it claims.
+      if (r && r.hash && this.intact(ids[i], r)) out.push(decode(ids[i], r));
     });
     return out;
   }
 
   /** Revokes a token of `project`; false if there is no such token there. */
   async revoke(project: string, id: string): Promise<boolean> {
-    const rec = await this.get(id);
-    if (!rec || rec.project !== project) return false;
-    await this.redis.hset(tokenKey(id), 'revoked', '1');
+    if (!/^[0-9a-f]{16}$/.test(id)) return false;
+    const raw = await this.redis.hgetall(tokenKey(id));
+    if (!raw || !raw.hash || !this.intact(id, raw) || raw.project !== project) return false;
+    const { mac } = this.sealed(id, { ...raw, revoked: '1' });
+    await this.redis.hset(tokenKey(id), { revoked: '1', mac });
     return true;
+  }
+
+  /** The stored fields with their MAC. */
+  private sealed(id: string, fields: Record<string, string>): Record<string, string> {
+    const { mac: _old, ...rest } = fields;
+    return { ...rest, mac: this.mac.sign(sealedParts(id, rest)) };
+  }
+
+  private intact(id: string, stored: Record<string, string>): boolean {
+    return this.mac.verify(sealedParts(id, stored), stored.mac);
   }
 }
 

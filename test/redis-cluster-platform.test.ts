@@ -3,6 +3,7 @@ import { AuditLog } from '../shared/audit';
 import { FeatureGates } from '../shared/featureGates';
 import { createRedis, type RedisClient } from '../shared/redis';
 import { TokenStore } from '../shared/tokens';
+import { RecordMac } from '../shared/recordMac';
 import { testConfig } from './support/env';
 import { RedisClusterFixture } from './support/redisCluster';
 
@@ -24,7 +25,7 @@ describe('platform stores on Redis Cluster', () => {
   });
 
   it('tokens, gates and the audit log work across slots', async () => {
-    const tokens = new TokenStore(redis, null);
+    const tokens = new TokenStore(redis, null, new RecordMac('t'.repeat(40), 'token-record-v1'));
     const made = [];
     for (let i = 0; i < 20; i++) {
       made.push(await tokens.create({ name: `t${i}`, project: 'cl', scopes: ['audit:read'], pathPrefixes: null, expiresAt: null }));

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { ApiError } from '../../shared/errors';
@@ -10,7 +11,7 @@ import { buildFederatedSchema, startSubgraph, type PeerRequest, type RunningServ
 import { KeyRingService } from './domain/keyRingService';
 import { KeyWrapper } from './domain/keyWrapper';
 import { Sweeper, type SweeperOptions } from './domain/sweeper';
-import { KeyStore } from './store/keyStore';
+import { KeyStore, keyMetadataMac } from './store/keyStore';
 import { NonceStore } from './store/nonceStore';
 import { BatchResolver } from './graphql/batch.resolver';
 import { EncryptResolver } from './graphql/encrypt.resolver';
@@ -98,7 +99,13 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
   const region = services.config.region;
   if (!region) throw new Error('The kms subgraph needs REGION');
   if (!services.config.regions.has(region)) throw new Error(`REGION ${region} is not in the region registry`);
-  const store = new KeyStore(services.redis);
+  // Key metadata is signed under the region's root key: only this region's KMS can write a usable record.
+  const store = new KeyStore(services.redis, keyMetadataMac(opts.rootKey), (ref) =>
+    services.auditFlow.record({
+      action: 'auth.denied', outcome: 'DENIED', actor: 'kms', project: ref.project, region: ref.region,
+      resource: `kms-key:${ref.region}/${ref.identity}`, requestId: `integrity-${randomUUID()}`, errorCode: 'RECORD_TAMPERED',
+    }),
+  );
   const kms = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now, undefined, {
     // Only the error's name: the use is retried on the next operation, and no key names reach the log.
     onError: (err) => services.log.warn('could not record a key use', { region, err: err instanceof Error ? err.name : 'unknown' }),

@@ -109,7 +109,10 @@ export const storeUnavailable = () => new ApiError('STORE_UNAVAILABLE', 'The dat
 export const regionUnavailable = (region: string, retryAfterSeconds = 5) =>
   new ApiError('REGION_UNAVAILABLE', `KMS is not available in region ${region}`, { region, retryAfter: retryAfterSeconds });
 
-/** Errors raised by ioredis when Redis cannot be reached or does not answer in time. */
+/**
+ * Errors raised by ioredis when Redis cannot be reached or does not answer in time, or refuses
+ * our credentials or a command (AUTH / ACL): each is the store being unavailable to us.
+ */
 export function isStoreError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const name = err.name;
@@ -117,7 +120,7 @@ export function isStoreError(err: unknown): boolean {
   return (
     name === 'MaxRetriesPerRequestError' ||
     name === 'ClusterAllFailedError' ||
-    /Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|enableOfflineQueue|CLUSTERDOWN|Failed to refresh slots cache|None of startup nodes is available|LOADING/.test(msg)
+    /Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|enableOfflineQueue|CLUSTERDOWN|Failed to refresh slots cache|None of startup nodes is available|LOADING|^NOAUTH|^WRONGPASS|^NOPERM/.test(msg)
   );
 }
 

@@ -43,7 +43,10 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
   redis.on('error', (err: Error) => {
     if (Date.now() - lastLogged > 5000) {
       lastLogged = Date.now();
-      log.warn('redis connection error', { err: err.message });
+      // Redis says nothing secret in these messages; a refused login is named as such.
+      if (/^(NOAUTH|WRONGPASS|NOPERM)/.test(err.message)) {
+        log.error('redis refused our credentials: check the user and password in REDIS_URL or REDIS_USERNAME / REDIS_PASSWORD', { err: err.message.split(' ')[0] });
+      } else log.warn('redis connection error', { err: err.message });
     }
   });
   const audit = new AuditLog(redis, config.auditMaxEvents);

@@ -18,10 +18,10 @@ export interface RedisConfig {
    * AUTH / ACL user (REDIS_USERNAME, REDIS_PASSWORD): for cluster nodes, and for REDIS_URL when
    * the URL carries none (credentials in the URL win).
    */
-  username: string | null;
-  password: string | null;
+  username?: string | null;
+  password?: string | null;
   /** TLS (a rediss:// URL or REDIS_TLS=true), with the CA bundle of REDIS_TLS_CA_FILE if given. */
-  tls: { ca: Buffer | null } | null;
+  tls?: { ca: Buffer | null } | null;
 }
 
 export interface Config {

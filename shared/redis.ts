@@ -94,3 +94,19 @@ export async function pipelined(client: RedisClient, commands: Command[]): Promi
   );
   return out;
 }
+
+/**
+ * PING that answers within `ms` either way: a cluster that refuses our credentials never becomes
+ * ready and would hold a queued command forever, so readiness must not wait on the client alone.
+ */
+export async function pingWithin(client: RedisClient, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([client.ping().then((r) => r === 'PONG', () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

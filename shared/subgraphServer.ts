@@ -12,6 +12,7 @@ import { toApiError } from './errors';
 import { SHARED_DESCRIPTIONS } from './graphqlTypes';
 import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
 import { redactForCode } from './redact';
+import { pingWithin } from './redis';
 import { requestRegion } from './requestRegion';
 import type { Principal } from './principal';
 import type { Services } from './services';
@@ -109,12 +110,8 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/health/live') return sendJson(res, 200, { status: 'ok', service: name }, rid);
     if (req.method === 'GET' && path === '/health/ready') {
-      try {
-        await services.redis.ping();
-        return sendJson(res, 200, { status: 'ready', service: name, redis: 'ok' }, rid);
-      } catch {
-        return sendJson(res, 503, { status: 'unavailable', service: name, redis: 'unreachable' }, rid);
-      }
+      if (await pingWithin(services.redis, config.redis.commandTimeoutMs)) return sendJson(res, 200, { status: 'ready', service: name, redis: 'ok' }, rid);
+      return sendJson(res, 503, { status: 'unavailable', service: name, redis: 'unreachable' }, rid);
     }
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' }, rid);
     if (!secretEquals(header(req, HEADER.internalSecret), config.internalSecret)) {

@@ -101,7 +101,12 @@ export const pathForbidden = () => forbidden('Token is not allowed on this path'
  * A record whose stored MAC does not hold (altered in Redis): not usable, and nothing said about
  * what was found. The refusal is audited with errorCode RECORD_TAMPERED.
  */
-export const recordTampered = () => forbidden('This record failed its integrity check and cannot be used');
+export class RecordTampered extends ApiError {
+  constructor() {
+    super('FORBIDDEN', 'This record failed its integrity check and cannot be used');
+  }
+}
+export const recordTampered = () => new RecordTampered();
 export const unauthenticated = (message = 'Missing, unknown, expired or revoked token') => new ApiError('UNAUTHENTICATED', message);
 export const featureDisabled = (feature: 'secrets' | 'kms') =>
   new ApiError('FEATURE_DISABLED', `The "${feature}" feature is disabled for this project`, { feature });

@@ -1,4 +1,7 @@
+import { testConfig } from './support/env';
 import { failure } from './support/gql';
+import { startKmsHarness, type KmsHarness } from './support/kms';
+import { Q } from './support/kmsQueries';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -76,5 +79,23 @@ describe("a key's metadata altered in Redis", () => {
     await stack.ok('mutation { createKmsKey(input: { identity: "fine", type: AES256_GCM96 }) { identity } }');
     await stack.ok('mutation { rotateKmsKey(identity: "fine") { latestVersion } }');
     expect((await stack.ok(ENCRYPT, { id: 'fine' })).encrypt.ciphertext).toEqual(expect.any(String));
+  });
+});
+
+describe('the sweeper meets an altered key', () => {
+  let nowMs = Date.parse('2026-03-01T00:00:00.000Z');
+  let h: KmsHarness;
+  beforeAll(async () => {
+    h = await startKmsHarness(testConfig({ REGION: 'us-east-1' }, 'tamper-sweep'), { now: () => new Date(nowMs) });
+  });
+  afterAll(async () => h.stop());
+
+  it('skips it (refused, audited) and still rotates the other due keys', async () => {
+    for (const identity of ['a-altered', 'b-fine']) await h.ok(Q.create, { input: { identity, type: 'AES256_GCM96', autoRotatePeriodDays: 1 } });
+    await h.services.redis.hset('kms:{us-east-1:default:a-altered}:meta', 'exportable', '1');
+    nowMs += 2 * 86_400_000;
+    expect((await h.sweeper.runOnce()).rotated).toEqual(['default/b-fine']);
+    const events = (await h.services.audit.query('default', { resource: 'kms-key:us-east-1/a-altered' }, 10, null)).events;
+    expect(events.some((e) => e.errorCode === 'RECORD_TAMPERED')).toBe(true);
   });
 });

@@ -7,6 +7,8 @@ export interface GatewayContext {
   region: string;
   /** The caller's `Authorization` header, forwarded as is: subgraphs authenticate themselves. */
   authorization?: string;
+  /** Unique per client request (unlike requestId, which the client may choose): the rate limit counts the request once. */
+  gatewayRequestId?: string;
 }
 
 /** Headers every subgraph fetch carries: the caller's identity and ids, plus the internal secret. */
@@ -14,6 +16,7 @@ export function forwardedHeaders(ctx: Partial<GatewayContext> | undefined, inter
   const h: Record<string, string> = { [HEADER.internalSecret]: internalSecret };
   if (ctx?.authorization) h.authorization = ctx.authorization;
   if (ctx?.requestId) h[HEADER.requestId] = ctx.requestId;
+  if (ctx?.gatewayRequestId) h[HEADER.gatewayRequest] = ctx.gatewayRequestId;
   const r = region ?? ctx?.region;
   if (r) h[HEADER.region] = r;
   return h;

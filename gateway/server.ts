@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -133,7 +134,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
         throw e;
       }
     }
-    const ctx: GatewayContext = { requestId, region: region.region, authorization: header(req, 'authorization') };
+    const ctx: GatewayContext = { requestId, region: region.region, authorization: header(req, 'authorization'), gatewayRequestId: randomUUID() };
     await executeApollo(apollo, req, res, body, async () => ctx, headers);
   };
 

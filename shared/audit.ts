@@ -31,6 +31,8 @@ export interface AuditEventInput {
   requestId: string;
   errorCode?: string | null;
   keyVersion?: number | null;
+  /** How many occurrences of the same outcome within the request this one event stands for; null/absent = 1. */
+  count?: number | null;
 }
 
 export interface AuditEvent extends AuditEventInput {
@@ -179,6 +181,7 @@ function fields(e: AuditEventInput): string[] {
   if (e.region) out.push('region', e.region);
   if (e.errorCode) out.push('errorCode', e.errorCode);
   if (e.keyVersion !== undefined && e.keyVersion !== null) out.push('keyVersion', String(e.keyVersion));
+  if (e.count !== undefined && e.count !== null && e.count > 1) out.push('count', String(e.count));
   return out;
 }
 
@@ -198,6 +201,7 @@ function decode(id: string, kv: string[]): AuditEvent {
     requestId: m.requestId,
     errorCode: m.errorCode ?? null,
     keyVersion: m.keyVersion !== undefined ? Number(m.keyVersion) : null,
+    count: m.count !== undefined ? Number(m.count) : null,
   };
 }
 

@@ -28,4 +28,19 @@ describe('circuit breaker opens after repeated failures and recovers after a tri
     expect(b.state).toBe('open');
     expect(b.canRequest()).toBe(false);
   });
+  it('an inconclusive call counts neither way but frees the trial slot', () => {
+    let t = 0;
+    const b = new CircuitBreaker({ failureThreshold: 2, resetAfterMs: 500, now: () => t });
+    b.failure();
+    b.inconclusive();
+    b.failure();
+    expect(b.state).toBe('open');
+    t = 600;
+    expect(b.canRequest()).toBe(true);
+    b.inconclusive();
+    expect(b.state).toBe('half-open');
+    expect(b.canRequest()).toBe(true); // the next call is the trial
+    b.success();
+    expect(b.state).toBe('closed');
+  });
 });

@@ -51,6 +51,14 @@ export class CircuitBreaker {
     this.trialInFlight = false;
   }
 
+  /**
+   * A call that tells nothing about the endpoint's health (e.g. cut short by its own deadline):
+   * counts neither way, but frees the half-open trial slot so the next call can be the trial.
+   */
+  inconclusive(): void {
+    this.trialInFlight = false;
+  }
+
   failure(): void {
     this.trialInFlight = false;
     this.failures++;

@@ -23,6 +23,19 @@ describe('config names the bad variable', () => {
     expect(loadConfig(base).redis.commandTimeoutMs).toBe(1000);
     expect(() => loadConfig({ ...base, REDIS_COMMAND_TIMEOUT_MS: '1500' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS must be less than KMS_TIMEOUT_MS/);
   });
+  it('bounds KEYGEN_CONCURRENCY_PER_PROJECT (default 2)', () => {
+    expect(loadConfig(base).keygenConcurrencyPerProject).toBe(2);
+    expect(() => loadConfig({ ...base, KEYGEN_CONCURRENCY_PER_PROJECT: '0' })).toThrow(/KEYGEN_CONCURRENCY_PER_PROJECT must be between 1 and 64/);
+  });
+
+  it('has generous documented rate limits and quotas, 0 turning one off', () => {
+    const c = loadConfig(base);
+    expect(c.rateLimits).toEqual({ tokenPerMinute: 6000, projectPerMinute: 30000 });
+    expect(c.quotas).toEqual({ keys: 10_000, keyVersions: 1000, tokens: 10_000, secrets: 1_000_000, storedBytes: 10 * 1024 ** 3 });
+    expect(loadConfig({ ...base, RATE_LIMIT_TOKEN_PER_MINUTE: '0', QUOTA_SECRETS: '0' })).toMatchObject({ rateLimits: { tokenPerMinute: 0 }, quotas: { secrets: 0 } });
+    expect(() => loadConfig({ ...base, RATE_LIMIT_PROJECT_PER_MINUTE: 'lots' })).toThrow(/RATE_LIMIT_PROJECT_PER_MINUTE must be a whole number/);
+    expect(() => loadConfig({ ...base, QUOTA_STORED_BYTES: '-1' })).toThrow(/QUOTA_STORED_BYTES/);
+  });
   it('rejects a malformed REDIS_CLUSTER_NODES entry', () => {
     expect(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: '127.0.0.1:7000,nope' })).toThrow(/REDIS_CLUSTER_NODES/);
   });

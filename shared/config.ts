@@ -54,12 +54,36 @@ export interface Config {
   kmsTimeoutMs: number;
   /** Gateway deadline for KMS key generation (createKmsKey, rotateKmsKey): RSA-4096 is slow. */
   keygenTimeoutMs: number;
+  /** Key generations one project may run at once in one kms process; more wait (within their deadline). */
+  keygenConcurrencyPerProject: number;
   /** Audit events kept per project (older ones are trimmed). */
   auditMaxEvents: number;
   /** Introspection, Apollo Sandbox and the bundled explorer: one switch, in production too. */
   introspection: boolean;
   cors: CorsConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Requests per minute and token / per project, counted by the subgraphs in Redis (0 = off). */
+  rateLimits: RateLimitConfig;
+  /** Stored objects per project (0 = no limit). */
+  quotas: QuotaConfig;
+}
+
+export interface RateLimitConfig {
+  tokenPerMinute: number;
+  projectPerMinute: number;
+}
+
+/** Per-project quotas; a create beyond one answers 429 QUOTA_EXCEEDED. 0 = no limit. */
+export interface QuotaConfig {
+  /** KMS keys per project and region. */
+  keys: number;
+  /** Versions per KMS key (rotation). */
+  keyVersions: number;
+  /** Live (unrevoked, unexpired) API tokens per project. */
+  tokens: number;
+  secrets: number;
+  /** UTF-8 bytes of the secret values a project's secrets hold (versions not yet destroyed). */
+  storedBytes: number;
 }
 
 /**
@@ -282,9 +306,21 @@ export function loadConfig(env: Env = process.env): Config {
     subgraphTimeoutMs,
     kmsTimeoutMs,
     keygenTimeoutMs: int(env, 'KEYGEN_TIMEOUT_MS', Math.max(10_000, subgraphTimeoutMs), 100, 120_000),
+    keygenConcurrencyPerProject: int(env, 'KEYGEN_CONCURRENCY_PER_PROJECT', 2, 1, 64),
     auditMaxEvents: int(env, 'AUDIT_MAX_EVENTS', 1_000_000, 1000, 1_000_000_000),
     introspection: bool(env, 'INTROSPECTION', !production),
     cors: parseCorsOrigins(env, production),
     logLevel,
+    rateLimits: {
+      tokenPerMinute: int(env, 'RATE_LIMIT_TOKEN_PER_MINUTE', 6000, 0, 100_000_000),
+      projectPerMinute: int(env, 'RATE_LIMIT_PROJECT_PER_MINUTE', 30000, 0, 100_000_000),
+    },
+    quotas: {
+      keys: int(env, 'QUOTA_KEYS', 10_000, 0, 100_000_000),
+      keyVersions: int(env, 'QUOTA_KEY_VERSIONS', 1000, 0, 100_000_000),
+      tokens: int(env, 'QUOTA_TOKENS', 10_000, 0, 100_000_000),
+      secrets: int(env, 'QUOTA_SECRETS', 1_000_000, 0, 1_000_000_000),
+      storedBytes: int(env, 'QUOTA_STORED_BYTES', 10 * 1024 ** 3, 0, Number.MAX_SAFE_INTEGER),
+    },
   };
 }

@@ -2,11 +2,12 @@ import type { RequestServices } from './services';
 import { actorOf, hasScope, pathAllowed, type Principal } from './principal';
 import type { AuditAction, AuditEventInput, AuditOutcome } from './audit';
 
-type AuditExtra = { errorCode?: string | null; keyVersion?: number | null; region?: string | null; project?: string };
+type AuditExtra = { errorCode?: string | null; keyVersion?: number | null; region?: string | null; project?: string; count?: number | null };
 import type { Feature, Scope } from './scopes';
 import { ApiError, featureDisabled, forbidden, toApiError, pathForbidden } from './errors';
 import type { Outcome } from './auditFlow';
 import type { FeatureGateState } from './featureGates';
+import { pageCursors, type BoundCursor, type CursorFilter } from './cursor';
 
 /**
  * Everything a resolver knows about the request: who, where, which request id, and the
@@ -20,6 +21,12 @@ export class RequestContext {
   readonly services: Pick<RequestServices, 'name' | 'config'>;
   private readonly auditFlow: RequestServices['auditFlow'];
   private readonly gates: RequestServices['gates'];
+  /**
+   * This request's denials, not yet written: one event per error code, naming the first resource
+   * refused and counting them all, so repeating a denial (aliases, batch items) cannot flood the
+   * log. Written by writeDenials before the response leaves (fail closed).
+   */
+  private readonly denials = new Map<string, { resource: string; count: number }>();
 
   constructor(
     services: RequestServices,
@@ -73,6 +80,7 @@ export class RequestContext {
       requestId: this.requestId,
       errorCode: extra.errorCode ?? null,
       keyVersion: extra.keyVersion ?? null,
+      count: extra.count ?? null,
     };
   }
 
@@ -97,10 +105,28 @@ export class RequestContext {
     return this.auditFlow.read(this.event(action, resource, 'SUCCESS', extra.region ? { region: extra.region } : {}), op);
   }
 
-  /** Records a denial, then throws it. */
+  /** Records a denial (written with the request's others, see writeDenials), then throws it. */
   async deny(error: ApiError, resource: string): Promise<never> {
-    await this.audit('auth.denied', resource, 'DENIED', { errorCode: error.code });
+    this.recordDenial(error, resource);
     throw error;
+  }
+
+  /** Records a denial that is answered without throwing (a batch item refused on its own). */
+  recordDenial(error: ApiError, resource: string): void {
+    const code = String(error.code);
+    const seen = this.denials.get(code);
+    if (seen) seen.count++;
+    else this.denials.set(code, { resource, count: 1 });
+  }
+
+  /**
+   * Writes the request's `auth.denied` events, once it has run and before its response leaves; if
+   * they cannot be written the response must not leave (the server answers STORE_UNAVAILABLE).
+   */
+  async writeDenials(): Promise<void> {
+    const pending = [...this.denials];
+    this.denials.clear();
+    await Promise.all(pending.map(([code, d]) => this.audit('auth.denied', d.resource, 'DENIED', { errorCode: code, count: d.count })));
   }
 
   async requireScope(resource: string, ...scopes: Scope[]): Promise<void> {
@@ -108,6 +134,27 @@ export class RequestContext {
     if (missing.length > 0) {
       await this.deny(forbidden(`Token lacks the scope ${missing.map((s) => `"${s}"`).join(' and ')}`), resource);
     }
+  }
+
+  /**
+   * A field of a type readable only with `scope` (shared/fieldScopes.ts), whatever root field led
+   * there. Null when the caller has it; else the denial, audited once per resource and request
+   * however many fields ask.
+   */
+  fieldDenial(resourceOf: () => string, scope: Scope): Promise<never> | null {
+    if (hasScope(this.principal, scope)) return null;
+    const resource = resourceOf();
+    return this.loader(`fieldScope:${scope}:${resource}`, () => {
+      const denial = this.requireScope(resource, scope) as Promise<never>;
+      // Each asking field gets the rejection; this one only keeps it from counting as unhandled.
+      denial.catch(() => undefined);
+      return denial;
+    });
+  }
+
+  /** The cursor codec of one listing with this filter, for this caller (shared/cursor.ts). */
+  pageCursor(listing: string, filter: CursorFilter = {}): BoundCursor {
+    return pageCursors(this.services.config.internalSecret).bind({ listing, filter, project: this.project, tokenId: this.principal.tokenId });
   }
 
   async requirePath(path: string, resource = `secret:${path}`): Promise<void> {

@@ -111,6 +111,10 @@ export const unauthenticated = (message = 'Missing, unknown, expired or revoked 
 export const featureDisabled = (feature: 'secrets' | 'kms') =>
   new ApiError('FEATURE_DISABLED', `The "${feature}" feature is disabled for this project`, { feature });
 export const storeUnavailable = () => new ApiError('STORE_UNAVAILABLE', 'The data store is unavailable; nothing was changed');
+/** The stored-object quotas of a project (config: QUOTA_*); `extensions.quota` names the one exceeded. */
+export type QuotaName = 'keys' | 'keyVersions' | 'tokens' | 'secrets' | 'storedBytes';
+export const quotaExceeded = (quota: QuotaName, limit: number) =>
+  new ApiError('QUOTA_EXCEEDED', `The project is at its ${quota} quota (${limit}); nothing was changed`, { quota, limit });
 export const regionUnavailable = (region: string, retryAfterSeconds = 5) =>
   new ApiError('REGION_UNAVAILABLE', `KMS is not available in region ${region}`, { region, retryAfter: retryAfterSeconds });
 

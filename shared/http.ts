@@ -12,6 +12,8 @@ export const HEADER = {
   internalSecret: 'x-internal-secret',
   serviceCredential: 'x-service-credential',
   onBehalfOf: 'x-on-behalf-of',
+  /** The gateway's own id of one client request, on each of its subgraph fetches (the rate limit counts it once). */
+  gatewayRequest: 'x-gateway-request',
   /** Milliseconds the caller will wait for this answer (relative, so clocks need not agree). */
   timeoutMs: 'x-timeout-ms',
 } as const;

@@ -148,7 +148,8 @@ export class KmsClient {
       }
       // A call cut short by the operation's budget says little about the region: not a breaker failure.
       const cutShort = outcome.reason === 'timeout' && timeoutMs < this.timeoutMs;
-      if (!cutShort) breaker.failure();
+      if (cutShort) breaker.inconclusive();
+      else breaker.failure();
       throw regionUnavailable(req.region, cutShort ? BUDGET_RETRY_AFTER_S : breaker.retryAfterSeconds());
     }
     breaker.success();

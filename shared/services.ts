@@ -1,11 +1,11 @@
 import type { Config } from './config';
 import { createRedis, type RedisClient } from './redis';
-import { RecordMac } from './recordMac';
-import { TokenStore } from './tokens';
+import { TokenStore, tokenRecordMac } from './tokens';
 import { AuditLog } from './audit';
 import { AuditFlow } from './auditFlow';
 import { FeatureGates } from './featureGates';
 import { Logger } from './log';
+import { RateLimiter } from './rateLimit';
 
 /** What every service process holds once: config, Redis, and the stores every subgraph shares. */
 export interface Services {
@@ -17,6 +17,8 @@ export interface Services {
   /** The one way events are written: fail-closed records, audited reads, write-ahead changes. */
   auditFlow: AuditFlow;
   gates: FeatureGates;
+  /** Per-token and per-project request rates (subgraphServer counts each authenticated client request). */
+  rateLimiter: RateLimiter;
   log: Logger;
   /** Injectable clock (tests move time in milliseconds). */
   now: () => Date;
@@ -55,10 +57,11 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     config,
     redis,
     // Every service that verifies tokens holds INTERNAL_SECRET; Redis alone cannot mint a token.
-    tokens: new TokenStore(redis, config.rootToken, new RecordMac(config.internalSecret, 'token-record-v1'), now),
+    tokens: new TokenStore(redis, config.rootToken, tokenRecordMac(config.internalSecret), now, config.quotas.tokens),
     audit,
     auditFlow: new AuditFlow(audit),
     gates: new FeatureGates(redis),
+    rateLimiter: new RateLimiter(redis, config.rateLimits),
     log,
     now,
   };

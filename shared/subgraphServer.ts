@@ -8,7 +8,9 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 import { RequestContext } from './context';
+import { denialsPlugin } from './denialsPlugin';
 import { toApiError } from './errors';
+import { guardTypeFields, type TypeScope } from './fieldScopes';
 import { SHARED_DESCRIPTIONS } from './graphqlTypes';
 import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
 import { redactForCode } from './redact';
@@ -20,10 +22,14 @@ import { statusPlugin } from './statusPlugin';
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external", "@requires", "@provides"])`;
 
-/** A type-graphql schema turned into a Federation 2 subgraph schema (reference resolvers go in the map). */
+/**
+ * A type-graphql schema turned into a Federation 2 subgraph schema (reference resolvers go in the
+ * map); `typeScopes` are the read scopes its types' fields need wherever they appear (shared/fieldScopes.ts).
+ */
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, 'skipCheck'>,
   referenceResolvers: Record<string, { __resolveReference: (...args: any[]) => unknown }> = {},
+  typeScopes: Record<string, TypeScope> = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ ...options, skipCheck: true, validate: false });
   // type-graphql builds the root types itself and takes no description for them.
@@ -34,10 +40,11 @@ export async function buildFederatedSchema(
   for (const [type, ref] of Object.entries(referenceResolvers)) {
     resolvers[type] = { ...(resolvers[type] ?? {}), ...ref };
   }
-  return buildSubgraphSchema({
+  const federated = buildSubgraphSchema({
     typeDefs: gql`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`,
     resolvers: resolvers as any,
   });
+  return guardTypeFields(federated, typeScopes);
 }
 
 export interface SubgraphOptions {
@@ -85,7 +92,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     csrfPrevention: true,
     // runService owns SIGTERM/SIGINT; Apollo's own handler would race it and keep the process alive.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), statusPlugin<RequestContext>()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), denialsPlugin(), statusPlugin<RequestContext>()],
     formatError: (formatted, error) => {
       const safe = toApiError(error);
       const original = error instanceof GraphQLError ? error.originalError : error;
@@ -149,6 +156,14 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
           return sendError(res, 'UNAUTHENTICATED', 'Missing, unknown, expired or revoked token', {}, rid);
         }
         principal = auth.principal;
+        // Peers acting on a caller's behalf (secrets → kms) are not counted: the caller's request
+        // was counted where it arrived. Refusals are not audited: that would amplify the flood.
+        const verdict = await services.rateLimiter.admit(principal, header(req, HEADER.gatewayRequest));
+        if (!verdict.ok) {
+          const message = verdict.limit === 'token' ? 'This token is over its request rate; retry later' : "This token's project is over its request rate; retry later";
+          return sendError(res, 'RATE_LIMITED', message, { retryAfter: verdict.retryAfterSeconds, limit: verdict.limit },
+            { ...rid, 'retry-after': String(verdict.retryAfterSeconds) });
+        }
       }
     } catch (err) {
       const safe = toApiError(err);

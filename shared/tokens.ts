@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { quotaExceeded } from './errors';
 import { isProjectName, validateProjectName } from './identifiers';
-import type { RecordMac } from './recordMac';
+import { RecordMac } from './recordMac';
 import { pipelined, type RedisClient } from './redis';
 import type { Principal } from './principal';
 
@@ -29,6 +30,21 @@ function sha256(s: string): Buffer {
 
 const tokenKey = (id: string) => `auth:token:{${id}}`;
 const projectIndexKey = (project: string) => `auth:tokens:{${project}}`;
+/** Live tokens of a project (score = expiry in ms, +inf for none): the tokens quota. Same slot as the index. */
+const liveKey = (project: string) => `auth:live-tokens:{${project}}`;
+
+// KEYS: live. ARGV: id, expiry score, now (ms), max (0 = none). Expired tokens leave first; 1 = a place, 0 = at the quota.
+const RESERVE_TOKEN_LUA = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local max = tonumber(ARGV[4])
+if max > 0 and redis.call('ZCARD', KEYS[1]) >= max then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1`;
+
+/** The MAC of token records, derived from INTERNAL_SECRET (which every service that verifies tokens holds). */
+export function tokenRecordMac(internalSecret: string): RecordMac {
+  return new RecordMac(internalSecret, 'token-record-v1');
+}
 
 /**
  * The stored fields the record's `mac` covers (with the id): every field that grants or limits
@@ -44,13 +60,17 @@ const sealedParts = (id: string, r: Record<string, string>) => [id, ...SEALED_FI
 export class TokenStore {
   private readonly rootHash: Buffer | null;
 
+  /** `maxLiveTokens`: unrevoked, unexpired tokens a project may hold (QUOTA_TOKENS; 0 = no limit). */
   constructor(
     private readonly redis: RedisClient,
     rootToken: string | null,
     private readonly mac: RecordMac,
     private readonly now: () => Date = () => new Date(),
+    private readonly maxLiveTokens = 0,
   ) {
     this.rootHash = rootToken ? sha256(rootToken) : null;
+    const r = redis as RedisClient & Record<string, unknown>;
+    if (typeof r.authReserveToken !== 'function') redis.defineCommand('authReserveToken', { numberOfKeys: 1, lua: RESERVE_TOKEN_LUA });
   }
 
   static rootPrincipal(): Principal {
@@ -111,6 +131,23 @@ export class TokenStore {
       expiresAt: input.expiresAt ? input.expiresAt.toISOString() : null,
       revoked: false,
     };
+    // The quota's place is taken first (the project's slot), so concurrent creates cannot pass it;
+    // a create that fails after it gives the place back, one that crashes leaves it until revoked or expired.
+    const reserve = (this.redis as unknown as { authReserveToken(...a: string[]): Promise<number> }).authReserveToken;
+    const expiry = record.expiresAt ? String(Date.parse(record.expiresAt)) : '+inf';
+    if ((await reserve.call(this.redis, liveKey(input.project), id, expiry, String(now.getTime()), String(this.maxLiveTokens))) !== 1) {
+      throw quotaExceeded('tokens', this.maxLiveTokens);
+    }
+    try {
+      await this.writeRecord(id, token, record, now);
+    } catch (err) {
+      await this.redis.zrem(liveKey(input.project), id).catch(() => undefined);
+      throw err;
+    }
+    return { token, record };
+  }
+
+  private async writeRecord(id: string, token: string, record: TokenRecord, now: Date): Promise<void> {
     // Two keys in two slots: the record is written first, so an index entry never points at nothing.
     await this.redis.hset(tokenKey(id), this.sealed(id, {
       hash: sha256(token).toString('hex'),
@@ -122,8 +159,7 @@ export class TokenStore {
       expiresAt: record.expiresAt ?? '',
       revoked: '0',
     }));
-    await this.redis.zadd(projectIndexKey(input.project), now.getTime(), id);
-    return { token, record };
+    await this.redis.zadd(projectIndexKey(record.project), now.getTime(), id);
   }
 
   async get(id: string): Promise<TokenRecord | null> {
@@ -132,9 +168,10 @@ export class TokenStore {
     return rec && rec.hash && this.intact(id, rec) ? decode(id, rec) : null;
   }
 
-  async list(project: string): Promise<TokenRecord[]> {
+  /** Newest first; with `limit`, only that many (one bounded read). */
+  async list(project: string, limit?: number): Promise<TokenRecord[]> {
     validateProjectName(project);
-    const ids = await this.redis.zrevrange(projectIndexKey(project), 0, -1);
+    const ids = await this.redis.zrevrange(projectIndexKey(project), 0, limit === undefined ? -1 : limit - 1);
     if (ids.length === 0) return [];
     const res = (await pipelined(this.redis, ids.map((id) => ['hgetall', tokenKey(id)]))) as Record<string, string>[];
     const out: TokenRecord[] = [];
@@ -152,6 +189,7 @@ export class TokenStore {
     if (!raw || !raw.hash || !this.intact(id, raw) || raw.project !== project) return false;
     const { mac } = this.sealed(id, { ...raw, revoked: '1' });
     await this.redis.hset(tokenKey(id), { revoked: '1', mac });
+    await this.redis.zrem(liveKey(project), id);
     return true;
   }
 

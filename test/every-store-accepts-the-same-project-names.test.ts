@@ -2,8 +2,7 @@ import { AuditLog } from '../shared/audit';
 import { ApiError } from '../shared/errors';
 import { FeatureGates } from '../shared/featureGates';
 import { createRedis } from '../shared/redis';
-import { TokenStore } from '../shared/tokens';
-import { RecordMac } from '../shared/recordMac';
+import { TokenStore, tokenRecordMac } from '../shared/tokens';
 import type { KmsKeyRecord } from '../subgraphs/kms/domain/keyRing';
 import { KeyStore, keyMetadataMac } from '../subgraphs/kms/store/keyStore';
 import { newSecretUid, SecretStore } from '../subgraphs/secrets/store/secretStore';
@@ -41,7 +40,7 @@ const expected: Record<string, Verdict> = Object.fromEntries([...VALID.map((n) =
 
 describe('every store accepts exactly the same project names', () => {
   it('TokenStore: create and list', async () => {
-    const tokens = new TokenStore(redis, null, new RecordMac('t'.repeat(40), 'token-record-v1'));
+    const tokens = new TokenStore(redis, null, tokenRecordMac('t'.repeat(40)));
     expect(await verdicts((project) => tokens.create({ name: 't', project, scopes: ['audit:read'], pathPrefixes: null, expiresAt: null }))).toEqual(expected);
     expect(await verdicts((project) => tokens.list(project))).toEqual(expected);
   });

@@ -1,4 +1,4 @@
-import { MAX_COST } from '../gateway/plugins/costLimit';
+import { AUDIT_EVENT_COST, MAX_COST } from '../gateway/plugins/costLimit';
 import { KMS_REGIONS, startStack, type Stack } from './support/stack';
 
 /**
@@ -93,4 +93,22 @@ test('a page of 200 secrets with kmsKey { status } and 100 values at once are se
   const values = await stack.gql(`query($p: [String!]!) { batchGetSecretValue(paths: $p) { path value version error { code message } } }`, { p: paths.slice(0, 100) });
   expect(values.body.errors).toBeUndefined();
   expect(values.body.data.batchGetSecretValue.map((v: any) => v.value)).toEqual(paths.slice(0, 100).map((p) => `v-${p}`));
+});
+
+test('audited fan-out is weighed: 31 batches of 100 paths → 400 before any subgraph is asked; one batch of 100 is served', async () => {
+  const p = Array.from({ length: 100 }, (_, i) => `fan/out/${i}`);
+  const fields = Array.from({ length: 31 }, (_, a) => `${a === 0 ? '' : `b${a}: `}batchGetSecretValue(paths: $p) { path }`);
+  const before = kmsRequests;
+  const over = await stack.gql(`query($p: [String!]!) { ${fields.join(' ')} }`, { p });
+  expect(over.status).toBe(400);
+  expect(over.body.errors?.[0].extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', cost: 31 * (1 + 100 * (1 + 2 * AUDIT_EVENT_COST)), maxCost: MAX_COST });
+  // A literal list counts the same as a variable.
+  const literal = await stack.gql(`{ ${fields.join(' ').replace(/\$p/g, JSON.stringify(p))} }`);
+  expect(literal.status).toBe(400);
+  expect(literal.body.errors?.[0].extensions?.cost).toBe(over.body.errors?.[0].extensions?.cost);
+  expect(kmsRequests).toBe(before);
+
+  const one = await stack.gql(`query($p: [String!]!) { batchGetSecretValue(paths: $p) { path value version error { code message } } }`, { p });
+  expect(one.status).toBe(200);
+  expect(one.body.data.batchGetSecretValue.map((i: any) => i.error.code)).toEqual(p.map(() => 'NOT_FOUND'));
 });

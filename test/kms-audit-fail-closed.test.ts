@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(async () => h.stop());
 
 it('encrypt, decrypt and export return no value when the audit write fails', async () => {
-  const admin = (await h.services.tokens.create({ name: 'a', project: 'broken-audit', scopes: ['kms:admin', 'kms:encrypt', 'kms:decrypt'], pathPrefixes: null, expiresAt: null })).token;
+  const admin = (await h.services.tokens.create({ name: 'a', project: 'broken-audit', scopes: ['kms:admin', 'kms:read', 'kms:encrypt', 'kms:decrypt'], pathPrefixes: null, expiresAt: null })).token;
   await h.ok(Q.create, { input: { identity: 'k', type: 'AES256_GCM96', exportable: true } }, { token: admin });
   const ct = (await h.ok(Q.encrypt, { input: { keyIdentity: 'k', plaintext: b64('x') } }, { token: admin })).encrypt.ciphertext;
   // Break the project's audit stream: the next append fails (WRONGTYPE).

@@ -44,14 +44,16 @@ it('each operation needs its scope: without it 403 FORBIDDEN and an auth.denied 
       expect(ev).toMatchObject({ action: 'auth.denied', outcome: 'DENIED', errorCode: 'FORBIDDEN' });
     }
     if (name === 'disableKmsKey' || name === 'rotateKmsKey') continue;
-    const r = await h.gql(q, vars, { token: await tokenWith(needed) });
+    // The key a kms:admin mutation returns is read with kms:read (KmsKey.* fields).
+    const reads = name === 'createKmsKey' ? ['kms:read'] : [];
+    const r = await h.gql(q, vars, { token: await tokenWith([...needed, ...reads]) });
     expect({ name, status: r.status, errors: r.body.errors }).toEqual({ name, status: 200, errors: undefined });
   }
 });
 
 it('kms feature gate off: 403 FEATURE_DISABLED with feature "kms", audited; back on: works', async () => {
   const token = await tokenWith(['kms:read', 'kms:encrypt'], 'gated');
-  await h.ok(Q.create, { input: { identity: 'g', type: 'AES256_GCM96' } }, { token: await tokenWith(['kms:admin'], 'gated') });
+  await h.ok(Q.create, { input: { identity: 'g', type: 'AES256_GCM96' } }, { token: await tokenWith(['kms:admin', 'kms:read'], 'gated') });
   await h.services.gates.set('gated', 'kms', false);
   for (const [q, vars] of [[Q.get, { id: 'g' }], [Q.encrypt, { input: { keyIdentity: 'g', plaintext: b64('x') } }]] as const) {
     const r = await h.gql(q, vars, { token, headers: { 'x-request-id': 'gate-off' } });

@@ -2,8 +2,7 @@ import { Cluster } from 'ioredis';
 import { AuditLog } from '../shared/audit';
 import { FeatureGates } from '../shared/featureGates';
 import { createRedis, type RedisClient } from '../shared/redis';
-import { TokenStore } from '../shared/tokens';
-import { RecordMac } from '../shared/recordMac';
+import { TokenStore, tokenRecordMac } from '../shared/tokens';
 import { testConfig } from './support/env';
 import { RedisClusterFixture } from './support/redisCluster';
 
@@ -25,7 +24,7 @@ describe('platform stores on Redis Cluster', () => {
   });
 
   it('tokens, gates and the audit log work across slots', async () => {
-    const tokens = new TokenStore(redis, null, new RecordMac('t'.repeat(40), 'token-record-v1'));
+    const tokens = new TokenStore(redis, null, tokenRecordMac('t'.repeat(40)));
     const made = [];
     for (let i = 0; i < 20; i++) {
       made.push(await tokens.create({ name: `t${i}`, project: 'cl', scopes: ['audit:read'], pathPrefixes: null, expiresAt: null }));

@@ -10,6 +10,8 @@ import { asResponseError, payloadOf, type GatewayResponse } from './SubgraphData
 
 /** Retry-After for a region that has no KMS at all: it will not appear within seconds. */
 const NO_ENDPOINT_RETRY_AFTER_S = 60;
+/** Retry-After of a key generation that outlasted its own deadline in a live region (the breaker did not count it). */
+const SLOW_KEYGEN_RETRY_AFTER_S = 1;
 
 const KEYGEN_FIELDS = new Set(['createKmsKey', 'rotateKmsKey']);
 
@@ -106,6 +108,13 @@ export class RegionalKmsDataSource implements GraphQLDataSource<GatewayContext> 
       // Any GraphQL answer (even an error status) means the region's KMS is up.
       breaker.success();
       return { ok: true, body: outcome.body };
+    }
+    // A key generation that outlasted its own (long) deadline after the region answered its
+    // health check was slow for this request (an RSA-4096 key, a busy project): it says nothing
+    // about the region, so one tenant's slow creates cannot open the circuit for everyone.
+    if (timeoutMs !== undefined && outcome.reason === 'timeout') {
+      breaker.inconclusive();
+      return { ok: false, retryAfter: SLOW_KEYGEN_RETRY_AFTER_S };
     }
     breaker.failure();
     return { ok: false, retryAfter: breaker.retryAfterSeconds() };

@@ -64,6 +64,28 @@ describe('key generation gets its own deadline at the gateway', () => {
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'REGION_UNAVAILABLE', region: 'eu-west-1' });
   });
 
+  it('key generation past its own deadline in a live region leaves the breaker closed (and frees a half-open trial)', async () => {
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/graphql`;
+    const regions = new RegionRegistry('eu-west-1', [{ name: 'eu-west-1', kmsUrl: url }]);
+    let t = 0;
+    const circuits = new RegionCircuits(regions, { failureThreshold: 1, resetAfterMs: 1000, now: () => t });
+    // Its key-generation deadline (200 ms) is shorter than the region's 600 ms answer.
+    const src = new RegionalKmsDataSource(regions, circuits, transport, 'i'.repeat(32), 200);
+    const create = () => src.process({ request: { query: 'mutation { createKmsKey(input: { identity: "k", type: RSA_4096 }) { identity } }', variables: {} }, context: { requestId: 'r3', region: 'eu-west-1' } } as any) as Promise<any>;
+    for (let i = 0; i < 2; i++) {
+      const res = await create();
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'REGION_UNAVAILABLE', region: 'eu-west-1', retryAfter: 1 });
+    }
+    const breaker = circuits.get('eu-west-1')!;
+    expect(breaker.state).toBe('closed');
+    // Opened by a real failure, then half-open: a slow key generation as the trial does not hold the slot.
+    breaker.failure();
+    t = 1000;
+    await create();
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.canRequest()).toBe(true);
+  });
+
   it('a hung region fails key generation within the short deadline', async () => {
     const hung = net.createServer((sock) => sock.on('error', () => undefined));
     await new Promise<void>((r) => hung.listen(0, '127.0.0.1', () => r()));

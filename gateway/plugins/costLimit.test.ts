@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { repoRoot } from '../supergraph';
-import { MAX_COST, operationCost } from './costLimit';
+import { AUDIT_EVENT_COST, MAX_COST, operationCost } from './costLimit';
 import { LIMITS } from './limits';
 
 /** The API schema clients see (from the checked-in supergraph), so connection defaults are the real ones. */
@@ -55,9 +55,19 @@ describe('operationCost', () => {
     expect(cost('mutation { encryptBatch(keyIdentity: "k", items: [{ plaintext: "AA==" }, { plaintext: "AA==" }]) { index } }')).toBe(1 + 2 * 1);
     // One object where a list is expected is a list of one.
     expect(cost('mutation { encryptBatch(keyIdentity: "k", items: { plaintext: "AA==" }) { index } }')).toBe(1 + 1);
-    expect(cost('query($p: [String!]!) { batchGetSecretValue(paths: $p) { path value } }', { p: ['a', 'b', 'c'] })).toBe(1 + 3 * 2);
+    expect(cost('query($p: [String!]!) { batchGetSecretValue(paths: $p) { path value } }', { p: ['a', 'b', 'c'] })).toBe(1 + 3 * (2 + 2 * AUDIT_EVENT_COST));
     // Other list arguments (deleteSecretVersions' versions) do not multiply.
     expect(cost('mutation { deleteSecretVersions(path: "a", versions: [1, 2, 3]) { path } }')).toBe(1 + 1);
+  });
+
+  it('weighs the audit events of batchGetSecretValue: every path listed (literal or variable, aliases too) costs two events', () => {
+    const item = 1 + 2 * AUDIT_EVENT_COST; // `{ path }` plus secrets.get_value and kms.decrypt
+    expect(cost('{ batchGetSecretValue(paths: ["a", "b"]) { path } }')).toBe(1 + 2 * item);
+    expect(cost('query($p: [String!]!) { x: batchGetSecretValue(paths: $p) { path } y: batchGetSecretValue(paths: $p) { path } }', { p: ['a', 'b', 'c'] })).toBe(2 * (1 + 3 * item));
+    const thirtyOne = Array.from({ length: 31 }, (_, a) => `b${a}: batchGetSecretValue(paths: $p) { path }`).join(' ');
+    expect(cost(`query($p: [String!]!) { ${thirtyOne} }`, { p: Array.from({ length: 100 }, (_, i) => `p/${i}`) })).toBeGreaterThan(MAX_COST);
+    // One event per call: the batch KMS operations weigh only their items' selections.
+    expect(cost('mutation { encryptBatch(keyIdentity: "k", items: [{ plaintext: "AA==" }, { plaintext: "AA==" }]) { index } }')).toBe(1 + 2 * 1);
   });
 
   it('resolves fragments and inline fragments', () => {
@@ -98,7 +108,7 @@ describe('operationCost', () => {
     expect(typical).toEqual({
       page200SecretsWithKeyStatus: 1601,
       encryptBatch1000: 6001,
-      batchGetSecretValue100: 601,
+      batchGetSecretValue100: 10601,
       keys50x50BoundSecrets: 5201,
       secret100Versions: 803,
       secrets200x20Versions: 12601,

@@ -24,12 +24,27 @@ import { LIMITS } from './limits';
 /**
  * Most work one request may ask for. Typical costs (computed by operationCost): a page of 200
  * secrets with `kmsKey { status }` ≈ 1.4k, encryptBatch of 1000 items ≈ 5k, batchGetSecretValue of
- * 100 paths ≈ 0.8k; a page of 50 keys each with 50 bound secrets ≈ 5k.
+ * 100 paths ≈ 10.6k (mostly its audit events, see AUDIT_EVENT_COST); a page of 50 keys each with 50 bound secrets ≈ 5k.
  */
 export const MAX_COST: number = LIMITS.maxCost;
 
 /** Batch arguments whose length multiplies the work of the field (API.md: `paths`, `items`). */
 export const LIST_ARGUMENTS: ReadonlySet<string> = new Set(['paths', 'items']);
+
+/**
+ * What one audit event costs. The audit log keeps a bounded number of events, so the events one
+ * request can write are budgeted too: with this weight a request writes at most about
+ * MAX_COST / AUDIT_EVENT_COST (400) events, while one batchGetSecretValue of 100 paths still fits.
+ */
+export const AUDIT_EVENT_COST = 50;
+
+/**
+ * Batch fields (`Type.field`) that write audit events per item, and how many each item can write:
+ * batchGetSecretValue records each path (`secrets.get_value` or `auth.denied`) and the KMS records
+ * its decrypt (`kms.decrypt`). encryptBatch / decryptBatch write one event per call, so their
+ * items weigh only their selection.
+ */
+export const AUDITED_ITEMS: ReadonlyMap<string, number> = new Map([['Query.batchGetSecretValue', 2]]);
 
 /** A connection with no `first` default in the schema is counted as this many nodes. */
 const FIRST_FALLBACK = 100;
@@ -40,7 +55,8 @@ type Variables = Readonly<Record<string, unknown>>;
  * The cost of an operation, with its variables known:
  * cost(field) = 1 + multiplier × cost(its selection), a leaf costing 1, where the multiplier is the
  * field's `first` argument (literal, variable, or the schema default when omitted) for connection
- * fields, the length of a `paths`/`items` list argument for batch fields, and 1 otherwise.
+ * fields, the length of a `paths`/`items` list argument for batch fields, and 1 otherwise; a batch
+ * field of AUDITED_ITEMS adds AUDIT_EVENT_COST per event each item can write to its selection.
  * Fragments and inline fragments are resolved (each named fragment costed once, so nested spreads
  * cannot make the computation itself expensive); both branches of a type condition are counted.
  */
@@ -115,7 +131,8 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
         }
         const def = fieldDef(parent, sel.name.value);
         const child = def ? getNamedType(def.type) : undefined;
-        total += 1 + multiplier(sel, def) * selectionCost(sel.selectionSet, child);
+        const audited = (AUDITED_ITEMS.get(`${parent?.name}.${sel.name.value}`) ?? 0) * AUDIT_EVENT_COST;
+        total += 1 + multiplier(sel, def) * (selectionCost(sel.selectionSet, child) + audited);
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const type = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
         total += selectionCost(sel.selectionSet, type ?? undefined);

@@ -42,6 +42,8 @@ export async function buildKmsSchema(kms: KeyRingService = { region: '' } as Key
       },
     },
     { KmsKey: kmsKeyReference(kms) },
+    // KmsKey.* needs kms:read, also on a key a kms:admin mutation returns; its key stays open.
+    { KmsKey: { scope: 'kms:read', open: ['region', 'identity'], resource: (k) => `kms-key:${String(k.region)}/${String(k.identity)}` } },
   );
 }
 
@@ -99,17 +101,20 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
   const region = services.config.region;
   if (!region) throw new Error('The kms subgraph needs REGION');
   if (!services.config.regions.has(region)) throw new Error(`REGION ${region} is not in the region registry`);
+  const { quotas } = services.config;
   // Key metadata is signed under the region's root key: only this region's KMS can write a usable record.
-  const store = new KeyStore(services.redis, keyMetadataMac(opts.rootKey), (ref) =>
-    services.auditFlow.record({
-      action: 'auth.denied', outcome: 'DENIED', actor: 'kms', project: ref.project, region: ref.region,
-      resource: `kms-key:${ref.region}/${ref.identity}`, requestId: `integrity-${randomUUID()}`, errorCode: 'RECORD_TAMPERED',
-    }),
-  );
+  const store = new KeyStore(services.redis, keyMetadataMac(opts.rootKey), {
+    maxKeys: quotas.keys,
+    onTampered: (ref) =>
+      services.auditFlow.record({
+        action: 'auth.denied', outcome: 'DENIED', actor: 'kms', project: ref.project, region: ref.region,
+        resource: `kms-key:${ref.region}/${ref.identity}`, requestId: `integrity-${randomUUID()}`, errorCode: 'RECORD_TAMPERED',
+      }),
+  });
   const kms = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now, undefined, {
     // Only the error's name: the use is retried on the next operation, and no key names reach the log.
     onError: (err) => services.log.warn('could not record a key use', { region, err: err instanceof Error ? err.name : 'unknown' }),
-  });
+  }, services.config.keygenConcurrencyPerProject, { keyVersions: quotas.keyVersions });
   const sweeper = new Sweeper(kms, store, services.auditFlow, services.log, opts.sweeperOptions);
   const schema = await buildKmsSchema(kms);
   const running = await startSubgraph({

@@ -36,6 +36,8 @@ export async function buildSecretsSchema(deps?: SecretsDeps): Promise<GraphQLSch
       },
     },
     { KmsKey: kmsKeyReference(d), Secret: secretReference(d) },
+    // Secret's fields need secrets:read, also on a secret a secrets:write mutation returns; its key stays open.
+    { Secret: { scope: 'secrets:read', open: ['path'], resource: (s) => `secret:${String(s.path)}` } },
   );
 }
 
@@ -50,7 +52,7 @@ export interface SecretsSubgraphOptions {
 export async function startSecretsSubgraph(services: Services, opts: SecretsSubgraphOptions): Promise<RunningService & { kms: KmsClient; access: SecretAccess }> {
   const ownKms = !opts.kms;
   const kms = opts.kms ?? new KmsClient(services.config);
-  const store = new SecretStore(services.redis, { now: services.now });
+  const store = new SecretStore(services.redis, { now: services.now, quotas: services.config.quotas });
   const manager = new SecretsManager(store, kms, services.config.regions, { kmsBudgetMs: services.config.kmsTimeoutMs });
   const access = new SecretAccess(store, services.now, {
     // Only the error's name: the reveal is recorded by the next one, and no paths reach the log.

@@ -17,6 +17,10 @@ export const concurrentChange = () => new ApiError('VERSION_CONFLICT', 'The key 
 export const keyInUse = (days: number, lastUsedAt: Date) =>
   new ApiError('KEY_IN_USE', `The KMS key was used within the last ${days} days`, { lastUsedAt: lastUsedAt.toISOString() });
 
+/** A create or rotate that found no free key-generation slot of its project within its deadline: nothing was generated or written. */
+export const keyGenerationBusy = (region: string) =>
+  new ApiError('REGION_UNAVAILABLE', `Key generation in ${region} is at this project's concurrency limit; nothing was changed`, { region, retryAfter: 1 });
+
 /** A create or rotate whose key generation outlasted the caller's deadline: nothing was written (503 = no change). */
 export const keyGenerationTimedOut = (region: string) =>
   new ApiError('REGION_UNAVAILABLE', `Key generation in ${region} did not finish in time; nothing was changed`, { region, retryAfter: 1 });

@@ -68,6 +68,12 @@ describe('versions used by crypto', () => {
     expect(code(() => ring.encryptionVersion(key(), 0))).toBe('BAD_USER_INPUT');
   });
 
+  it('an explicit version below minEncryptionVersion (when set) is refused; at or above it serves', () => {
+    expect(code(() => ring.encryptionVersion(key({ minEncryptionVersion: 2 }), 1))).toBe('BAD_USER_INPUT');
+    expect(ring.encryptionVersion(key({ minEncryptionVersion: 2 }), 2)).toBe(2);
+    expect(ring.encryptionVersion(key({ minEncryptionVersion: 2 }), 3)).toBe(3);
+  });
+
   it('decrypts only versions within minDecryptionVersion..latest, never destroyed ones', () => {
     const k = key({ minDecryptionVersion: 2 });
     expect([1, 2, 3, 4].map((v) => ring.decryptableVersion(k, v))).toEqual([false, true, true, false]);

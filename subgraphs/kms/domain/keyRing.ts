@@ -75,10 +75,13 @@ export function defaultEncryptionVersion(rec: KmsKeyRecord): number {
   return rec.minEncryptionVersion > 0 ? rec.minEncryptionVersion : rec.latestVersion;
 }
 
-/** An explicit version must still be decryptable and exist. */
+/**
+ * An explicit version must exist and not be retired for new work: at least minEncryptionVersion
+ * when one is set (0 = none), and never below minDecryptionVersion.
+ */
 export function encryptionVersion(rec: KmsKeyRecord, explicit?: number | null): number {
   if (explicit === null || explicit === undefined) return defaultEncryptionVersion(rec);
-  const lowest = Math.max(rec.minDecryptionVersion, 1);
+  const lowest = Math.max(rec.minDecryptionVersion, rec.minEncryptionVersion, 1);
   if (!Number.isInteger(explicit) || explicit < lowest || explicit > rec.latestVersion) {
     throw badInput(`keyVersion must be between ${lowest} and ${rec.latestVersion}`, { field: 'keyVersion' });
   }

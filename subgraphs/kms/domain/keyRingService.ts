@@ -1,6 +1,7 @@
 import type { KeyVersionInfo, KmsKeyRecord, KeyUpdate } from './keyRing';
 import type { KeyStatus } from './keyTypes';
 import { KeyUsage, type KeyUsageOptions } from './keyUsage';
+import { KeygenLimiter } from './keygenLimiter';
 import type { KeyWrapper } from './keyWrapper';
 import type { KeyRef, KeyRepository } from './ports';
 import { KeyRingCore, type CommitGuard } from './operations/keyRingCore';
@@ -20,6 +21,8 @@ export class KeyRingService {
   private readonly core: KeyRingCore;
   /** lastUsedAt: written at most once per key per window, never awaited by a crypto operation. */
   readonly usage: KeyUsage;
+  /** Bounds key generation per project; its counters tell how many ran and how many at once. */
+  readonly keygen: KeygenLimiter;
 
   constructor(
     readonly region: string,
@@ -28,9 +31,12 @@ export class KeyRingService {
     private readonly now: () => Date,
     cacheEntries = 10_000,
     usage: KeyUsageOptions = {},
+    keygenPerProject?: number,
+    quotas: { keyVersions?: number } = {},
   ) {
     this.usage = new KeyUsage(store, now, usage);
-    this.core = new KeyRingCore(region, store, wrapper, now, this.usage, cacheEntries);
+    this.keygen = new KeygenLimiter(keygenPerProject);
+    this.core = new KeyRingCore(region, store, wrapper, now, this.usage, cacheEntries, this.keygen, quotas.keyVersions ?? 0);
   }
 
   nowDate(): Date {
@@ -49,8 +55,12 @@ export class KeyRingService {
   loadMany(refs: readonly KeyRef[]): Promise<(KmsKeyRecord | null)[]> {
     return listing.readKeys(this.core, refs);
   }
+  /** The newest MAX_VERSIONS_LISTED versions of each key, oldest first. */
   versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
     return listing.readVersions(this.core, refs);
+  }
+  validateVersionsLast(last: number): number {
+    return listing.validateVersionsLast(last);
   }
   lastUsedMany(refs: readonly KeyRef[]): Promise<(Date | null)[]> {
     return listing.readLastUsed(this.core, refs);
@@ -58,11 +68,11 @@ export class KeyRingService {
 
   // ---- lifecycle (operations/lifecycle.ts) ------------------------------------------------------
 
-  create(project: string, input: lifecycle.CreateKeyInput, beforeCommit?: CommitGuard) {
-    return lifecycle.createKey(this.core, project, input, beforeCommit);
+  create(project: string, input: lifecycle.CreateKeyInput, beforeCommit?: CommitGuard, deadline?: number | null) {
+    return lifecycle.createKey(this.core, project, input, beforeCommit, deadline);
   }
-  rotate(project: string, identity: string, beforeCommit?: CommitGuard) {
-    return lifecycle.rotateKey(this.core, project, identity, beforeCommit);
+  rotate(project: string, identity: string, beforeCommit?: CommitGuard, deadline?: number | null) {
+    return lifecycle.rotateKey(this.core, project, identity, beforeCommit, deadline);
   }
   update(project: string, identity: string, u: KeyUpdate) {
     return lifecycle.updateKey(this.core, project, identity, u);

@@ -42,7 +42,8 @@ export interface KeyRepository extends KeyUseLog {
   commit(expectedRev: number, next: KmsKeyRecord, opts?: CommitOptions): Promise<boolean>;
   get(ref: KeyRef): Promise<KmsKeyRecord | null>;
   getMany(refs: readonly KeyRef[]): Promise<(KmsKeyRecord | null)[]>;
-  versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]>;
+  /** Oldest first; with `newest`, at most that many of the latest versions. */
+  versionsMany(refs: readonly KeyRef[], newest?: number): Promise<KeyVersionInfo[][]>;
   /** Null when the version does not exist or its material was destroyed. */
   wrappedMaterial(ref: KeyRef, version: number): Promise<Buffer | null>;
   /** Identities of a project after `after` (exclusive), in order. */

@@ -17,12 +17,12 @@ export class KeyLifecycleResolver {
 
   @Mutation(() => KmsKey, { description: "Creates an ACTIVE key with version 1 in the request's region. Needs kms:admin; ALREADY_EXISTS when the identity is taken, BAD_USER_INPUT for invalid input." })
   async createKmsKey(@Arg('input', () => CreateKmsKeyInput, { description: 'The new key.' }) input: CreateKmsKeyInput, @Ctx() ctx: RequestContext): Promise<KmsKey> {
-    return this.lifecycle(ctx, 'kms.create_key', input.identity, () => this.kms.create(ctx.project, input, this.beforeCommit(ctx)));
+    return this.lifecycle(ctx, 'kms.create_key', input.identity, () => this.kms.create(ctx.project, input, this.beforeCommit(ctx), ctx.deadline));
   }
 
   @Mutation(() => KmsKey, { description: 'Adds version latestVersion + 1, used from now on unless minEncryptionVersion pins another; older versions still decrypt. Needs kms:admin; NOT_FOUND, KMS_KEY_NOT_ACTIVE unless ACTIVE.' })
   async rotateKmsKey(@Arg('identity', () => String, { description: KEY_IDENTITY_ARG }) identity: string, @Ctx() ctx: RequestContext): Promise<KmsKey> {
-    return this.lifecycle(ctx, 'kms.rotate_key', identity, () => this.kms.rotate(ctx.project, identity, this.beforeCommit(ctx)));
+    return this.lifecycle(ctx, 'kms.rotate_key', identity, () => this.kms.rotate(ctx.project, identity, this.beforeCommit(ctx), ctx.deadline));
   }
 
   @Mutation(() => KmsKey, { description: 'Changes description, version bounds or auto-rotation, in any state. Needs kms:admin; NOT_FOUND, BAD_USER_INPUT for out-of-range values.' })

@@ -22,18 +22,27 @@ export class KmsKeyResolver {
   @Query(() => KmsKeyConnection, { description: "The project's keys in the request's region, in identity order. Needs kms:read; BAD_USER_INPUT for a bad `first` or `after`." })
   async kmsKeys(@Args(() => KmsKeysArgs) { status, first, after }: KmsKeysArgs, @Ctx() ctx: RequestContext): Promise<KmsKeyConnection> {
     await guard(ctx, `kms-key:${this.kms.region}/*`, 'kms:read');
-    const page = await this.kms.list(ctx.project, status ?? null, first ?? 50, after ?? null);
+    // The position is a key identity; it leaves sealed for this listing, region, filter and caller.
+    const cursor = ctx.pageCursor('kmsKeys', { region: this.kms.region, status: status ?? null });
+    const page = await this.kms.list(ctx.project, status ?? null, first ?? 50, cursor.open(after));
     for (const rec of page.nodes) keyLoader(ctx, this.kms).prime(rec.identity, rec);
     const conn = new KmsKeyConnection();
     conn.nodes = page.nodes.map(KmsKey.of);
-    conn.pageInfo = Object.assign(new PageInfo(), { endCursor: page.endCursor, hasNextPage: page.hasNextPage });
+    conn.pageInfo = Object.assign(new PageInfo(), { endCursor: cursor.seal(page.endCursor), hasNextPage: page.hasNextPage });
     return conn;
   }
 
-  @FieldResolver(() => [KmsKeyVersion], { description: 'Every version of the key ring, oldest first.' })
-  async versions(@Root() key: KmsKey, @Ctx() ctx: RequestContext): Promise<KmsKeyVersion[]> {
+  // `last`, not `first`: the newest N of an oldest-first list (and not a connection's page size,
+  // which the gateway's cost limit would multiply every selected key by).
+  @FieldResolver(() => [KmsKeyVersion], { description: 'The newest `last` versions of the key ring (every version of a key with at most 1000), oldest first.' })
+  async versions(
+    @Root() key: KmsKey,
+    @Arg('last', () => Int, { nullable: true, defaultValue: 1000, description: 'How many of the newest versions, 0 to 1000 (BAD_USER_INPUT otherwise); null: 1000.' }) last: number | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<KmsKeyVersion[]> {
+    const n = this.kms.validateVersionsLast(last ?? 1000);
     const list = await versionsLoader(ctx, this.kms).load(key.identity);
-    return list.map((v) => Object.assign(new KmsKeyVersion(), v));
+    return list.slice(list.length - Math.min(n, list.length)).map((v) => Object.assign(new KmsKeyVersion(), v));
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Public key of a version as SPKI PEM: SIGN_VERIFY keys only, null for other keys or destroyed material.' })

@@ -1,5 +1,5 @@
+import { quotaExceeded, recordTampered } from '../../../shared/errors';
 import { validateKeyIdentity, validateProjectName } from '../../../shared/identifiers';
-import { recordTampered } from '../../../shared/errors';
 import { RecordMac } from '../../../shared/recordMac';
 import { pipelined, type RedisClient } from '../../../shared/redis';
 import type { KeyVersionInfo, KmsKeyRecord } from '../domain/keyRing';
@@ -16,6 +16,8 @@ export type { KeyRef } from '../domain/ports';
  *   kms:{<region>:<project>:<identity>}:used      string — last crypto use (ms), throttled (see KeyUsage);
  *                                                  outside the meta hash, so it never moves `rev`
  *   kms:index:{<region>:<project>}                zset  — identities, lexicographic (listing)
+ *   kms:quota:{<region>:<project>}                zset  — identities that hold material: the keys quota
+ *                                                  (reserved before the record, released once destroyed)
  *   kms:due-deletion:{<region>} / kms:due-rotation:{<region>}  zset — score = due time (ms)
  *   kms:sweeper-lock:{<region>}                   string — sweeper lock token
  * The three keys of one KMS key share a hash tag, so every change to a key is one Lua script.
@@ -31,6 +33,7 @@ const versionsKey = (r: KeyRef) => `${base(r)}:versions`;
 const ringKey = (r: KeyRef) => `${base(r)}:ring`;
 const usedKey = (r: KeyRef) => `${base(r)}:used`;
 const indexKey = (region: string, project: string) => `kms:index:{${region}:${validateProjectName(project)}}`;
+const quotaKey = (region: string, project: string) => `kms:quota:{${region}:${validateProjectName(project)}}`;
 const dueDeletionKey = (region: string) => `kms:due-deletion:{${region}}`;
 const dueRotationKey = (region: string) => `kms:due-rotation:{${region}}`;
 const lockKey = (region: string) => `kms:sweeper-lock:{${region}}`;
@@ -68,6 +71,29 @@ if tonumber(ARGV[1]) - cur < tonumber(ARGV[2]) then return 0 end
 redis.call('SET', KEYS[2], ARGV[1])
 return 1`;
 
+// KEYS: quota. ARGV: identity, max (0 = none). 1 when the identity holds (or now holds) a place, 0 at the quota.
+// An identity already there is admitted again (a retry, or a create that will answer ALREADY_EXISTS).
+const RESERVE_KEY_LUA = `
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
+local max = tonumber(ARGV[2])
+if max > 0 and redis.call('ZCARD', KEYS[1]) >= max then return 0 end
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return 1`;
+
+// KEYS: meta, versions. ARGV: n. The newest n versions (1..latestVersion are contiguous), flat [version, createdAt, …].
+const NEWEST_VERSIONS_LUA = `
+local latest = tonumber(redis.call('HGET', KEYS[1], 'latestVersion') or '0')
+local from = math.max(1, latest - tonumber(ARGV[1]) + 1)
+local out = {}
+for v = from, latest do
+  local c = redis.call('HGET', KEYS[2], tostring(v))
+  if c then
+    out[#out + 1] = tostring(v)
+    out[#out + 1] = c
+  end
+end
+return out`;
+
 const RELEASE_LOCK_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -77,6 +103,8 @@ type Scripts = {
   kmsCommitKey(meta: string, versions: string, ring: string, ...argv: string[]): Promise<number>;
   kmsReleaseLock(lock: string, token: string): Promise<number>;
   kmsRecordUse(meta: string, used: string, atMs: string, windowMs: string): Promise<number>;
+  kmsReserveKey(quota: string, identity: string, max: string): Promise<number>;
+  kmsNewestVersions(meta: string, versions: string, n: string): Promise<string[]>;
 };
 
 /**
@@ -145,18 +173,32 @@ export class KeyStore implements KeyRepository, SweepQueue {
   /**
    * `mac` signs and checks every record (key from the region's KMS root key). A record that fails
    * the check is refused (recordTampered) after `onTampered` has recorded the refusal.
+   * `maxKeys`: keys per project in this region that may hold material (QUOTA_KEYS; 0 = no limit).
    */
-  constructor(redis: RedisClient, private readonly mac: RecordMac, private readonly onTampered: (ref: KeyRef) => Promise<void> = async () => undefined) {
+  constructor(
+    redis: RedisClient,
+    private readonly mac: RecordMac,
+    private readonly opts: { maxKeys?: number; onTampered?: (ref: KeyRef) => Promise<void> } = {},
+  ) {
     const r = redis as RedisClient & Scripts & Record<string, unknown>;
     if (typeof r.kmsCreateKey !== 'function') r.defineCommand('kmsCreateKey', { numberOfKeys: 3, lua: CREATE_LUA });
     if (typeof r.kmsCommitKey !== 'function') r.defineCommand('kmsCommitKey', { numberOfKeys: 3, lua: COMMIT_LUA });
     if (typeof r.kmsReleaseLock !== 'function') r.defineCommand('kmsReleaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK_LUA });
     if (typeof r.kmsRecordUse !== 'function') r.defineCommand('kmsRecordUse', { numberOfKeys: 2, lua: RECORD_USE_LUA });
+    if (typeof r.kmsReserveKey !== 'function') r.defineCommand('kmsReserveKey', { numberOfKeys: 1, lua: RESERVE_KEY_LUA });
+    if (typeof r.kmsNewestVersions !== 'function') r.defineCommand('kmsNewestVersions', { numberOfKeys: 2, lua: NEWEST_VERSIONS_LUA });
     this.redis = r;
   }
 
-  /** Creates the record with version 1; false if the identity is taken. Then indexes it. */
+  /**
+   * Creates the record with version 1; false if the identity is taken. Then indexes it.
+   * QUOTA_EXCEEDED when the project's keys in this region are at QUOTA_KEYS: the place is reserved
+   * first (another slot than the record), so concurrent creates can never pass the quota; a crash
+   * between the two leaves a reserved place without a key (the bound errs towards refusing).
+   */
   async create(rec: KmsKeyRecord, firstVersion: { createdAt: string; wrapped: Buffer }): Promise<boolean> {
+    const max = this.opts.maxKeys ?? 0;
+    if ((await this.redis.kmsReserveKey(quotaKey(rec.region, rec.project), rec.identity, String(max))) !== 1) throw quotaExceeded('keys', max);
     const { set } = encode(rec, this.mac);
     const ok = await this.redis.kmsCreateKey(metaKey(rec), versionsKey(rec), ringKey(rec), firstVersion.createdAt, firstVersion.wrapped.toString('base64'), ...set);
     // The index is another slot: written after the record, so it never names a missing key. On a
@@ -181,6 +223,8 @@ export class KeyStore implements KeyRepository, SweepQueue {
       String(expectedRev), add ? String(add.version) : '', add?.createdAt ?? '', add ? add.wrapped.toString('base64') : '',
       opts.destroyRing ? '1' : '0', String(del.length), ...del, ...set,
     );
+    // A key whose material is gone no longer counts against the keys quota.
+    if (ok === 1 && opts.destroyRing) await this.redis.zrem(quotaKey(next.region, next.project), next.identity);
     return ok === 1;
   }
 
@@ -199,13 +243,22 @@ export class KeyStore implements KeyRepository, SweepQueue {
     const rec = decode(ref, h);
     if (rec === null) return null;
     if (!this.mac.verify(sealedParts(ref, h), h.mac)) {
-      await this.onTampered(ref);
+      await this.opts.onTampered?.(ref);
       throw recordTampered();
     }
     return rec;
   }
 
-  async versionsMany(refs: readonly KeyRef[]): Promise<KeyVersionInfo[][]> {
+  /** Versions of many keys, oldest first; with `newest`, only that many of the latest (read without touching the rest). */
+  async versionsMany(refs: readonly KeyRef[], newest?: number): Promise<KeyVersionInfo[][]> {
+    if (newest !== undefined) {
+      const flats = (await pipelined(this.redis, refs.map((r) => ['kmsNewestVersions', metaKey(r), versionsKey(r), newest]))) as string[][];
+      return flats.map((f) => {
+        const out: KeyVersionInfo[] = [];
+        for (let i = 0; i + 1 < f.length; i += 2) out.push({ version: Number(f[i]), createdAt: f[i + 1] });
+        return out;
+      });
+    }
     const hashes = (await pipelined(this.redis, refs.map((r) => ['hgetall', versionsKey(r)]))) as Record<string, string>[];
     return hashes.map((h) =>
       Object.entries(h ?? {})

@@ -1,9 +1,12 @@
-import { notFound } from '../../../shared/errors';
+import { badInput, notFound } from '../../../shared/errors';
 import type { Principal } from '../../../shared/principal';
 import type { Clock, TokenRecord, TokenRecords } from './ports';
 import { grantFor, type TokenGrant, type TokenRequest } from './tokenPolicy';
 
 const TOKEN_ID_RE = /^[0-9a-f]{16}$/;
+
+/** Most tokens apiTokens lists (the newest): a project may hold many more, revoked ones included. */
+export const MAX_TOKENS_LISTED = 1000;
 
 /** `token:<id>` for audit resources; a string that cannot be a token id never reaches the log. */
 export function tokenResource(id: string): string {
@@ -20,8 +23,12 @@ export interface PlannedToken {
 export class ApiTokens {
   constructor(private readonly store: TokenRecords, private readonly now: Clock) {}
 
-  list(project: string): Promise<TokenRecord[]> {
-    return this.store.list(project);
+  /** apiTokens(first): the newest `first` tokens, 0 to MAX_TOKENS_LISTED (BAD_USER_INPUT otherwise). */
+  list(project: string, first: number = MAX_TOKENS_LISTED): Promise<TokenRecord[]> {
+    if (!Number.isInteger(first) || first < 0 || first > MAX_TOKENS_LISTED) {
+      throw badInput(`first must be between 0 and ${MAX_TOKENS_LISTED}`, { field: 'first' });
+    }
+    return first === 0 ? Promise.resolve([]) : this.store.list(project, first);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { AuditEvent, AuditFilter } from '../../../shared/audit';
 import type { Principal } from '../../../shared/principal';
-import { AuditSearch, decodeCursor, encodeCursor } from './auditSearch';
+import { AuditSearch, decodeCursor } from './auditSearch';
 import type { AuditPage, AuditQueries } from './ports';
 
 /** The domain's own audit port, in memory: newest first, the store's cursor is the event id. */
@@ -28,12 +28,12 @@ const caller = (pathPrefixes: string[] | null = null): Principal => ({ tokenId: 
 const log = () => new InMemoryAudit([ev(1, 'secret:team-a/db'), ev(2, 'secret:team-b/db'), ev(3, 'kms-key:us-east-1/k'), ev(4, 'secret:team-a/x'), ev(5, 'secret:team-a/y', 'other')]);
 
 describe('audit search', () => {
-  it('pages through the caller project with opaque cursors the next page accepts', async () => {
+  it('pages through the caller project with positions the next page accepts', async () => {
     const audit = log();
     const search = new AuditSearch(audit);
     const p1 = await search.page(caller(), { first: 2 });
     expect(p1.events.map((e) => e.requestId)).toEqual(['r4', 'r3']);
-    expect(p1.endCursor).toBe(encodeCursor('1003-0'));
+    expect(p1.endCursor).toBe('1003-0');
     const p2 = await search.page(caller(), { first: 2, after: p1.endCursor });
     expect(p2.events.map((e) => e.requestId)).toEqual(['r2', 'r1']);
     expect(p2.hasNextPage).toBe(false);
@@ -49,12 +49,12 @@ describe('audit search', () => {
     const audit = log();
     const search = new AuditSearch(audit);
     for (const first of [0, 1001, 1.5]) await expect(search.page(caller(), { first })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: 'first must be between 1 and 1000' });
-    for (const after of ['nope', Buffer.from('1-2-3').toString('base64url'), Buffer.from('*').toString('base64url')]) {
+    for (const after of ['nope', '1-2-3', '*']) {
       await expect(search.page(caller(), { after })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: 'after is not a valid cursor' });
     }
     await expect(search.page(caller(), { filter: { since: 'yesterday' } })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: 'filter.since must be an ISO-8601 time' });
     expect(audit.recovered).toEqual([]);
-    expect(decodeCursor(encodeCursor('12-0'))).toBe('12-0');
+    expect(decodeCursor('12-0')).toBe('12-0');
     expect((await search.page(caller(), { first: null })).events).toHaveLength(4);
   });
 });

@@ -30,16 +30,14 @@ export function pageSize(first: number | null | undefined): number {
   return n;
 }
 
-/** Clients see cursors as opaque base64url; only a well-formed stream id gets through. */
+/**
+ * The store's position, as the resolver opened it from the client's sealed cursor
+ * (shared/cursor.ts): only a well-formed stream id gets through.
+ */
 export function decodeCursor(after: string | null | undefined): string | null {
   if (after === null || after === undefined) return null;
-  const raw = Buffer.from(after, 'base64url').toString('utf8');
-  if (!CURSOR_RE.test(raw)) throw badInput('after is not a valid cursor');
-  return raw;
-}
-
-export function encodeCursor(raw: string | null): string | null {
-  return raw ? Buffer.from(raw).toString('base64url') : null;
+  if (!CURSOR_RE.test(after)) throw badInput('after is not a valid cursor');
+  return after;
 }
 
 export function parseTime(name: string, v: string | null | undefined): Date | null {
@@ -62,7 +60,7 @@ export function confinement(prefixes: string[] | null): ((e: AuditEvent) => bool
 export class AuditSearch {
   constructor(private readonly log: AuditQueries) {}
 
-  /** BAD_USER_INPUT for a bad `first`, `after` or filter time. The returned cursor is the client's (encoded). */
+  /** BAD_USER_INPUT for a bad `first`, `after` or filter time. `after` and the returned cursor are store positions. */
   async page(caller: Principal, req: AuditSearchRequest): Promise<AuditPage> {
     const first = pageSize(req.first);
     const after = decodeCursor(req.after);
@@ -73,7 +71,6 @@ export class AuditSearch {
     };
     // Changes whose audit event never settled (store failure mid-change) appear as OUTCOME_UNKNOWN.
     await this.log.recoverStale(caller.project);
-    const page = await this.log.query(caller.project, filter, first, after);
-    return { ...page, endCursor: encodeCursor(page.endCursor) };
+    return this.log.query(caller.project, filter, first, after);
   }
 }

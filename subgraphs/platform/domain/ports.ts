@@ -17,8 +17,8 @@ export interface TokenRecords {
   newId(): string;
   create(grant: TokenGrant, id: string): Promise<{ token: string; record: TokenRecord }>;
   get(id: string): Promise<TokenRecord | null>;
-  /** Newest first, revoked ones included. */
-  list(project: string): Promise<TokenRecord[]>;
+  /** Newest first, revoked ones included; with `limit`, at most that many. */
+  list(project: string, limit?: number): Promise<TokenRecord[]>;
   /** False if `project` has no token `id`. */
   revoke(project: string, id: string): Promise<boolean>;
 }

@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import { ApiError } from '../../../shared/errors';
 import { tokenResource, type PlannedToken } from '../domain/apiTokens';
@@ -14,10 +14,13 @@ const info = (r: TokenRecord): ApiTokenInfo => ({ ...r });
 export class ApiTokensResolver {
   constructor(private readonly platform: Platform) {}
 
-  @Query(() => [ApiTokenInfo], { description: "Every API token of the caller's project, revoked ones included (never their values). Needs admin." })
-  async apiTokens(@Ctx() ctx: RequestContext): Promise<ApiTokenInfo[]> {
+  @Query(() => [ApiTokenInfo], { description: "The API tokens of the caller's project, newest first, revoked ones included (never their values): at most the newest 1000. Needs admin." })
+  async apiTokens(
+    @Arg('first', () => Int, { nullable: true, defaultValue: 1000, description: 'How many of the newest tokens, 0 to 1000 (BAD_USER_INPUT otherwise); null: 1000.' }) first: number | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ApiTokenInfo[]> {
     await ctx.requireScope(`project:${ctx.project}`, 'admin');
-    return (await this.platform.tokens.list(ctx.project)).map(info);
+    return (await this.platform.tokens.list(ctx.project, first ?? undefined)).map(info);
   }
 
   @Mutation(() => CreatedApiToken, { description: 'Creates an API token and returns its value once. Needs admin; BAD_USER_INPUT for invalid input, FORBIDDEN when it would exceed the caller (scope, paths, project).' })

@@ -18,7 +18,9 @@ export class AuditEventsResolver {
   ): Promise<AuditEventConnection> {
     await ctx.requireScope(`audit:${ctx.project}`, 'audit:read');
     try {
-      const page = await this.platform.audit.page(ctx.principal, { filter, first, after });
+      const f = filter ?? {};
+      const cursor = ctx.pageCursor('auditEvents', { action: f.action, resource: f.resource, actor: f.actor, requestId: f.requestId, since: f.since, until: f.until });
+      const page = await this.platform.audit.page(ctx.principal, { filter, first, after: cursor.open(after) });
       return {
         nodes: page.events.map((e) => ({
           ...e,
@@ -27,8 +29,9 @@ export class AuditEventsResolver {
           region: e.region ?? null,
           errorCode: e.errorCode ?? null,
           keyVersion: e.keyVersion ?? null,
+          count: e.count ?? null,
         })),
-        pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
+        pageInfo: { endCursor: cursor.seal(page.endCursor), hasNextPage: page.hasNextPage },
       };
     } catch (err) {
       throw toApiError(err);

@@ -64,6 +64,7 @@ export class AuditEvent {
   @Field(() => String, { description: 'The request id (x-request-id) of the call; the events of one request share it.' }) requestId!: string;
   @Field(() => String, { nullable: true, description: 'Error code of a DENIED or FAILURE outcome; null on SUCCESS.' }) errorCode!: string | null;
   @Field(() => Int, { nullable: true, description: 'KMS key version used, when the operation used one; else null.' }) keyVersion!: number | null;
+  @Field(() => Int, { nullable: true, description: 'How many occurrences within the request this event stands for: the denials of one request are one `auth.denied` per error code, naming the first resource refused. Null means 1.' }) count!: number | null;
 }
 
 @ObjectType({ description: 'A page of audit events, newest first.' })

@@ -13,7 +13,7 @@ export function platformStores(services: Pick<Services, 'tokens' | 'gates' | 'au
     newId: () => TokenStore.newId(),
     create: (grant, id) => store.create(grant, id),
     get: (id) => store.get(id),
-    list: (project) => store.list(project),
+    list: (project, limit) => store.list(project, limit),
     revoke: (project, id) => store.revoke(project, id),
   };
   return { tokens, gates: services.gates, audit: services.audit, now: services.now };

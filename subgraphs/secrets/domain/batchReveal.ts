@@ -6,12 +6,13 @@ import type { SecretMeta } from './secret';
 import { isPathShaped } from './secretInput';
 
 /**
- * batchGetSecretValue's audit rule: every item worth recording gets its own event, written before
- * any value leaves. A path that is not even path-shaped (or too long) is not recorded — junk never
+ * batchGetSecretValue's audit rule: every distinct path worth recording gets its event (a path
+ * listed again is the same reveal: one event), written before any value leaves. A path that is not even path-shaped (or too long) is not recorded — junk never
  * reaches the audit log; a path-shaped one that fails validation otherwise (`.` segments) is a
  * FAILURE like any other.
  *
  * - outside the token's pathPrefixes: `auth.denied` DENIED (FORBIDDEN), in the request's region;
+ *   the request's denials are written as one event with their count (RequestContext.deny);
  * - any other failure: `secrets.get_value` FAILURE with its code;
  * - a value: `secrets.get_value` SUCCESS with the key version that decrypted it;
  * both in the secret's region, or the request's when there is no such secret.
@@ -34,7 +35,7 @@ export interface RevealAuditEvent {
 
 /** One item of a batch reveal: its value or error, the event it needs, and the secret to mark as revealed. */
 export interface BatchRevealItem extends RevealOutcome {
-  /** null: nothing worth recording (not a path). */
+  /** null: nothing worth recording (not a path), or an earlier copy of the path carries it. */
   audit: RevealAuditEvent | null;
   /** The secret whose reveal counts once the events are written (Secret.lastAccessedAt); null unless a value was read. */
   revealed: SecretMeta | null;

@@ -30,6 +30,8 @@ export interface SecretMetaUpdate {
 export interface EncryptedValue {
   ciphertext: string;
   kmsKeyVersion: number;
+  /** UTF-8 bytes of the plaintext: what the project's storedBytes quota counts. */
+  valueBytes?: number;
 }
 
 /** A version number handed out before encryption (it is part of the associated data). */
@@ -55,7 +57,7 @@ export interface ListSecretsQuery {
 /** A page of KmsKey.boundSecrets. */
 export type BoundPageQuery = BoundKeyRef & { first: number; after?: string | null };
 
-/** A page of boundSecrets(accessedSince): from `after` (a cursor), paths revealed at or after `sinceMs`. */
+/** A page of boundSecrets(accessedSince): from `after` (a position, see cursor.ts), paths revealed at or after `sinceMs`. */
 export type AccessedPageQuery = BoundPageQuery & { sinceMs: number };
 
 /** Secrets and their versions. */
@@ -63,14 +65,17 @@ export interface SecretRepository {
   getMeta(project: string, path: string): Promise<SecretMeta | null>;
   /** Null where absent; order kept. */
   getMetaMany(project: string, paths: string[]): Promise<(SecretMeta | null)[]>;
-  /** ALREADY_EXISTS when the path is taken. */
+  /** ALREADY_EXISTS when the path is taken; QUOTA_EXCEEDED at the project's secrets or storedBytes quota. */
   createSecret(input: NewSecret): Promise<SecretMeta>;
   /** NOT_FOUND when absent. */
   updateSecret(project: string, path: string, input: SecretMetaUpdate): Promise<SecretMeta>;
   /** False when absent. */
   deleteSecret(project: string, path: string): Promise<boolean>;
-  /** Reserve a number (CAS on expectedVersion) → encrypt(reservation) → commit; the number is given back if either fails. */
-  putVersion(project: string, path: string, expectedVersion: number | null, encrypt: (r: Reservation) => Promise<EncryptedValue>): Promise<SecretVersionRecord>;
+  /**
+   * Reserve a number (CAS on expectedVersion) → encrypt(reservation) → commit; the number is given
+   * back if either fails. `valueBytes` is taken from the storedBytes quota first (QUOTA_EXCEEDED).
+   */
+  putVersion(project: string, path: string, expectedVersion: number | null, encrypt: (r: Reservation) => Promise<EncryptedValue>, valueBytes?: number): Promise<SecretVersionRecord>;
   /** The secret and the version a reveal reads (currentVersion when null); null where absent. */
   readValue(project: string, path: string, version: number | null): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }>;
   /** Newest first; NOT_FOUND when the secret is absent. */

@@ -112,7 +112,7 @@ test('a DELETED or DESTROYED version is NOT_FOUND, and so is the current one onc
   expect(await errorOf(manager.getSecretValue(call, { path: 'app/empty' }))).toEqual({ code: 'NOT_FOUND', message: 'This secret has no value yet' });
 });
 
-test('batch reveal: each item gets the audit event it needs, in the secret\'s region or else the request\'s', async () => {
+test('batch reveal: each distinct item gets the audit event it needs, in the secret\'s region or else the request\'s', async () => {
   store.add('team-a/eu', 'eu-west-1', ['ENABLED', 'DELETED']);
   store.add('team-b/us', 'us-east-1', ['ENABLED']);
   const paths = ['team-a/eu', 'team-a/none', 'team-b/us', 'team-a/../x', 'not a path', 'team-a/eu'];
@@ -133,7 +133,8 @@ test('batch reveal: each item gets the audit event it needs, in the secret\'s re
     // Path-shaped but invalid: recorded as a failure; not path-shaped at all: not recorded.
     { action: 'secrets.get_value', resource: 'secret:team-a/../x', outcome: 'FAILURE', extra: { errorCode: 'BAD_USER_INPUT', region: 'us-east-1' } },
     null,
-    { action: 'secrets.get_value', resource: 'secret:team-a/eu', outcome: 'FAILURE', extra: { errorCode: 'NOT_FOUND', region: 'eu-west-1' } },
+    // A path listed again is the same reveal: its first copy carries the event.
+    null,
   ]);
   // Nothing was revealed, so nothing counts as an access.
   expect(items.every((i) => i.revealed === null)).toBe(true);

@@ -48,6 +48,7 @@ export interface StoredSecretVersion extends SecretVersionRecord {
 
 export interface Page<T> {
   nodes: T[];
+  /** The store's position of the page's end (a path, a version number); the resolvers seal it for the client. */
   endCursor: string | null;
   hasNextPage: boolean;
 }

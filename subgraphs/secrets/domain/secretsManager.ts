@@ -95,13 +95,13 @@ export class SecretsManager {
     if (await this.store.getMeta(call.project, path)) throw secretExists();
     await this.assertKeyBindable(call, region, kmsKeyIdentity, deadline);
     const uid = newSecretUid();
-    let firstVersion: { ciphertext: string; kmsKeyVersion: number } | null = null;
+    let firstVersion: { ciphertext: string; kmsKeyVersion: number; valueBytes: number } | null = null;
     if (value !== null) {
       const enc = await this.kms.encrypt({
         region, keyIdentity: kmsKeyIdentity, plaintextB64: Buffer.from(value, 'utf8').toString('base64'),
         associatedDataB64: secretAssociatedDataB64(call.project, path, 1, uid), caller: call.caller, requestId: call.requestId, deadline,
       });
-      firstVersion = { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion };
+      firstVersion = { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion, valueBytes: Buffer.byteLength(value, 'utf8') };
     }
     const secret = await this.store.createSecret({ project: call.project, path, region, kmsKeyIdentity, description, tags, maxVersions, uid, firstVersion });
     return { secret, kmsKeyVersion: firstVersion?.kmsKeyVersion ?? null };
@@ -133,7 +133,7 @@ export class SecretsManager {
         associatedDataB64: secretAssociatedDataB64(call.project, path, r.version, r.uid), caller: call.caller, requestId: call.requestId, deadline,
       });
       return { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion };
-    });
+    }, Buffer.byteLength(value, 'utf8'));
   }
 
   /**
@@ -148,9 +148,10 @@ export class SecretsManager {
 
   /**
    * ≤ 100 paths; each item fails on its own (bad path, FORBIDDEN by `check` — see
-   * pathConfinement —, NOT_FOUND, KMS errors). Order kept. Each item comes with the audit event it
-   * needs (batchReveal.ts), decided from the secret as read before the reveal; where there is no
-   * secret the event is in `requestRegion`.
+   * pathConfinement —, NOT_FOUND, KMS errors). Order kept; a repeated path is revealed once and
+   * every copy gets that result. The first copy of each path comes with the audit event it needs
+   * (batchReveal.ts), decided from the secret as read before the reveal; where there is no secret
+   * the event is in `requestRegion`.
    */
   async batchGetSecretValue(
     call: SecretsCall,
@@ -163,8 +164,10 @@ export class SecretsManager {
     const metas = await this.store.getMetaMany(call.project, recorded);
     const metaOf = new Map(recorded.map((p, i) => [p, metas[i]]));
     const deadline = this.deadline();
-    const items = await Promise.all(
-      list.map(async (p): Promise<RevealOutcome> => {
+    // A path listed again is the same reveal: decrypted and audited once, its outcome shared by every copy.
+    const distinct = [...new Set(list)];
+    const outcomes = await Promise.all(
+      distinct.map(async (p): Promise<RevealOutcome> => {
         const path = typeof p === 'string' ? p : '';
         try {
           validatePath(p);
@@ -177,9 +180,14 @@ export class SecretsManager {
         }
       }),
     );
-    return items.map((item) => {
+    const outcomeOf = new Map(distinct.map((p, i) => [p, outcomes[i]]));
+    const seen = new Set<unknown>();
+    return list.map((p) => {
+      const item = outcomeOf.get(p)!;
+      const first = !seen.has(p);
+      seen.add(p);
       const meta = metaOf.get(item.path) ?? null;
-      return { ...item, audit: revealAudit(item, meta, opts.requestRegion), revealed: item.value ? meta : null };
+      return { ...item, audit: first ? revealAudit(item, meta, opts.requestRegion) : null, revealed: first && item.value ? meta : null };
     });
   }
 

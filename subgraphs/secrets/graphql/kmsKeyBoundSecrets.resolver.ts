@@ -30,15 +30,15 @@ export class KmsKeyBoundSecretsResolver {
     await guardOnce(ctx);
     const first = validateFirst(firstArg, 200, 50);
     // An omitted nullable argument arrives as undefined.
-    const after = afterArg ?? null;
-    if (after !== null && typeof after !== 'string') throw badInput('after must be a string', { field: 'after' });
+    if (afterArg !== undefined && afterArg !== null && typeof afterArg !== 'string') throw badInput('after must be a string', { field: 'after' });
     const sinceMs = parseAccessedSince(accessedSince);
-    const ref = { region: key.region, identity: key.identity, first, after };
+    const cursor = ctx.pageCursor('KmsKey.boundSecrets', { region: key.region, identity: key.identity, accessedSince: sinceMs });
+    const ref = { region: key.region, identity: key.identity, first, after: cursor.open(afterArg) };
     const page = sinceMs !== null
       ? await accessedPageLoader(ctx, this.deps.bindings).load({ ...ref, sinceMs })
       : await boundPageLoader(ctx, this.deps.bindings).load(ref);
     primeSecrets(ctx, this.deps.manager, page.nodes);
-    return secretConnection(page);
+    return secretConnection(page, cursor);
   }
 
   @FieldResolver(() => Int, { description: "How many secrets are bound to this key (counting only those within a confined token's pathPrefixes; with accessedSince, only those revealed since). Needs secrets:read." })

@@ -28,13 +28,14 @@ export class SecretResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<SecretConnection> {
     await guard(ctx, 'secret:*', { scopes: ['secrets:read'] });
+    const cursor = ctx.pageCursor('secrets', { pathPrefix, region, kmsKeyIdentity });
     const page = await this.deps.manager.listSecrets(
       ctx.project,
-      { pathPrefix, region, kmsKeyIdentity, first: first ?? 50, after: after ?? null },
+      { pathPrefix, region, kmsKeyIdentity, first: first ?? 50, after: cursor.open(after) },
       ctx.principal.pathPrefixes,
     );
     primeSecrets(ctx, this.deps.manager, page.nodes);
-    return secretConnection(page);
+    return secretConnection(page, cursor);
   }
 
   @FieldResolver(() => KmsKey, { nullable: true, description: "The bound key, read from the KMS of the secret's region (needs kms:read); null if it no longer exists. REGION_UNAVAILABLE when that KMS is down." })
@@ -60,10 +61,11 @@ export class SecretResolver {
     @Arg('after', () => String, { nullable: true, description: '`pageInfo.endCursor` of the previous page; null: from the start. An invalid cursor is BAD_USER_INPUT.' }) after: string | null,
     @Ctx() ctx: RequestContext,
   ): Promise<SecretVersionConnection> {
-    const page = await this.deps.manager.listVersions(ctx.project, secret.path, first ?? 20, after ?? null);
+    const cursor = ctx.pageCursor('Secret.versions', { path: secret.path });
+    const page = await this.deps.manager.listVersions(ctx.project, secret.path, first ?? 20, cursor.open(after));
     const conn = new SecretVersionConnection();
     conn.nodes = page.nodes.map(toSecretVersion);
-    conn.pageInfo = pageInfo(page);
+    conn.pageInfo = pageInfo(page, cursor);
     return conn;
   }
 }

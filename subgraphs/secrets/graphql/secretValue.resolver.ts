@@ -42,8 +42,13 @@ export class SecretValueResolver {
     await guard(ctx, 'secret:*', { scopes: ['secrets:read_value'], features: ['secrets', 'kms'] });
     const items = await this.deps.manager.batchGetSecretValue(callOf(ctx), paths, pathConfinement(ctx.principal.pathPrefixes), { requestRegion: ctx.region });
     // Every item's event (decided by the domain) is written, in parallel, before any value leaves;
-    // one failed write fails the call.
-    await Promise.all(items.map((item) => item.audit && ctx.audit(item.audit.action, item.audit.resource, item.audit.outcome, item.audit.extra)));
+    // one failed write fails the call. FORBIDDEN items join the request's denials (one event with
+    // their count, written before the response leaves).
+    await Promise.all(items.map((item) => {
+      if (!item.audit) return undefined;
+      if (item.audit.action === 'auth.denied') return ctx.recordDenial(item.error!, item.audit.resource);
+      return ctx.audit(item.audit.action, item.audit.resource, item.audit.outcome, item.audit.extra);
+    }));
     for (const item of items) if (item.revealed) this.deps.access.record(item.revealed);
     return items.map((item) =>
       Object.assign(new BatchSecretValueResult(), {

@@ -14,6 +14,7 @@ import type { BoundKeyRef } from '../domain/ports';
  *   `sec:idx:{p}:key:<region>:<identity>`      paths bound to that KMS key
  *   `sec:idx:{p}:used:<region>:<identity>`     the same paths once revealed; score = last reveal (ms),
  *                                              written at most once per secret per window (SecretAccess)
+ *   `sec:idx:{p}:bytes`                        string: value bytes the project's versions hold (storedBytes quota)
  * Index keys live in another slot than the secret, so they cannot share its scripts (see
  * secretIndexes.ts for the order of writes that keeps them safe).
  */
@@ -34,6 +35,7 @@ export const metaKey = (project: string, path: string) => `sec:${secretTag(proje
 export const secretKeys = (project: string, path: string): SecretKeys => SECRET_KEY_SUFFIXES.map((s) => `sec:${secretTag(project, path)}:${s}`);
 export const allIndexKey = (project: string) => `sec:idx:{${project}}:all`;
 export const boundIndexKey = (project: string, region: string, identity: string) => `sec:idx:{${project}}:key:${region}:${identity}`;
+export const storedBytesKey = (project: string) => `sec:idx:{${project}}:bytes`;
 export const usedIndexKey = (project: string, region: string, identity: string) => `sec:idx:{${project}}:used:${region}:${identity}`;
 
 /** Key-name prefixes of a project's keys, for SCAN patterns and for reading a key's binding back. */

@@ -1,5 +1,5 @@
 import { pipelined, type RedisClient } from '../../../shared/redis';
-import { decodePathCursor, encodePathCursor } from '../domain/cursor';
+import { pathPosition } from '../domain/cursor';
 import type { AccessedPageQuery, BoundKeyRef } from '../domain/ports';
 import type { Page, SecretMeta } from '../domain/secret';
 import { checkProject, usedIndexKey } from './keyLayout';
@@ -67,7 +67,7 @@ export class LastAccessIndex {
   async boundSecretsAccessedMany(project: string, queries: AccessedPageQuery[], prefixes: string[] | null): Promise<Page<SecretMeta>[]> {
     checkProject(project);
     const roots = rootsOf(prefixes) ?? [];
-    const state = queries.map((q) => ({ q, after: decodePathCursor(q.after), found: [] as SecretMeta[], more: true }));
+    const state = queries.map((q) => ({ q, after: pathPosition(q.after), found: [] as SecretMeta[], more: true }));
     const open = () => state.filter((s) => s.more && s.found.length <= s.q.first);
     for (let round = 0; round < 10 && open().length > 0; round++) {
       const todo = open();
@@ -97,12 +97,12 @@ export class LastAccessIndex {
       // first + 1 matches tell that a next page exists.
       if (s.found.length > s.q.first) {
         const nodes = s.found.slice(0, s.q.first);
-        return { nodes, hasNextPage: true, endCursor: nodes.length ? encodePathCursor(nodes[nodes.length - 1].path) : s.q.after ?? null };
+        return { nodes, hasNextPage: true, endCursor: nodes.length ? nodes[nodes.length - 1].path : s.q.after ?? null };
       }
       const last = s.found.length ? s.found[s.found.length - 1].path : null;
-      if (!s.more) return { nodes: s.found, hasNextPage: false, endCursor: last ? encodePathCursor(last) : null };
+      if (!s.more) return { nodes: s.found, hasNextPage: false, endCursor: last ?? null };
       // Rounds spent skipping dangling entries: a short page whose cursor resumes after what was examined.
-      return { nodes: s.found, hasNextPage: true, endCursor: s.after ? encodePathCursor(s.after) : s.q.after ?? null };
+      return { nodes: s.found, hasNextPage: true, endCursor: s.after ?? s.q.after ?? null };
     });
   }
 }

@@ -24,9 +24,10 @@ const PER_SECRET = {
   secretsReadValue: lua.READ_VALUE,
   secretsListVersions: lua.LIST_VERSIONS,
 } as const;
-const PER_INDEX = { secretsRecordAccess: lua.RECORD_ACCESS, secretsAccessed: lua.ACCESSED } as const;
+const PER_INDEX = { secretsRecordAccess: lua.RECORD_ACCESS, secretsAccessed: lua.ACCESSED, secretsReserveBytes: lua.RESERVE_BYTES } as const;
+const PER_PROJECT = { secretsIndexNew: lua.INDEX_NEW } as const;
 
-type Raw = Record<keyof typeof PER_SECRET | keyof typeof PER_INDEX, (...args: string[]) => Promise<unknown>>;
+type Raw = Record<keyof typeof PER_SECRET | keyof typeof PER_INDEX | keyof typeof PER_PROJECT, (...args: string[]) => Promise<unknown>>;
 
 export class SecretCommands {
   private readonly raw: Raw;
@@ -34,17 +35,19 @@ export class SecretCommands {
   constructor(redis: RedisClient) {
     for (const [name, script] of Object.entries(PER_SECRET)) redis.defineCommand(name, { numberOfKeys: 6, lua: script });
     for (const [name, script] of Object.entries(PER_INDEX)) redis.defineCommand(name, { numberOfKeys: 1, lua: script });
+    for (const [name, script] of Object.entries(PER_PROJECT)) redis.defineCommand(name, { numberOfKeys: 2, lua: script });
     this.raw = redis as unknown as Raw;
   }
 
   /** A new secret with an optional first value. ALREADY_EXISTS carries `existing`: "<region> <identity>" of the secret there. */
   async create(p: {
     keys: SecretKeys; region: string; kmsKeyIdentity: string; description: string | null; tags: SecretTag[]; nowIso: string;
-    maxVersions: number; uid: string; firstVersion: { ciphertext: string; kmsKeyVersion: number } | null;
+    maxVersions: number; uid: string; firstVersion: { ciphertext: string; kmsKeyVersion: number; valueBytes?: number } | null;
   }): Promise<Flat> {
     const v = p.firstVersion;
     return (await this.call('secretsCreate', ...p.keys, p.region, p.kmsKeyIdentity, p.description === null ? '0' : '1', p.description ?? '',
-      JSON.stringify(p.tags), p.nowIso, String(p.maxVersions), p.uid, v ? '1' : '0', v?.ciphertext ?? '', String(v?.kmsKeyVersion ?? 0))) as Flat;
+      JSON.stringify(p.tags), p.nowIso, String(p.maxVersions), p.uid, v ? '1' : '0', v?.ciphertext ?? '', String(v?.kmsKeyVersion ?? 0),
+      String(v?.valueBytes ?? 0))) as Flat;
   }
 
   /**
@@ -57,9 +60,11 @@ export class SecretCommands {
     return { version: Number(version), uid };
   }
 
-  /** Stores a value under its reservation; returns the version's raw record. */
-  async commit(p: { keys: SecretKeys; version: number; token: string; ciphertext: string; kmsKeyVersion: number; nowIso: string }): Promise<string> {
-    return (await this.call('secretsCommit', ...p.keys, String(p.version), p.token, p.ciphertext, String(p.kmsKeyVersion), p.nowIso)) as string;
+  /** Stores a value under its reservation; returns the version's raw record and the value bytes maxVersions freed. */
+  async commit(p: { keys: SecretKeys; version: number; token: string; ciphertext: string; kmsKeyVersion: number; nowIso: string; valueBytes: number }): Promise<{ record: string; freed: number }> {
+    const [record, freed] = (await this.call('secretsCommit', ...p.keys, String(p.version), p.token, p.ciphertext, String(p.kmsKeyVersion), p.nowIso,
+      String(p.valueBytes))) as [string, string];
+    return { record, freed: Number(freed) };
   }
 
   /** Gives a reservation back; false if it was not held (any more). */
@@ -67,23 +72,35 @@ export class SecretCommands {
     return (await this.call('secretsRelease', ...p.keys, String(p.version), p.token, p.nowIso)) === 1;
   }
 
-  /** Metadata change; undefined = unchanged, a null description = cleared. Returns the metadata hash. */
-  async update(p: { keys: SecretKeys; nowIso: string; description?: string | null; tags?: SecretTag[]; maxVersions?: number }): Promise<Flat> {
+  /** Metadata change; undefined = unchanged, a null description = cleared. Returns the metadata hash and the value bytes freed. */
+  async update(p: { keys: SecretKeys; nowIso: string; description?: string | null; tags?: SecretTag[]; maxVersions?: number }): Promise<{ meta: Flat; freed: number }> {
     const desc = p.description === undefined ? ['0', ''] : p.description === null ? ['2', ''] : ['1', p.description];
-    return (await this.call('secretsUpdate', ...p.keys, p.nowIso, desc[0], desc[1], p.tags === undefined ? '0' : '1', JSON.stringify(p.tags ?? []),
-      p.maxVersions === undefined ? '0' : '1', String(p.maxVersions ?? 0))) as Flat;
+    const [freed, meta] = (await this.call('secretsUpdate', ...p.keys, p.nowIso, desc[0], desc[1], p.tags === undefined ? '0' : '1', JSON.stringify(p.tags ?? []),
+      p.maxVersions === undefined ? '0' : '1', String(p.maxVersions ?? 0))) as [string, Flat];
+    return { meta, freed: Number(freed) };
   }
 
-  /** All-or-nothing state change; `next` gives each state's target (null = not allowed). Returns the metadata hash. */
-  async setStates(p: { keys: SecretKeys; nowIso: string; next: (from: VersionState) => VersionState | null; versions: number[] }): Promise<Flat> {
+  /** All-or-nothing state change; `next` gives each state's target (null = not allowed). Returns the metadata hash and the value bytes freed. */
+  async setStates(p: { keys: SecretKeys; nowIso: string; next: (from: VersionState) => VersionState | null; versions: number[] }): Promise<{ meta: Flat; freed: number }> {
     const table = VERSION_STATES.map((s) => p.next(s) ?? '');
-    return (await this.call('secretsSetStates', ...p.keys, p.nowIso, ...table, ...p.versions.map(String))) as Flat;
+    const [freed, meta] = (await this.call('secretsSetStates', ...p.keys, p.nowIso, ...table, ...p.versions.map(String))) as [string, Flat];
+    return { meta, freed: Number(freed) };
   }
 
-  /** Removes every key of the secret; returns the key it was bound to, or null if absent. */
-  async delete(p: { keys: SecretKeys }): Promise<{ region: string; identity: string } | null> {
-    const e = (await this.call('secretsDelete', ...p.keys)) as [string, string] | null;
-    return e ? { region: e[0], identity: e[1] } : null;
+  /** Removes every key of the secret; returns the key it was bound to and the value bytes it held, or null if absent. */
+  async delete(p: { keys: SecretKeys }): Promise<{ region: string; identity: string; freed: number } | null> {
+    const e = (await this.call('secretsDelete', ...p.keys)) as [string, string, string] | null;
+    return e ? { region: e[0], identity: e[1], freed: Number(e[2]) } : null;
+  }
+
+  /** Indexes a new secret's path unless the project is at `maxSecrets` (0 = none); false at the quota. */
+  async indexNew(p: { allIndex: string; boundIndex: string; path: string; maxSecrets: number }): Promise<boolean> {
+    return (await this.call('secretsIndexNew', p.allIndex, p.boundIndex, p.path, String(p.maxSecrets))) === 1;
+  }
+
+  /** Adds `bytes` to the project's stored bytes unless that passes `max` (0 = none); false at the quota. */
+  async reserveBytes(p: { counter: string; bytes: number; max: number }): Promise<boolean> {
+    return (await this.call('secretsReserveBytes', p.counter, String(p.bytes), String(p.max))) === 1;
   }
 
   /** Everything a reveal needs in one round trip (`version` null = currentVersion). */

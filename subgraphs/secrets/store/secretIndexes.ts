@@ -1,6 +1,6 @@
 import { pathAllowedBy, pathUnderPrefix } from '../../../shared/principal';
 import { pipelined, type Command, type RedisClient } from '../../../shared/redis';
-import { decodePathCursor, encodePathCursor } from '../domain/cursor';
+import { pathPosition } from '../domain/cursor';
 import type { BoundKeyRef, BoundPageQuery, ListSecretsQuery } from '../domain/ports';
 import type { Page, SecretMeta } from '../domain/secret';
 import { allIndexKey, boundIndexKey, checkProject } from './keyLayout';
@@ -77,7 +77,7 @@ export class SecretIndexes {
     checkProject(project);
     const lists = (await pipelined(
       this.redis,
-      keys.map((k) => ['zrangebylex', boundIndexKey(project, k.region, k.identity), lexMin('', decodePathCursor(k.after)), lexMax(''), 'LIMIT', 0, k.first + 1]),
+      keys.map((k) => ['zrangebylex', boundIndexKey(project, k.region, k.identity), lexMin('', pathPosition(k.after)), lexMax(''), 'LIMIT', 0, k.first + 1]),
     )) as string[][];
     const all = [...new Set(lists.flat())];
     const metas = await readMetaMany(this.redis, project, all);
@@ -90,7 +90,7 @@ export class SecretIndexes {
       // A dangling index entry (see class comment) can only make a page short, never wrong.
       const hasNextPage = lists[i].length > k.first;
       const last = k.first > 0 ? lists[i].slice(0, k.first).pop() : undefined;
-      return { nodes, hasNextPage, endCursor: last ? encodePathCursor(last) : k.after ?? null };
+      return { nodes, hasNextPage, endCursor: last ?? k.after ?? null };
     });
   }
 
@@ -132,7 +132,7 @@ export class SecretIndexes {
     accept: (s: SecretMeta) => boolean,
   ): Promise<Page<SecretMeta>> {
     const max = lexMax(pathPrefix);
-    let min = lexMin(pathPrefix, decodePathCursor(after));
+    let min = lexMin(pathPrefix, pathPosition(after));
     const found: SecretMeta[] = [];
     let scanned = 0;
     let lastScanned: string | null = null;
@@ -159,13 +159,13 @@ export class SecretIndexes {
     }
     if (found.length > first) {
       const page = found.slice(0, first);
-      return { nodes: page, hasNextPage: true, endCursor: page.length ? encodePathCursor(page[page.length - 1].path) : after };
+      return { nodes: page, hasNextPage: true, endCursor: page.length ? page[page.length - 1].path : after };
     }
     if (exhausted) {
-      return { nodes: found, hasNextPage: false, endCursor: found.length ? encodePathCursor(found[found.length - 1].path) : null };
+      return { nodes: found, hasNextPage: false, endCursor: found.length ? found[found.length - 1].path : null };
     }
     // Scan budget spent on a sparse filter: a short page; the cursor resumes after what was examined.
-    return { nodes: found, hasNextPage: true, endCursor: lastScanned ? encodePathCursor(lastScanned) : after };
+    return { nodes: found, hasNextPage: true, endCursor: lastScanned ?? after };
   }
 }
 

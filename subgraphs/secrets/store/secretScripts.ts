@@ -6,11 +6,15 @@
  *
  *   KEYS[1] meta      hash: region kmsKeyIdentity description tags createdAt updatedAt
  *                           currentVersion (0 = none) maxVersions nextVersion uid
- *   KEYS[2] versions  hash: <n> → {"s":state,"c":createdAt,"k":kmsKeyVersion}
+ *   KEYS[2] versions  hash: <n> → {"s":state,"c":createdAt,"k":kmsKeyVersion,"b":valueBytes}
  *   KEYS[3] values    hash: <n> → ciphertext (absent once destroyed)
  *   KEYS[4] live      zset: numbers of versions that still hold a ciphertext (maxVersions counts these)
  *   KEYS[5] order     zset: every committed version number (for newest-first listing)
  *   KEYS[6] pending   hash: <n> → {"t":token,"e":expiresAtMs} reserved, not yet committed
+ *
+ * Scripts that can destroy values (COMMIT, UPDATE, SET_STATES, DELETE) also answer how many value
+ * bytes they freed (the `b` of each version whose ciphertext went), so the store can give them back
+ * to the project's storedBytes quota, which lives in another slot.
  *
  * Errors are `SECRETS_<CODE> <detail>` replies; secretCommands.ts (the typed calls of these
  * scripts) maps them to the API's errors. Key names come from keyLayout.ts.
@@ -18,14 +22,17 @@
 
 const COMMON = `
 local function fail(code, detail) return redis.error_reply('SECRETS_' .. code .. ' ' .. (detail or '')) end
+local FREED = 0
 local function destroy(v)
   local raw = redis.call('HGET', KEYS[2], v)
+  local bytes = 0
   if raw then
     local rec = cjson.decode(raw)
+    bytes = tonumber(rec.b) or 0
     rec.s = 'DESTROYED'
     redis.call('HSET', KEYS[2], v, cjson.encode(rec))
   end
-  redis.call('HDEL', KEYS[3], v)
+  if redis.call('HDEL', KEYS[3], v) == 1 then FREED = FREED + bytes end
   redis.call('ZREM', KEYS[4], v)
 end
 -- Keeps at most maxv versions holding a ciphertext: the oldest beyond that are destroyed.
@@ -61,7 +68,7 @@ local function sweep(nowMs, nowIso)
 end
 `;
 
-/** ARGV: region identity hasDescription description tags nowIso maxVersions uid hasValue ciphertext kmsKeyVersion */
+/** ARGV: region identity hasDescription description tags nowIso maxVersions uid hasValue ciphertext kmsKeyVersion valueBytes */
 export const CREATE = `${COMMON}
 local e = redis.call('HMGET', KEYS[1], 'region', 'kmsKeyIdentity')
 if e[1] then return fail('ALREADY_EXISTS', e[1] .. ' ' .. e[2]) end
@@ -71,7 +78,7 @@ redis.call('HSET', KEYS[1], 'region', ARGV[1], 'kmsKeyIdentity', ARGV[2], 'tags'
   'nextVersion', '1', 'uid', ARGV[8])
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'description', ARGV[4]) end
 if ARGV[9] == '1' then
-  redis.call('HSET', KEYS[2], '1', cjson.encode({s = 'ENABLED', c = ARGV[6], k = tonumber(ARGV[11])}))
+  redis.call('HSET', KEYS[2], '1', cjson.encode({s = 'ENABLED', c = ARGV[6], k = tonumber(ARGV[11]), b = tonumber(ARGV[12])}))
   redis.call('HSET', KEYS[3], '1', ARGV[10])
   redis.call('ZADD', KEYS[4], 1, '1')
   redis.call('ZADD', KEYS[5], 1, '1')
@@ -102,11 +109,11 @@ return { v, redis.call('HGET', KEYS[1], 'uid'), cur }
 `;
 
 /**
- * ARGV: version token ciphertext kmsKeyVersion nowIso
+ * ARGV: version token ciphertext kmsKeyVersion nowIso valueBytes
  * Stores the value under its reservation (token must match: an expired reservation may have been
  * given back or handed to someone else), advances currentVersion to the highest committed number,
- * applies maxVersions. Returns the version's record (it may already be DESTROYED if it committed
- * out of order and is the oldest beyond maxVersions).
+ * applies maxVersions. Returns { the version's record (it may already be DESTROYED if it committed
+ * out of order and is the oldest beyond maxVersions), bytes freed }.
  */
 export const COMMIT = `${COMMON}
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('NOT_FOUND', '') end
@@ -114,14 +121,14 @@ local raw = redis.call('HGET', KEYS[6], ARGV[1])
 if not raw or cjson.decode(raw).t ~= ARGV[2] then return fail('VERSION_CONFLICT', 'reservation') end
 redis.call('HDEL', KEYS[6], ARGV[1])
 local v = tonumber(ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({s = 'ENABLED', c = ARGV[5], k = tonumber(ARGV[4])}))
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({s = 'ENABLED', c = ARGV[5], k = tonumber(ARGV[4]), b = tonumber(ARGV[6])}))
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[4], v, ARGV[1])
 redis.call('ZADD', KEYS[5], v, ARGV[1])
 if v > tonumber(redis.call('HGET', KEYS[1], 'currentVersion')) then redis.call('HSET', KEYS[1], 'currentVersion', ARGV[1]) end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[5])
 trim(tonumber(redis.call('HGET', KEYS[1], 'maxVersions')))
-return redis.call('HGET', KEYS[2], ARGV[1])
+return { redis.call('HGET', KEYS[2], ARGV[1]), tostring(FREED) }
 `;
 
 /** ARGV: version token nowIso. Gives a reservation back (see release). Returns 1, or 0 if it was not held. */
@@ -133,7 +140,7 @@ release(tonumber(ARGV[1]), ARGV[3])
 return 1
 `;
 
-/** ARGV: nowIso hasDescription description('' + flag 2 = clear) hasTags tags hasMax maxVersions */
+/** ARGV: nowIso hasDescription description('' + flag 2 = clear) hasTags tags hasMax maxVersions. Returns { bytes freed, metadata }. */
 export const UPDATE = `${COMMON}
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('NOT_FOUND', '') end
 if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'description', ARGV[3]) end
@@ -144,13 +151,13 @@ if ARGV[6] == '1' then
   trim(tonumber(ARGV[7]))
 end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[1])
-return redis.call('HGETALL', KEYS[1])
+return { tostring(FREED), redis.call('HGETALL', KEYS[1]) }
 `;
 
 /**
  * ARGV: nowIso nextFromENABLED nextFromDELETED nextFromDESTROYED version…
  * The transition table comes from the domain ('' = not allowed). All-or-nothing: every version is
- * checked before the first write.
+ * checked before the first write. Returns { bytes freed, metadata }.
  */
 export const SET_STATES = `${COMMON}
 if redis.call('EXISTS', KEYS[1]) == 0 then return fail('NOT_FOUND', '') end
@@ -176,15 +183,20 @@ for i = 5, #ARGV do
   end
 end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[1])
-return redis.call('HGETALL', KEYS[1])
+return { tostring(FREED), redis.call('HGETALL', KEYS[1]) }
 `;
 
-/** Removes every key of the secret. Returns { region, kmsKeyIdentity } of what was deleted, or nil. */
+/** Removes every key of the secret. Returns { region, kmsKeyIdentity, bytes freed } of what was deleted, or nil. */
 export const DELETE = `
 local e = redis.call('HMGET', KEYS[1], 'region', 'kmsKeyIdentity')
 if not e[1] then return nil end
+local bytes = 0
+for _, v in ipairs(redis.call('HKEYS', KEYS[3])) do
+  local raw = redis.call('HGET', KEYS[2], v)
+  if raw then bytes = bytes + (tonumber(cjson.decode(raw).b) or 0) end
+end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
-return e
+return { e[1], e[2], tostring(bytes) }
 `;
 
 /**
@@ -212,6 +224,31 @@ for _, n in ipairs(nums) do
   table.insert(out, redis.call('HGET', KEYS[2], n) or '')
 end
 return out
+`;
+
+/** Scripts of the project's quotas: they take keys of the project's index slot, not a secret's. */
+
+/**
+ * KEYS: all-paths index, bound-key index. ARGV: path, max secrets (0 = none). Indexes a new
+ * secret unless the project is at its secrets quota (0); a path already indexed is admitted again.
+ */
+export const INDEX_NEW = `
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  local max = tonumber(ARGV[2])
+  if max > 0 and redis.call('ZCARD', KEYS[1]) >= max then return 0 end
+end
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return 1
+`;
+
+/** KEYS: stored-bytes counter. ARGV: bytes, max (0 = none). Adds the bytes unless that passes the quota (0). */
+export const RESERVE_BYTES = `
+local n = tonumber(ARGV[1])
+local max = tonumber(ARGV[2])
+if max > 0 and tonumber(redis.call('GET', KEYS[1]) or '0') + n > max then return 0 end
+redis.call('INCRBY', KEYS[1], n)
+return 1
 `;
 
 /**

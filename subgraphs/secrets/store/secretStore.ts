@@ -12,6 +12,7 @@ import { allIndexKey, boundIndexKey, checkProject, secretKeys, usedIndexKey } fr
 import { LastAccessIndex } from './lastAccessIndex';
 import { SecretCommands } from './secretCommands';
 import { SecretIndexes } from './secretIndexes';
+import { SecretQuotas, type SecretQuotaLimits } from './secretQuotas';
 import { parseMeta, readMeta, readMetaMany, type Flat } from './secretRecords';
 import { VersionStore } from './versionStore';
 
@@ -36,13 +37,15 @@ export class SecretStore implements SecretRepository, SecretIndexReads, AccessIn
   private readonly versions: VersionStore;
   private readonly indexes: SecretIndexes;
   private readonly access: LastAccessIndex;
+  private readonly quotas: SecretQuotas;
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly opts: { now?: () => Date; reservationTtlMs?: number } = {},
+    private readonly opts: { now?: () => Date; reservationTtlMs?: number; quotas?: SecretQuotaLimits } = {},
   ) {
     this.scripts = new SecretCommands(redis);
-    this.versions = new VersionStore(this.scripts, () => this.now(), opts.reservationTtlMs);
+    this.quotas = new SecretQuotas(redis, this.scripts, opts.quotas);
+    this.versions = new VersionStore(this.scripts, () => this.now(), opts.reservationTtlMs, this.quotas);
     this.indexes = new SecretIndexes(redis);
     this.access = new LastAccessIndex(redis, this.scripts);
   }
@@ -53,13 +56,21 @@ export class SecretStore implements SecretRepository, SecretIndexReads, AccessIn
 
   // ---------------------------------------------------------------- secrets
 
-  /** ALREADY_EXISTS when the path is taken in the project. */
+  /** ALREADY_EXISTS when the path is taken in the project; QUOTA_EXCEEDED at the secrets or storedBytes quota. */
   async createSecret(input: NewSecret): Promise<SecretMeta> {
     const { project, path } = input;
     checkProject(project);
     const bound = boundIndexKey(project, input.region, input.kmsKeyIdentity);
-    // Index first (see secretIndexes.ts): an entry without a secret is harmless, the reverse is not.
-    await this.indexes.index(input);
+    const valueBytes = input.firstVersion?.valueBytes ?? 0;
+    await this.quotas.reserveBytes(project, valueBytes);
+    try {
+      // Index first (see secretIndexes.ts): an entry without a secret is harmless, the reverse is
+      // not. The first write also takes the secret's place in the project's secrets quota.
+      await this.quotas.indexNew(input);
+    } catch (err) {
+      await this.quotas.freeBytes(project, valueBytes);
+      throw err;
+    }
     let flat: Flat;
     try {
       flat = await this.scripts.create({
@@ -67,6 +78,7 @@ export class SecretStore implements SecretRepository, SecretIndexReads, AccessIn
         tags: input.tags, nowIso: this.now().toISOString(), maxVersions: input.maxVersions, uid: input.uid, firstVersion: input.firstVersion ?? null,
       });
     } catch (err) {
+      await this.quotas.freeBytesUnlessUncertain(project, valueBytes, err);
       if (!(err instanceof ApiError) || err.code !== 'ALREADY_EXISTS') throw err;
       // Undo our bound-index entry unless the existing secret is bound to the same key.
       const [region, identity] = String(err.extensions.existing).split(' ');
@@ -92,8 +104,9 @@ export class SecretStore implements SecretRepository, SecretIndexReads, AccessIn
   /** NOT_FOUND when absent. Shrinking maxVersions destroys the oldest versions beyond it. */
   async updateSecret(project: string, path: string, input: SecretMetaUpdate): Promise<SecretMeta> {
     checkProject(project);
-    const flat = await this.scripts.update({ keys: secretKeys(project, path), nowIso: this.now().toISOString(), ...input });
-    return parseMeta(project, path, flat)!;
+    const { meta, freed } = await this.scripts.update({ keys: secretKeys(project, path), nowIso: this.now().toISOString(), ...input });
+    await this.quotas.freeBytes(project, freed);
+    return parseMeta(project, path, meta)!;
   }
 
   /** Removes the secret, all its versions and its index entries; the path can be created again. Returns false if absent. */
@@ -102,6 +115,7 @@ export class SecretStore implements SecretRepository, SecretIndexReads, AccessIn
     const deleted = await this.scripts.delete({ keys: secretKeys(project, path) });
     if (!deleted) return false;
     const { region, identity } = deleted;
+    await this.quotas.freeBytes(project, deleted.freed);
     await this.indexes.unindex(project, path, [allIndexKey(project), boundIndexKey(project, region, identity), usedIndexKey(project, region, identity)]);
     return true;
   }
@@ -115,14 +129,15 @@ export class SecretStore implements SecretRepository, SecretIndexReads, AccessIn
   reserveVersion(project: string, path: string, expectedVersion: number | null): Promise<Reservation> {
     return this.versions.reserveVersion(project, path, expectedVersion);
   }
+  /** Low-level step (tests): the value's bytes are not taken from the storedBytes quota here; putVersion does that. */
   commitVersion(reservation: Reservation, ciphertext: string, kmsKeyVersion: number): Promise<SecretVersionRecord> {
     return this.versions.commitVersion(reservation, ciphertext, kmsKeyVersion);
   }
   releaseVersion(reservation: Reservation): Promise<boolean> {
     return this.versions.releaseVersion(reservation);
   }
-  putVersion(project: string, path: string, expectedVersion: number | null, encrypt: (r: Reservation) => Promise<EncryptedValue>): Promise<SecretVersionRecord> {
-    return this.versions.putVersion(project, path, expectedVersion, encrypt);
+  putVersion(project: string, path: string, expectedVersion: number | null, encrypt: (r: Reservation) => Promise<EncryptedValue>, valueBytes?: number): Promise<SecretVersionRecord> {
+    return this.versions.putVersion(project, path, expectedVersion, encrypt, valueBytes);
   }
   readValue(project: string, path: string, version: number | null): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }> {
     return this.versions.readValue(project, path, version);

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../../shared/errors';
-import { decodeVersionCursor, encodeVersionCursor } from '../domain/cursor';
+import { versionPosition } from '../domain/cursor';
 import { secretNotFound, versionConflict } from '../domain/errors';
 import type { EncryptedValue, Reservation } from '../domain/ports';
 import type { Page, SecretMeta, SecretVersionRecord, StoredSecretVersion } from '../domain/secret';
 import { nextState, type VersionAction } from '../domain/secretVersion';
 import { checkProject, secretKeys } from './keyLayout';
 import type { SecretCommands } from './secretCommands';
+import type { SecretQuotas } from './secretQuotas';
 import { parseMeta, parseVersion } from './secretRecords';
 
 const RESERVATION_TTL_MS = 60_000;
@@ -21,6 +22,7 @@ export class VersionStore {
     private readonly scripts: SecretCommands,
     private readonly now: () => Date,
     private readonly reservationTtlMs = RESERVATION_TTL_MS,
+    private readonly quotas?: SecretQuotas,
   ) {}
 
   /**
@@ -50,11 +52,15 @@ export class VersionStore {
     }
   }
 
-  /** Step 2: stores the ciphertext under the reservation. VERSION_CONFLICT if the reservation was lost (expired). */
-  async commitVersion(reservation: Reservation, ciphertext: string, kmsKeyVersion: number): Promise<SecretVersionRecord> {
+  /**
+   * Step 2: stores the ciphertext under the reservation. VERSION_CONFLICT if the reservation was lost
+   * (expired). `valueBytes` (already reserved in the storedBytes quota) is recorded with the version.
+   */
+  async commitVersion(reservation: Reservation, ciphertext: string, kmsKeyVersion: number, valueBytes = 0): Promise<SecretVersionRecord> {
     const { project, path, version, token } = reservation;
-    const raw = await this.scripts.commit({ keys: secretKeys(project, path), version, token, ciphertext, kmsKeyVersion, nowIso: this.now().toISOString() });
-    return parseVersion(version, raw)!;
+    const { record, freed } = await this.scripts.commit({ keys: secretKeys(project, path), version, token, ciphertext, kmsKeyVersion, nowIso: this.now().toISOString(), valueBytes });
+    await this.quotas?.freeBytes(project, freed);
+    return parseVersion(version, record)!;
   }
 
   /** Gives a reservation back (a failed encrypt). Best effort: an unreleased one expires anyway. */
@@ -67,13 +73,28 @@ export class VersionStore {
    * The whole put: reserve → encrypt(version, uid) → commit, releasing the number if encrypt or
    * commit fails. `encrypt` is where the caller runs KMS with AAD(project, path, version, uid).
    */
-  async putVersion(project: string, path: string, expectedVersion: number | null, encrypt: (r: Reservation) => Promise<EncryptedValue>): Promise<SecretVersionRecord> {
-    const reservation = await this.reserveVersion(project, path, expectedVersion);
+  async putVersion(
+    project: string,
+    path: string,
+    expectedVersion: number | null,
+    encrypt: (r: Reservation) => Promise<EncryptedValue>,
+    valueBytes = 0,
+  ): Promise<SecretVersionRecord> {
+    // The storedBytes quota first: a put over it costs no version number and no KMS call.
+    await this.quotas?.reserveBytes(project, valueBytes);
+    let reservation: Reservation;
+    try {
+      reservation = await this.reserveVersion(project, path, expectedVersion);
+    } catch (err) {
+      await this.quotas?.freeBytes(project, valueBytes);
+      throw err;
+    }
     try {
       const { ciphertext, kmsKeyVersion } = await encrypt(reservation);
-      return await this.commitVersion(reservation, ciphertext, kmsKeyVersion);
+      return await this.commitVersion(reservation, ciphertext, kmsKeyVersion, valueBytes);
     } catch (err) {
       await this.releaseVersion(reservation).catch(() => undefined);
+      await this.quotas?.freeBytesUnlessUncertain(project, valueBytes, err);
       throw err;
     }
   }
@@ -100,7 +121,7 @@ export class VersionStore {
   /** Newest first. NOT_FOUND when the secret is absent. */
   async listVersions(project: string, path: string, first: number, after?: string | null): Promise<Page<SecretVersionRecord>> {
     checkProject(project);
-    const { meta, entries } = await this.scripts.listVersions({ keys: secretKeys(project, path), before: decodeVersionCursor(after), count: first + 1 });
+    const { meta, entries } = await this.scripts.listVersions({ keys: secretKeys(project, path), before: versionPosition(after), count: first + 1 });
     if (!parseMeta(project, path, meta)) throw secretNotFound();
     const nodes: SecretVersionRecord[] = [];
     for (const [n, raw] of entries) {
@@ -109,13 +130,14 @@ export class VersionStore {
     }
     const hasNextPage = nodes.length > first;
     const page = nodes.slice(0, first);
-    return { nodes: page, hasNextPage, endCursor: page.length ? encodeVersionCursor(page[page.length - 1].version) : null };
+    return { nodes: page, hasNextPage, endCursor: page.length ? String(page[page.length - 1].version) : null };
   }
 
   /** delete / undelete / destroy, all-or-nothing (rules in domain/secretVersion.ts). Returns the secret. */
   async setVersionStates(project: string, path: string, action: VersionAction, versions: number[]): Promise<SecretMeta> {
     checkProject(project);
-    const flat = await this.scripts.setStates({ keys: secretKeys(project, path), nowIso: this.now().toISOString(), next: (s) => nextState(action, s), versions });
-    return parseMeta(project, path, flat)!;
+    const { meta, freed } = await this.scripts.setStates({ keys: secretKeys(project, path), nowIso: this.now().toISOString(), next: (s) => nextState(action, s), versions });
+    await this.quotas?.freeBytes(project, freed);
+    return parseMeta(project, path, meta)!;
   }
 }

@@ -1,10 +1,11 @@
 import { cipherSuite, type EncryptionSuite, type KeyHandle, type MacSuite, type SigningSuite } from '../cipherSuites';
 import { validateKeyIdentity } from '../../../../shared/identifiers';
-import { concurrentChange, keyNotFound } from '../errors';
+import { concurrentChange, keyGenerationBusy, keyNotFound } from '../errors';
 import * as ring from '../keyRing';
 import type { KmsKeyRecord } from '../keyRing';
-import type { KeyPurpose } from '../keyTypes';
+import type { KeyPurpose, KeyType } from '../keyTypes';
 import type { KeyUsage } from '../keyUsage';
+import type { KeygenLimiter } from '../keygenLimiter';
 import type { KeyWrapper } from '../keyWrapper';
 import { LruCache } from '../materialCache';
 import type { KeyRef, KeyRepository } from '../ports';
@@ -31,6 +32,10 @@ export class KeyRingCore {
     readonly now: () => Date,
     readonly usage: KeyUsage,
     cacheEntries: number,
+    /** Every key generation of this process goes through it (bounded per project). */
+    readonly keygen: KeygenLimiter,
+    /** Versions a key may have (QUOTA_KEY_VERSIONS; 0 = no limit). */
+    readonly maxKeyVersions = 0,
   ) {
     this.cache = new LruCache(cacheEntries);
   }
@@ -66,6 +71,11 @@ export class KeyRingCore {
     const key = cipherSuite(rec.type).prepare(this.wrapper.unwrap({ region: rec.region, project: rec.project, identity: rec.identity, version }, wrapped));
     this.cache.set(ck, key);
     return key;
+  }
+
+  /** Fresh key material, generated in one of the project's slots; past `deadline` without one, nothing is generated. */
+  generate(project: string, type: KeyType, deadline: number | null): Promise<Buffer> {
+    return this.keygen.run(project, deadline, () => keyGenerationBusy(this.region), () => cipherSuite(type).generate());
   }
 
   /** Drops every cached version of a key whose material was destroyed. */

@@ -1,4 +1,4 @@
-import { badInput } from '../../../../shared/errors';
+import { badInput, quotaExceeded } from '../../../../shared/errors';
 import { validateKeyIdentity } from '../../../../shared/identifiers';
 import { cipherSuite } from '../cipherSuites';
 import { keyAlreadyExists, keyInUse } from '../errors';
@@ -22,9 +22,16 @@ export interface CreateKeyInput {
 
 /**
  * `beforeCommit` runs after the (possibly slow) key generation, right before the write: it throws
- * when the caller's deadline has passed, so a timed-out create leaves no key behind.
+ * when the caller's deadline has passed, so a timed-out create leaves no key behind. `deadline`
+ * bounds the wait for a key-generation slot of the project.
  */
-export async function createKey(core: KeyRingCore, project: string, input: CreateKeyInput, beforeCommit: CommitGuard = noGuard): Promise<KmsKeyRecord> {
+export async function createKey(
+  core: KeyRingCore,
+  project: string,
+  input: CreateKeyInput,
+  beforeCommit: CommitGuard = noGuard,
+  deadline: number | null = null,
+): Promise<KmsKeyRecord> {
   validateKeyIdentity(input.identity);
   ring.validateDescription(input.description);
   const suite = cipherSuite(input.type);
@@ -49,7 +56,10 @@ export async function createKey(core: KeyRingCore, project: string, input: Creat
     materialDestroyed: false,
     rev: 1,
   };
-  const material = await suite.generate();
+  // A taken identity is refused before the (costly) key generation; the atomic create below still
+  // decides a race between two creates of the same identity.
+  if (await core.store.get(core.ref(project, input.identity))) throw keyAlreadyExists(input.identity, core.region);
+  const material = await core.generate(project, suite.type, deadline);
   const wrapped = core.wrapper.wrap({ ...rec, version: 1 }, material);
   beforeCommit();
   if (!(await core.store.create(rec, { createdAt: now, wrapped }))) throw keyAlreadyExists(input.identity, core.region);
@@ -58,11 +68,28 @@ export async function createKey(core: KeyRingCore, project: string, input: Creat
 }
 
 /** Like createKey, `beforeCommit` guards the write that follows the key generation. */
-export async function rotateKey(core: KeyRingCore, project: string, identity: string, beforeCommit: CommitGuard = noGuard): Promise<KmsKeyRecord> {
+export async function rotateKey(
+  core: KeyRingCore,
+  project: string,
+  identity: string,
+  beforeCommit: CommitGuard = noGuard,
+  deadline: number | null = null,
+): Promise<KmsKeyRecord> {
   const current = await core.mustGet(project, identity);
   ring.requireActive(current);
-  const material = await cipherSuite(current.type).generate();
-  return core.change(project, identity, (rec) => ring.rotate(rec, core.now()), material, beforeCommit);
+  requireVersionQuota(core, current);
+  const material = await core.generate(project, current.type, deadline);
+  // Checked again on the record the write is conditional on, so concurrent rotations cannot pass it.
+  return core.change(project, identity, (rec) => ring.rotate(requireVersionQuota(core, rec), core.now()), material, beforeCommit);
+}
+
+/**
+ * QUOTA_KEY_VERSIONS bounds what rotateKmsKey adds; a key's own rotation schedule is not refused
+ * (the sweeper adds at most one version per period, and the owner chose the period).
+ */
+function requireVersionQuota(core: KeyRingCore, rec: KmsKeyRecord): KmsKeyRecord {
+  if (core.maxKeyVersions > 0 && rec.latestVersion >= core.maxKeyVersions) throw quotaExceeded('keyVersions', core.maxKeyVersions);
+  return rec;
 }
 
 export function updateKey(core: KeyRingCore, project: string, identity: string, u: KeyUpdate): Promise<KmsKeyRecord> {

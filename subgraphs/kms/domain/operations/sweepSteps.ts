@@ -1,4 +1,3 @@
-import { cipherSuite } from '../cipherSuites';
 import * as ring from '../keyRing';
 import type { KmsKeyRecord } from '../keyRing';
 import type { KeyRef } from '../ports';
@@ -37,7 +36,8 @@ export async function rotateIfDue(core: KeyRingCore, ref: KeyRef): Promise<KmsKe
     else await core.store.scheduleRotation(ref, null);
     return null;
   }
-  const material = await cipherSuite(first.type).generate();
+  // The sweeper's generations share the project's bound with its callers' (no deadline: it waits its turn).
+  const material = await core.generate(first.project, first.type, null);
   for (let i = 0; i < MAX_CAS_ATTEMPTS; i++) {
     const rec = i === 0 ? first : await core.store.get(ref);
     if (!rec || !ring.rotationDue(rec, core.now())) return null;

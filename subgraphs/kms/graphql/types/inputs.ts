@@ -26,7 +26,7 @@ export class EncryptInput {
   @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => String, { description: 'The data to encrypt: standard base64, at most 64 KiB decoded (BAD_USER_INPUT otherwise).' }) plaintext!: string;
   @Field(() => String, { nullable: true, description: 'Optional associated data (standard base64, at most 64 KiB decoded): authenticated, not encrypted; the same bytes must be given to decrypt.' }) associatedData?: string | null;
-  @Field(() => Int, { nullable: true, description: 'Key version to encrypt with: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0.' }) keyVersion?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Key version to encrypt with: from minEncryptionVersion (when set, else minDecryptionVersion) to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0.' }) keyVersion?: number | null;
 }
 
 @InputType('DecryptInput', { description: 'A ciphertext to decrypt and the key it was made with.' })
@@ -66,7 +66,7 @@ export class DecryptBatchItemInput {
 export class SignInput {
   @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => String, { description: 'The message itself, not a digest (standard base64, at most 64 KiB decoded).' }) message!: string;
-  @Field(() => Int, { nullable: true, description: 'Key version to sign with: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0.' }) keyVersion?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Key version to sign with: from minEncryptionVersion (when set, else minDecryptionVersion) to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0.' }) keyVersion?: number | null;
 }
 
 @InputType('VerifyInput', { description: 'A signature to check against a message.' })
@@ -80,7 +80,7 @@ export class VerifyInput {
 export class GenerateMacInput {
   @Field(() => String, { description: KEY_IDENTITY_INPUT }) keyIdentity!: string;
   @Field(() => String, { description: 'The message (standard base64, at most 64 KiB decoded).' }) message!: string;
-  @Field(() => Int, { nullable: true, description: 'Key version to use: minDecryptionVersion to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0.' }) keyVersion?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Key version to use: from minEncryptionVersion (when set, else minDecryptionVersion) to latestVersion (BAD_USER_INPUT otherwise). Null: minEncryptionVersion, or the latest when that is 0.' }) keyVersion?: number | null;
 }
 
 @InputType('VerifyMacInput', { description: 'A MAC to check against a message.' })

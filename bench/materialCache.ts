@@ -3,7 +3,7 @@ import type { RedisClient } from '../shared/redis';
 import { KeyRingService } from '../subgraphs/kms/domain/keyRingService';
 import { KeyWrapper } from '../subgraphs/kms/domain/keyWrapper';
 import type { KmsKeyRecord } from '../subgraphs/kms/domain/keyRing';
-import { KeyStore, type KeyRef } from '../subgraphs/kms/store/keyStore';
+import { KeyStore, keyMetadataMac, type KeyRef } from '../subgraphs/kms/store/keyStore';
 import type { Op } from './loadgen';
 
 /** Counts reads of wrapped material: each one is a cache miss of KeyRingService (then an unwrap). */
@@ -39,8 +39,8 @@ export interface MaterialCacheFixture {
  */
 export async function materialCacheFixture(redis: RedisClient, wrapperKey = randomBytes(32)): Promise<MaterialCacheFixture> {
   const now = () => new Date();
-  const warmStore = new CountingKeyStore(redis);
-  const coldStore = new CountingKeyStore(redis);
+  const warmStore = new CountingKeyStore(redis, keyMetadataMac(wrapperKey));
+  const coldStore = new CountingKeyStore(redis, keyMetadataMac(wrapperKey));
   const warm = new KeyRingService(REGION, warmStore, new KeyWrapper(wrapperKey), now);
   const cold = new KeyRingService(REGION, coldStore, new KeyWrapper(wrapperKey), now, 1);
   const refs: KeyRef[] = [];

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../shared/redis';
+import { pingWithin, type RedisClient } from '../shared/redis';
 import type { RegionRegistry } from '../shared/regions';
 import type { RegionCircuits } from './regionCircuits';
 
@@ -28,13 +28,8 @@ export function regionHealth(regions: RegionRegistry, circuits: RegionCircuits):
 }
 
 /** Ready = Redis answers a PING and the supergraph is loaded (API.md). Regions are reported, not required. */
-export async function readiness(redis: RedisClient, supergraphLoaded: () => boolean, regions: RegionRegistry, circuits: RegionCircuits): Promise<Readiness> {
-  let redisOk = false;
-  try {
-    redisOk = (await redis.ping()) === 'PONG';
-  } catch {
-    redisOk = false;
-  }
+export async function readiness(redis: RedisClient, supergraphLoaded: () => boolean, regions: RegionRegistry, circuits: RegionCircuits, timeoutMs: number): Promise<Readiness> {
+  const redisOk = await pingWithin(redis, timeoutMs);
   const loaded = supergraphLoaded();
   return {
     status: redisOk && loaded ? 'ready' : 'unavailable',

@@ -114,7 +114,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health/live' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', service: 'gateway' }, rid);
     if (path === '/health/ready' && req.method === 'GET') {
-      const r = await readiness(redis, () => supergraphLoaded, config.regions, circuits);
+      const r = await readiness(redis, () => supergraphLoaded, config.regions, circuits, config.redis.commandTimeoutMs);
       return sendJson(res, r.status === 'ready' ? 200 : 503, r, rid);
     }
     if (serveSite(req, res, path, rid)) return;

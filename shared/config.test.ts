@@ -78,3 +78,20 @@ describe('CORS_ORIGINS', () => {
     },
   );
 });
+
+describe('Redis credentials and TLS', () => {
+  it('REDIS_USERNAME / REDIS_PASSWORD and TLS: from the URL scheme or REDIS_TLS, for single node and cluster', () => {
+    expect(loadConfig(base).redis).toMatchObject({ username: null, password: null, tls: null });
+    expect(loadConfig({ ...base, REDIS_URL: 'rediss://u:p@redis.internal:6380' }).redis.tls).toEqual({ ca: null });
+    const cl = loadConfig({ ...base, REDIS_CLUSTER_NODES: '10.0.0.1:7000', REDIS_USERNAME: 'svc', REDIS_PASSWORD: 'pw', REDIS_TLS: 'true' }).redis;
+    expect(cl).toMatchObject({ username: 'svc', password: 'pw', tls: { ca: null } });
+  });
+  it('names the variable that does not fit, never echoing a password', () => {
+    expect(() => loadConfig({ ...base, REDIS_USERNAME: 'svc' })).toThrow(/REDIS_PASSWORD is required with REDIS_USERNAME/);
+    expect(() => loadConfig({ ...base, REDIS_URL: 'rediss://:secretpw@h:1', REDIS_TLS: 'false' })).toThrow(/REDIS_TLS cannot be false/);
+    expect(() => loadConfig({ ...base, REDIS_TLS_CA_FILE: '/etc/hosts' })).toThrow(/REDIS_TLS_CA_FILE needs TLS/);
+    expect(() => loadConfig({ ...base, REDIS_TLS: 'true', REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/REDIS_TLS_CA_FILE cannot be read/);
+    expect(() => loadConfig({ ...base, REDIS_TLS: 'true', REDIS_TLS_CA_FILE: '/etc/hostname' })).toThrow(/REDIS_TLS_CA_FILE must hold PEM/);
+    expect(() => loadConfig({ ...base, REDIS_URL: 'http://:secretpw@h:1' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secretpw') }));
+  });
+});

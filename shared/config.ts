@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { RegionRegistry } from './regions';
 
 /**
@@ -13,6 +14,14 @@ export interface RedisConfig {
   keyPrefix: string;
   /** A command that has not answered by then fails (fail closed, never hang). */
   commandTimeoutMs: number;
+  /**
+   * AUTH / ACL user (REDIS_USERNAME, REDIS_PASSWORD): for cluster nodes, and for REDIS_URL when
+   * the URL carries none (credentials in the URL win).
+   */
+  username?: string | null;
+  password?: string | null;
+  /** TLS (a rediss:// URL or REDIS_TLS=true), with the CA bundle of REDIS_TLS_CA_FILE if given. */
+  tls?: { ca: Buffer | null } | null;
 }
 
 export interface Config {
@@ -151,6 +160,25 @@ function redisUrl(env: Env): string {
   return v;
 }
 
+function parseRedisTls(env: Env, url: string): RedisConfig['tls'] {
+  const on = bool(env, 'REDIS_TLS', url.startsWith('rediss:'));
+  if (!on && url.startsWith('rediss:') && str(env, 'REDIS_TLS') !== undefined) {
+    throw new ConfigError('REDIS_TLS', 'cannot be false with a rediss:// REDIS_URL');
+  }
+  const caFile = str(env, 'REDIS_TLS_CA_FILE');
+  if (caFile !== undefined && !on) throw new ConfigError('REDIS_TLS_CA_FILE', 'needs TLS (a rediss:// REDIS_URL or REDIS_TLS=true)');
+  if (!on) return null;
+  if (caFile === undefined) return { ca: null };
+  let ca: Buffer;
+  try {
+    ca = readFileSync(caFile);
+  } catch {
+    throw new ConfigError('REDIS_TLS_CA_FILE', `cannot be read ("${caFile}")`);
+  }
+  if (!ca.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('REDIS_TLS_CA_FILE', 'must hold PEM certificates');
+  return { ca };
+}
+
 function parseClusterNodes(env: Env): RedisConfig['clusterNodes'] {
   const v = str(env, 'REDIS_CLUSTER_NODES');
   if (v === undefined) return null;
@@ -247,16 +275,24 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('REDIS_COMMAND_TIMEOUT_MS', `must be less than KMS_TIMEOUT_MS (${kmsTimeoutMs})`);
   }
 
+  const redisUrlValue = redisUrl(env);
+  if (str(env, 'REDIS_USERNAME') !== undefined && (env.REDIS_PASSWORD ?? '') === '') {
+    throw new ConfigError('REDIS_PASSWORD', 'is required with REDIS_USERNAME');
+  }
+
   return {
     nodeEnv,
     production,
     host: str(env, 'HOST') ?? '127.0.0.1',
     port: str(env, 'PORT') === undefined ? null : int(env, 'PORT', 0, 0, 65535),
     redis: {
-      url: redisUrl(env),
+      url: redisUrlValue,
       clusterNodes: parseClusterNodes(env),
       keyPrefix,
       commandTimeoutMs: redisCommandTimeoutMs,
+      username: str(env, 'REDIS_USERNAME') ?? null,
+      password: env.REDIS_PASSWORD === undefined || env.REDIS_PASSWORD === '' ? null : env.REDIS_PASSWORD,
+      tls: parseRedisTls(env, redisUrlValue),
     },
     internalSecret: secret(env, 'INTERNAL_SECRET', true) as string,
     rootToken,

@@ -97,6 +97,16 @@ export const notFound = (message: string) => new ApiError('NOT_FOUND', message);
 export const forbidden = (message: string) => new ApiError('FORBIDDEN', message);
 /** A path-confined token outside its pathPrefixes (direct access, or a batch item). */
 export const pathForbidden = () => forbidden('Token is not allowed on this path');
+/**
+ * A record whose stored MAC does not hold (altered in Redis): not usable, and nothing said about
+ * what was found. The refusal is audited with errorCode RECORD_TAMPERED.
+ */
+export class RecordTampered extends ApiError {
+  constructor() {
+    super('FORBIDDEN', 'This record failed its integrity check and cannot be used');
+  }
+}
+export const recordTampered = () => new RecordTampered();
 export const unauthenticated = (message = 'Missing, unknown, expired or revoked token') => new ApiError('UNAUTHENTICATED', message);
 export const featureDisabled = (feature: 'secrets' | 'kms') =>
   new ApiError('FEATURE_DISABLED', `The "${feature}" feature is disabled for this project`, { feature });
@@ -108,7 +118,10 @@ export const quotaExceeded = (quota: QuotaName, limit: number) =>
 export const regionUnavailable = (region: string, retryAfterSeconds = 5) =>
   new ApiError('REGION_UNAVAILABLE', `KMS is not available in region ${region}`, { region, retryAfter: retryAfterSeconds });
 
-/** Errors raised by ioredis when Redis cannot be reached or does not answer in time. */
+/**
+ * Errors raised by ioredis when Redis cannot be reached or does not answer in time, or refuses
+ * our credentials or a command (AUTH / ACL): each is the store being unavailable to us.
+ */
 export function isStoreError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const name = err.name;
@@ -116,7 +129,7 @@ export function isStoreError(err: unknown): boolean {
   return (
     name === 'MaxRetriesPerRequestError' ||
     name === 'ClusterAllFailedError' ||
-    /Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|enableOfflineQueue|CLUSTERDOWN|Failed to refresh slots cache|None of startup nodes is available|LOADING/.test(msg)
+    /Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|enableOfflineQueue|CLUSTERDOWN|Failed to refresh slots cache|None of startup nodes is available|LOADING|^NOAUTH|^WRONGPASS|^NOPERM/.test(msg)
   );
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { testConfig } from '../test/support/env';
 import { ApiError } from './errors';
 import { KmsClient } from './kmsClient';
+import { onBehalfKey, verifyAssertion } from './onBehalfOf';
 
 /** Real sockets only: a capturing KMS stand-in, a silent server, and a port nobody listens on. */
 interface Captured {
@@ -100,7 +101,7 @@ async function failure(p: Promise<unknown>): Promise<ApiError> {
   throw new Error('expected the call to fail');
 }
 
-test('encrypt sends the service credential, the caller on whose behalf, the request id and the EncryptInput', async () => {
+test('encrypt sends an assertion for the caller and this one operation (never the credential itself), the request id and the EncryptInput', async () => {
   const { client, config } = clientFor();
   reply = () => ({ status: 200, body: JSON.stringify({ data: { encrypt: { keyIdentity: 'k1', keyVersion: 3, ciphertext: 'kms:v3:AAAA' } } }) });
   const out = await client.encrypt({
@@ -112,10 +113,11 @@ test('encrypt sends the service credential, the caller on whose behalf, the requ
   expect(c.method).toBe('POST');
   expect(c.url).toBe('/graphql');
   expect(c.headers['x-internal-secret']).toBe(config.internalSecret);
-  expect(c.headers['x-service-credential']).toBe(config.serviceCredential);
+  expect(c.headers['x-service-credential']).toBeUndefined();
   expect(c.headers['x-request-id']).toBe('req-42');
   expect(c.headers['content-type']).toBe('application/json');
-  expect(JSON.parse(Buffer.from(c.headers['x-on-behalf-of'] as string, 'base64url').toString('utf8'))).toEqual({ tokenId: 'tok123', project: 'acme' });
+  const verified = verifyAssertion(onBehalfKey(config.serviceCredential!), c.headers['x-on-behalf-of'] as string, { requestId: 'req-42', operation: 'encrypt' });
+  expect(verified).toMatchObject({ ok: true, assertion: { tokenId: 'tok123', project: 'acme', operation: 'encrypt' } });
   expect(c.body.query).toMatch(/encrypt\(input: \$input\)\s*\{\s*keyIdentity keyVersion ciphertext\s*\}/);
   expect(c.body.query).toMatch(/\$input: EncryptInput!/);
   expect(c.body.variables).toEqual({ input: { keyIdentity: 'k1', plaintext: PLAINTEXT_B64, associatedData: 'YWFk' } });

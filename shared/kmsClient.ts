@@ -3,12 +3,13 @@ import type { Config } from './config';
 import { CircuitBreaker, type BreakerSettings } from './circuitBreaker';
 import { ApiError, isErrorCode, regionUnavailable, internalError } from './errors';
 import { HEADER, REQUEST_ID_RE } from './http';
+import { createAssertion, onBehalfKey, type OnBehalfOperation } from './onBehalfOf';
 import { SubgraphTransport, type GraphQLBody } from './subgraphTransport';
 
 /**
  * The KMS client of the secrets subgraph: calls the kms subgraph of a secret's region over HTTP
- * (GraphQL), authenticated by the internal secret and the service credential, on behalf of the
- * caller. A region that cannot answer — no endpoint, refused, reset, timed out, circuit open —
+ * (GraphQL), authenticated by the internal secret and, on behalf of the caller, by a fresh MAC'd
+ * assertion for that one operation (shared/onBehalfOf.ts; the service credential never travels). A region that cannot answer — no endpoint, refused, reset, timed out, circuit open —
  * is REGION_UNAVAILABLE (503), fast; a GraphQL error from KMS keeps its code.
  * Plaintext and ciphertext travel only in request/response bodies: never in errors or logs.
  */
@@ -76,14 +77,16 @@ export class KmsClient {
   private readonly timeoutMs: number;
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly transport: SubgraphTransport;
+  private readonly assertionKey: Buffer | null;
 
   constructor(private readonly config: Config, private readonly opts: KmsClientOptions = {}) {
+    this.assertionKey = config.serviceCredential ? onBehalfKey(config.serviceCredential) : null;
     this.timeoutMs = opts.timeoutMs ?? config.kmsTimeoutMs;
     this.transport = new SubgraphTransport({ timeoutMs: this.timeoutMs, maxResponseBytes: MAX_RESPONSE_BYTES, maxSockets: 64 });
   }
 
   async encrypt(req: EncryptRequest): Promise<{ ciphertext: string; keyVersion: number }> {
-    const data = await this.call(req, ENCRYPT, {
+    const data = await this.call(req, 'encrypt', ENCRYPT, {
       input: { keyIdentity: req.keyIdentity, plaintext: req.plaintextB64, associatedData: req.associatedDataB64 },
     });
     const r = data.encrypt as { ciphertext?: unknown; keyVersion?: unknown } | null | undefined;
@@ -92,7 +95,7 @@ export class KmsClient {
   }
 
   async decrypt(req: DecryptRequest): Promise<{ plaintextB64: string; keyVersion: number }> {
-    const data = await this.call(req, DECRYPT, {
+    const data = await this.call(req, 'decrypt', DECRYPT, {
       input: { keyIdentity: req.keyIdentity, ciphertext: req.ciphertext, associatedData: req.associatedDataB64 },
     });
     const r = data.decrypt as { plaintext?: unknown; keyVersion?: unknown } | null | undefined;
@@ -102,7 +105,7 @@ export class KmsClient {
 
   /** The key in that region, or null when it does not exist there. */
   async getKey(req: CallBase & { identity: string }): Promise<KmsKeyInfo | null> {
-    const data = await this.call(req, GET_KEY, { identity: req.identity });
+    const data = await this.call(req, 'getKey', GET_KEY, { identity: req.identity });
     const k = data.kmsKey as KmsKeyInfo | null | undefined;
     if (k === null || k === undefined) return null;
     if (typeof k.identity !== 'string' || typeof k.status !== 'string' || typeof k.type !== 'string') throw malformed();
@@ -128,7 +131,7 @@ export class KmsClient {
     return b;
   }
 
-  private async call(req: CallBase, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+  private async call(req: CallBase, operation: OnBehalfOperation, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
     const url = this.config.regions.get(req.region)?.kmsUrl ?? null;
     if (!url) throw regionUnavailable(req.region, 60);
     const breaker = this.breaker(req.region);
@@ -136,7 +139,7 @@ export class KmsClient {
     const left = req.deadline === undefined ? this.timeoutMs : Math.floor(req.deadline - Date.now());
     if (left <= 0) throw regionUnavailable(req.region, BUDGET_RETRY_AFTER_S);
     const timeoutMs = Math.min(this.timeoutMs, left);
-    const outcome = await this.transport.post(url, JSON.stringify({ query, variables }), this.headers(req), timeoutMs);
+    const outcome = await this.transport.post(url, JSON.stringify({ query, variables }), this.headers(req, operation), timeoutMs);
     if (outcome.kind === 'unreachable') {
       // A complete answer below 500 that is not GraphQL: the region is up, its answer is broken.
       if (outcome.reason === 'not-graphql' && outcome.status !== undefined && outcome.status < 500) {
@@ -156,14 +159,17 @@ export class KmsClient {
     return body.data;
   }
 
-  private headers(req: CallBase): Record<string, string> {
+  private headers(req: CallBase, operation: OnBehalfOperation): Record<string, string> {
+    const requestId = REQUEST_ID_RE.test(req.requestId) ? req.requestId : randomUUID();
     const headers: Record<string, string> = {
       [HEADER.internalSecret]: this.config.internalSecret,
-      [HEADER.onBehalfOf]: Buffer.from(JSON.stringify({ tokenId: req.caller.tokenId, project: req.caller.project })).toString('base64url'),
-      [HEADER.requestId]: REQUEST_ID_RE.test(req.requestId) ? req.requestId : randomUUID(),
+      [HEADER.requestId]: requestId,
       [HEADER.region]: req.region,
     };
-    if (this.config.serviceCredential) headers[HEADER.serviceCredential] = this.config.serviceCredential;
+    // One assertion per call: a fresh nonce, bound to this request id and this one operation.
+    if (this.assertionKey) {
+      headers[HEADER.onBehalfOf] = createAssertion(this.assertionKey, { tokenId: req.caller.tokenId, project: req.caller.project, requestId, operation });
+    }
     return headers;
   }
 }

@@ -6,7 +6,9 @@ import type { RedisConfig } from './config';
 export type RedisClient = Redis | Cluster;
 
 /**
- * Connection factory. Fails fast rather than queueing forever: a command that cannot be served
+ * Connection factory. Credentials in REDIS_URL win over REDIS_USERNAME / REDIS_PASSWORD (ioredis
+ * merges the URL's first); cluster nodes get the configured ones and TLS through redisOptions.
+ * Fails fast rather than queueing forever: a command that cannot be served
  * within `commandTimeoutMs` rejects, and the operation fails closed with STORE_UNAVAILABLE.
  */
 export function createRedis(cfg: RedisConfig, overrides: Partial<RedisOptions> = {}): RedisClient {
@@ -17,6 +19,10 @@ export function createRedis(cfg: RedisConfig, overrides: Partial<RedisOptions> =
     connectTimeout: Math.max(cfg.commandTimeoutMs, 1000),
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
     lazyConnect: false,
+    ...(cfg.username ? { username: cfg.username } : {}),
+    ...(cfg.password ? { password: cfg.password } : {}),
+    // The server's certificate is checked against the system CAs, or REDIS_TLS_CA_FILE's alone.
+    ...(cfg.tls ? { tls: cfg.tls.ca ? { ca: cfg.tls.ca } : {} } : {}),
     ...overrides,
   };
   if (cfg.clusterNodes) {
@@ -87,4 +93,20 @@ export async function pipelined(client: RedisClient, commands: Command[]): Promi
     }),
   );
   return out;
+}
+
+/**
+ * PING that answers within `ms` either way: a cluster that refuses our credentials never becomes
+ * ready and would hold a queued command forever, so readiness must not wait on the client alone.
+ */
+export async function pingWithin(client: RedisClient, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([client.ping().then((r) => r === 'PONG', () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,6 +1,6 @@
 import type { Config } from './config';
 import { createRedis, type RedisClient } from './redis';
-import { TokenStore } from './tokens';
+import { TokenStore, tokenRecordMac } from './tokens';
 import { AuditLog } from './audit';
 import { AuditFlow } from './auditFlow';
 import { FeatureGates } from './featureGates';
@@ -45,7 +45,10 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
   redis.on('error', (err: Error) => {
     if (Date.now() - lastLogged > 5000) {
       lastLogged = Date.now();
-      log.warn('redis connection error', { err: err.message });
+      // Redis says nothing secret in these messages; a refused login is named as such.
+      if (/^(NOAUTH|WRONGPASS|NOPERM)/.test(err.message)) {
+        log.error('redis refused our credentials: check the user and password in REDIS_URL or REDIS_USERNAME / REDIS_PASSWORD', { err: err.message.split(' ')[0] });
+      } else log.warn('redis connection error', { err: err.message });
     }
   });
   const audit = new AuditLog(redis, config.auditMaxEvents);
@@ -53,7 +56,8 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     name,
     config,
     redis,
-    tokens: new TokenStore(redis, config.rootToken, now, config.quotas.tokens),
+    // Every service that verifies tokens holds INTERNAL_SECRET; Redis alone cannot mint a token.
+    tokens: new TokenStore(redis, config.rootToken, tokenRecordMac(config.internalSecret), now, config.quotas.tokens),
     audit,
     auditFlow: new AuditFlow(audit),
     gates: new FeatureGates(redis),

@@ -14,6 +14,7 @@ import { guardTypeFields, type TypeScope } from './fieldScopes';
 import { SHARED_DESCRIPTIONS } from './graphqlTypes';
 import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
 import { redactForCode } from './redact';
+import { pingWithin } from './redis';
 import { requestRegion } from './requestRegion';
 import type { Principal } from './principal';
 import type { Services } from './services';
@@ -58,8 +59,15 @@ export interface SubgraphOptions {
    * Lets a service accept another principal than a bearer token (e.g. KMS acting for the secrets
    * service on a caller's behalf). Return null to fall back to the bearer token.
    */
-  resolvePeer?: (req: IncomingMessage, services: Services) => Promise<{ principal: Principal; via: string } | null>;
+  resolvePeer?: (req: IncomingMessage, services: Services, request: PeerRequest) => Promise<{ principal: Principal; via: string } | null>;
   maxBodyBytes?: number;
+}
+
+/** What a peer check sees of the request besides its headers: the body decides which operation it is. */
+export interface PeerRequest {
+  body: string;
+  requestId: string;
+  region: string;
 }
 
 export interface RunningService {
@@ -109,12 +117,8 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/health/live') return sendJson(res, 200, { status: 'ok', service: name }, rid);
     if (req.method === 'GET' && path === '/health/ready') {
-      try {
-        await services.redis.ping();
-        return sendJson(res, 200, { status: 'ready', service: name, redis: 'ok' }, rid);
-      } catch {
-        return sendJson(res, 503, { status: 'unavailable', service: name, redis: 'unreachable' }, rid);
-      }
+      if (await pingWithin(services.redis, config.redis.commandTimeoutMs)) return sendJson(res, 200, { status: 'ready', service: name, redis: 'ok' }, rid);
+      return sendJson(res, 503, { status: 'unavailable', service: name, redis: 'unreachable' }, rid);
     }
     if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' }, rid);
     if (!secretEquals(header(req, HEADER.internalSecret), config.internalSecret)) {
@@ -136,7 +140,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     let principal: Principal;
     let via: string | null = null;
     try {
-      const peer = opts.resolvePeer ? await opts.resolvePeer(req, services) : null;
+      const peer = opts.resolvePeer ? await opts.resolvePeer(req, services, { body, requestId, region }) : null;
       if (peer) {
         principal = peer.principal;
         via = peer.via;
@@ -146,7 +150,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
           if (auth.project) {
             await services.auditFlow.record({
               action: 'auth.denied', outcome: 'DENIED', actor: auth.tokenId ?? 'unknown', project: auth.project,
-              region, resource: `token:${auth.tokenId}`, requestId, errorCode: 'UNAUTHENTICATED',
+              region, resource: `token:${auth.tokenId}`, requestId, errorCode: auth.reason === 'tampered' ? 'RECORD_TAMPERED' : 'UNAUTHENTICATED',
             });
           }
           return sendError(res, 'UNAUTHENTICATED', 'Missing, unknown, expired or revoked token', {}, rid);

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { quotaExceeded, unauthenticated } from './errors';
-import { validateProjectName } from './identifiers';
+import { isProjectName, validateProjectName } from './identifiers';
+import { RecordMac } from './recordMac';
 import { pipelined, type RedisClient } from './redis';
 import { ROOT_PROJECT, type Principal } from './principal';
 
@@ -18,7 +19,8 @@ export interface TokenRecord {
 
 export type AuthResult =
   | { ok: true; principal: Principal }
-  | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked'; project?: string; tokenId?: string };
+  /** `tampered`: the stored record's MAC does not hold (written to Redis by someone else). */
+  | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'tampered'; project?: string; tokenId?: string };
 
 const TOKEN_RE = /^smk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 /** A creator as a token records it: a token id (16 hex), or the root token's SHA-256 (64 hex). */
@@ -79,6 +81,21 @@ local was = redis.call('HGET', KEYS[1], 'revoked')
 if was ~= '1' then redis.call('HSET', KEYS[1], 'revoked', '1', 'revokedAt', ARGV[2]) end
 return { was == '1' and 1 or 0, redis.call('HGET', KEYS[1], 'project') or '', redis.call('SMEMBERS', KEYS[2]) }`;
 
+/** The MAC of token records, derived from INTERNAL_SECRET (which every service that verifies tokens holds). */
+export function tokenRecordMac(internalSecret: string): RecordMac {
+  return new RecordMac(internalSecret, 'token-record-v1');
+}
+
+/**
+ * The stored fields the record's `mac` covers (with the id): every field that grants access or
+ * bounds it, and the creator chain. Revocation is set in Lua (REVOKE, atomic with the children
+ * link), where no MAC can be computed, and the record is re-signed right after; `revoked: '1'` is
+ * honoured whatever the MAC says (it only takes access away), so a revoked record whose re-sign
+ * has not happened yet is still refused, and clearing the flag later breaks the MAC.
+ */
+const SEALED_FIELDS = ['hash', 'name', 'project', 'scopes', 'pathPrefixes', 'createdAt', 'expiresAt', 'revoked', 'ancestors'] as const;
+const sealedParts = (id: string, r: Record<string, string>) => [id, ...SEALED_FIELDS.flatMap((f) => [f, JSON.stringify(r[f] ?? null)])];
+
 /**
  * Opaque bearer tokens `smk_<id>_<256-bit secret>`. The id locates the record in one round trip;
  * the SHA-256 of the whole token is compared in constant time.
@@ -90,6 +107,7 @@ export class TokenStore {
   constructor(
     private readonly redis: RedisClient,
     rootToken: string | null,
+    private readonly mac: RecordMac,
     private readonly now: () => Date = () => new Date(),
     private readonly maxLiveTokens = 0,
   ) {
@@ -126,6 +144,11 @@ export class TokenStore {
     const stored = Buffer.from(rec.hash, 'hex');
     if (stored.length !== presentedHash.length || !timingSafeEqual(stored, presentedHash)) {
       return { ok: false, reason: 'unknown' };
+    }
+    // Revoked first: revocation only takes access away, and its re-sign may still be under way.
+    if (rec.revoked === '1' && isProjectName(rec.project)) return { ok: false, reason: 'revoked', project: rec.project, tokenId: parts[1] };
+    if (!this.intact(parts[1], rec)) {
+      return { ok: false, reason: 'tampered', tokenId: parts[1], ...(isProjectName(rec.project) ? { project: rec.project } : {}) };
     }
     const r = decode(parts[1], rec);
     if (r.revoked) return { ok: false, reason: 'revoked', project: r.project, tokenId: r.id };
@@ -200,7 +223,7 @@ export class TokenStore {
    * pointing at nothing.
    */
   private async writeRecord(id: string, token: string, record: TokenRecord, ancestors: string[], now: Date): Promise<void> {
-    await this.redis.hset(tokenKey(id), {
+    await this.redis.hset(tokenKey(id), this.sealed(id, {
       hash: sha256(token).toString('hex'),
       name: record.name,
       project: record.project,
@@ -210,7 +233,7 @@ export class TokenStore {
       expiresAt: record.expiresAt ?? '',
       revoked: '0',
       ancestors: JSON.stringify(ancestors),
-    });
+    }));
     const creator = ancestors[ancestors.length - 1];
     if (creator !== undefined) {
       const linked = await this.redis.eval(LINK, 2, recordKey(creator), childrenKey(creator), id, isTokenRef(creator) ? '1' : '0');
@@ -226,7 +249,7 @@ export class TokenStore {
   async get(id: string): Promise<TokenRecord | null> {
     if (!/^[0-9a-f]{16}$/.test(id)) return null;
     const rec = await this.redis.hgetall(tokenKey(id));
-    return rec && rec.hash ? decode(id, rec) : null;
+    return rec && rec.hash && this.intact(id, rec) ? decode(id, rec) : null;
   }
 
   /** Newest first; with `limit`, only that many (one bounded read). */
@@ -237,7 +260,8 @@ export class TokenStore {
     const res = (await pipelined(this.redis, ids.map((id) => ['hgetall', tokenKey(id)]))) as Record<string, string>[];
     const out: TokenRecord[] = [];
     res.forEach((r, i) => {
-      if (r && r.hash) out.push(decode(ids[i], r));
+      // A record altered in Redis is not shown as if it were what it claims.
+      if (r && r.hash && this.intact(ids[i], r)) out.push(decode(ids[i], r));
     });
     return out;
   }
@@ -272,6 +296,7 @@ export class TokenStore {
     const revokeOne = (r: string) => this.redis.eval(REVOKE, 2, recordKey(r), childrenKey(r), isTokenRef(r) ? '1' : '0', at) as Promise<[number, string, string[]] | null>;
     const top = await revokeOne(ref);
     if (!top) return null;
+    if (top[0] === 0 && isTokenRef(ref)) await this.resignRevoked(ref);
     // A revoked token leaves its project's tokens quota.
     if (top[0] === 0 && isTokenRef(ref)) await this.redis.zrem(liveKey(top[1]), ref);
     const revoked: RevokedToken[] = [];
@@ -284,7 +309,7 @@ export class TokenStore {
       for (let i = 0; i < fresh.length; i += CASCADE_BATCH) {
         const batch = fresh.slice(i, i + CASCADE_BATCH);
         const res = await Promise.all(batch.map(revokeOne));
-        await Promise.all(res.map((r, j) => (r && r[0] === 0 ? this.redis.zrem(liveKey(r[1]), batch[j]) : undefined)));
+        await Promise.all(res.map((r, j) => (r && r[0] === 0 ? Promise.all([this.redis.zrem(liveKey(r[1]), batch[j]), this.resignRevoked(batch[j])]) : undefined)));
         res.forEach((r, j) => {
           if (!r) return;
           if (r[0] === 0) revoked.push({ id: batch[j], project: r[1] });
@@ -294,6 +319,27 @@ export class TokenStore {
       level = next;
     }
     return revoked;
+  }
+
+  /**
+   * Seals a record REVOKE just marked revoked, so clearing the flag later breaks its MAC. Only a
+   * record that was intact before (as unrevoked) is re-signed: a re-sign must never launder a
+   * record altered in Redis.
+   */
+  private async resignRevoked(id: string): Promise<void> {
+    const raw = await this.redis.hgetall(tokenKey(id));
+    if (!raw || raw.revoked !== '1' || !this.intact(id, { ...raw, revoked: '0' })) return;
+    await this.redis.hset(tokenKey(id), 'mac', this.sealed(id, raw).mac);
+  }
+
+  /** The stored fields with their MAC. */
+  private sealed(id: string, fields: Record<string, string>): Record<string, string> {
+    const { mac: _old, ...rest } = fields;
+    return { ...rest, mac: this.mac.sign(sealedParts(id, rest)) };
+  }
+
+  private intact(id: string, stored: Record<string, string>): boolean {
+    return this.mac.verify(sealedParts(id, stored), stored.mac);
   }
 }
 

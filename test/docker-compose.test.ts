@@ -24,10 +24,12 @@ describe('docker-compose.yml is in step with the services', () => {
     const secrets: Record<string, string> = {
       INTERNAL_SECRET: 'i'.repeat(40), SERVICE_CREDENTIAL: 's'.repeat(40), ROOT_TOKEN: 'r'.repeat(40),
       KMS_ROOT_KEY_US_EAST_1: Buffer.alloc(32, 1).toString('base64'), KMS_ROOT_KEY_EU_WEST_1: Buffer.alloc(32, 2).toString('base64'),
+      REDIS_PASSWORD: 'a1'.repeat(32), REDIS_GATEWAY_PASSWORD: 'b2'.repeat(32),
     };
     const interpolate = (v: string) => v.replace(/\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}/g, (_, name) => secrets[name] ?? '');
     for (const [name, svc] of Object.entries(compose.services)) {
-      if (!svc.environment) continue;
+      // Our services only (Redis is an image with its own environment).
+      if (!svc.environment || !svc.build) continue;
       const env = Object.fromEntries(Object.entries(svc.environment).map(([k, v]) => [k, interpolate(String(v))]));
       const config = loadConfig(env);
       expect(config.production).toBe(true);
@@ -36,6 +38,11 @@ describe('docker-compose.yml is in step with the services', () => {
       // The root token goes only to the services that authenticate callers; the gateway forwards
       // the Authorization header and never needs it.
       expect({ name, hasRootToken: config.rootToken !== null }).toEqual({ name, hasRootToken: name === 'platform' || name === 'secrets' || name.startsWith('kms-') });
+      // Every service logs in to Redis; the gateway as its own user, which may only PING.
+      const redisUrl = new URL(config.redis.url);
+      expect({ name, user: redisUrl.username, password: redisUrl.password }).toEqual(
+        name === 'gateway' ? { name, user: 'gateway', password: secrets.REDIS_GATEWAY_PASSWORD } : { name, user: '', password: secrets.REDIS_PASSWORD },
+      );
       if (name.startsWith('kms-')) {
         expect(config.region).toBe(name.slice(4));
         expect(config.kmsRootKey?.length).toBe(32);
@@ -50,5 +57,14 @@ describe('docker-compose.yml is in step with the services', () => {
     for (const r of regions.withKms()) expect(Object.keys(compose.services)).toContain(`kms-${r.name}`);
     expect(regions.get('ap-southeast-2')?.kmsUrl).toBeNull();
     expect(compose.services.redis.command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--appendfsync', 'always']));
+  });
+
+  it("Redis demands a password, and the gateway's ACL user may only PING", () => {
+    const cmd = compose.services.redis.command!;
+    expect(cmd[cmd.indexOf('--requirepass') + 1]).toMatch(/^\$\{REDIS_PASSWORD:\?/);
+    const user = cmd.indexOf('--user');
+    expect(cmd.slice(user + 1, user + 3)).toEqual(['gateway', 'on']);
+    expect(cmd[user + 3]).toMatch(/^>\$\{REDIS_GATEWAY_PASSWORD:\?/);
+    expect(cmd.slice(user + 4)).toEqual(['-@all', '+ping']);
   });
 });

@@ -2,9 +2,9 @@ import { AuditLog } from '../shared/audit';
 import { ApiError } from '../shared/errors';
 import { FeatureGates } from '../shared/featureGates';
 import { createRedis } from '../shared/redis';
-import { TokenStore } from '../shared/tokens';
+import { TokenStore, tokenRecordMac } from '../shared/tokens';
 import type { KmsKeyRecord } from '../subgraphs/kms/domain/keyRing';
-import { KeyStore } from '../subgraphs/kms/store/keyStore';
+import { KeyStore, keyMetadataMac } from '../subgraphs/kms/store/keyStore';
 import { newSecretUid, SecretStore } from '../subgraphs/secrets/store/secretStore';
 import { testConfig } from './support/env';
 
@@ -40,7 +40,7 @@ const expected: Record<string, Verdict> = Object.fromEntries([...VALID.map((n) =
 
 describe('every store accepts exactly the same project names', () => {
   it('TokenStore: create and list', async () => {
-    const tokens = new TokenStore(redis, null);
+    const tokens = new TokenStore(redis, null, tokenRecordMac('t'.repeat(40)));
     expect(await verdicts((project) => tokens.create({ name: 't', project, scopes: ['audit:read'], pathPrefixes: null, expiresAt: null }))).toEqual(expected);
     expect(await verdicts((project) => tokens.list(project))).toEqual(expected);
   });
@@ -58,7 +58,7 @@ describe('every store accepts exactly the same project names', () => {
   });
 
   it('KMS KeyStore: create and get a key record', async () => {
-    const keys = new KeyStore(redis);
+    const keys = new KeyStore(redis, keyMetadataMac(Buffer.alloc(32, 7)));
     const now = new Date().toISOString();
     const record = (project: string, i: number): KmsKeyRecord => ({
       region: 'us-east-1', project, identity: `names-${i}`, type: 'AES256_GCM96', purpose: 'ENCRYPT_DECRYPT', status: 'ACTIVE',

@@ -1,5 +1,5 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { KeyStore } from '../subgraphs/kms/store/keyStore';
+import { KeyStore, keyMetadataMac } from '../subgraphs/kms/store/keyStore';
 import { secretAssociatedData } from '../subgraphs/secrets/domain/associatedData';
 import { SecretStore, newSecretUid } from '../subgraphs/secrets/store/secretStore';
 import { startStack, type Stack } from './support/stack';
@@ -68,7 +68,7 @@ describe.each(['us-east-1', 'eu-west-1'])('in %s', (region) => {
     // Last used 40 days ago (as another replica would have recorded it).
     await createKey('old');
     const usedAt = Date.now() - 40 * DAY_MS;
-    const store = new KeyStore(stack.services.get(`kms-${region}`)!.redis);
+    const store = new KeyStore(stack.services.get(`kms-${region}`)!.redis, keyMetadataMac(stack.services.get(`kms-${region}`)!.config.kmsRootKey!));
     expect(await store.recordUse({ region, project: 'default', identity: 'old' }, usedAt, 60_000)).toBe(true);
     expect(await key('old')).toEqual({ status: 'ACTIVE', lastUsedAt: new Date(usedAt).toISOString() });
     const r = await stack.gql(SCHEDULE, { id: 'old', days: 60 }, opts);

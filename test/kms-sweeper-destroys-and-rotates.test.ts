@@ -3,7 +3,7 @@ import { testConfig } from './support/env';
 import { b64, failure } from './support/gql';
 import { startKmsHarness, type KmsHarness } from './support/kms';
 import { Q } from './support/kmsQueries';
-import { KeyStore } from '../subgraphs/kms/store/keyStore';
+import { KeyStore, keyMetadataMac } from '../subgraphs/kms/store/keyStore';
 import { Sweeper } from '../subgraphs/kms/domain/sweeper';
 
 const DAY = 86_400_000;
@@ -117,7 +117,7 @@ it('two replicas sweeping at once: exactly one acts on each due key (Redis lock)
 });
 
 it('while another replica holds the lock, runOnce does nothing; the lock is released with compare-and-delete', async () => {
-  const store = new KeyStore(a.services.redis);
+  const store = new KeyStore(a.services.redis, keyMetadataMac(a.config.kmsRootKey!));
   await a.ok(Q.create, { input: { identity: 'locked', type: 'AES256_GCM96', autoRotatePeriodDays: 1 } });
   nowMs += 2 * DAY;
   expect(await store.acquireSweeperLock('us-east-1', 'other-replica', 60_000)).toBe(true);
@@ -133,7 +133,7 @@ it('while another replica holds the lock, runOnce does nothing; the lock is rele
 it('start() sweeps on an interval and stop() ends it', async () => {
   await a.ok(Q.create, { input: { identity: 'timed', type: 'AES256_GCM96', autoRotatePeriodDays: 1 } });
   nowMs += 2 * DAY;
-  const s = new Sweeper(a.keys, new KeyStore(a.services.redis), a.services.auditFlow, a.services.log, { intervalMs: 20 });
+  const s = new Sweeper(a.keys, new KeyStore(a.services.redis, keyMetadataMac(a.config.kmsRootKey!)), a.services.auditFlow, a.services.log, { intervalMs: 20 });
   s.start();
   const deadline = Date.now() + 5000;
   while ((await a.ok(Q.get, { id: 'timed' })).kmsKey.latestVersion < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -1,4 +1,4 @@
-import { TokenStore } from '../shared/tokens';
+import { TokenStore, tokenRecordMac } from '../shared/tokens';
 import type { RunningKms } from '../subgraphs/kms/server';
 import { failure } from './support/gql';
 import { startStack, type Stack } from './support/stack';
@@ -19,7 +19,7 @@ it('apiTokens lists the newest 1000 tokens, or the newest `first`', async () => 
   // Written straight to the store, each a millisecond apart in the past (the listing is newest first).
   const base = Date.now() - 60_000;
   let i = 0;
-  const tokens = new TokenStore(stack.services.get('platform')!.redis, null, () => new Date(base + i));
+  const tokens = new TokenStore(stack.services.get('platform')!.redis, null, tokenRecordMac(stack.services.get('platform')!.config.internalSecret), () => new Date(base + i));
   for (; i < 1001; i++) await tokens.create({ name: `bulk-${i}`, project, scopes: ['secrets:read'], pathPrefixes: null, expiresAt: null });
   const admin = await stack.token(['admin'], { project });
   const all = (await stack.ok(`{ apiTokens { id name } }`, {}, { token: admin.token })).apiTokens;

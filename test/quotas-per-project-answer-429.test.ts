@@ -1,4 +1,4 @@
-import { KeyStore } from '../subgraphs/kms/store/keyStore';
+import { KeyStore, keyMetadataMac } from '../subgraphs/kms/store/keyStore';
 import { failure, type GqlResponse } from './support/gql';
 import { startStack, type Stack } from './support/stack';
 
@@ -34,7 +34,7 @@ it('keys: a project at its keys quota in a region cannot create another there; o
   expect(failure(await stack.gql(createKey('a'), {}, { token: t.token })).code).toBe('ALREADY_EXISTS');
   await stack.ok(createKey('c'), {}, { token: t.token, region: 'eu-west-1' });
   // The sweeper's destruction of a key's material (its deletion window passed) gives the place back.
-  const store = new KeyStore(stack.services.get('kms-us-east-1')!.redis);
+  const store = new KeyStore(stack.services.get('kms-us-east-1')!.redis, keyMetadataMac(stack.services.get('kms-us-east-1')!.config.kmsRootKey!));
   const ref = { region: 'us-east-1', project: 'q-keys', identity: 'a' };
   const rec = (await store.get(ref))!;
   expect(await store.commit(rec.rev, { ...rec, status: 'PENDING_DELETION', materialDestroyed: true, rev: rec.rev + 1 }, { destroyRing: true })).toBe(true);

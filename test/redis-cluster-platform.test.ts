@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import { AuditLog } from '../shared/audit';
 import { FeatureGates } from '../shared/featureGates';
 import { createRedis, type RedisClient } from '../shared/redis';
-import { TokenStore } from '../shared/tokens';
+import { TokenStore, tokenRecordMac } from '../shared/tokens';
 import { testConfig } from './support/env';
 import { RedisClusterFixture } from './support/redisCluster';
 
@@ -24,7 +24,7 @@ describe('platform stores on Redis Cluster', () => {
   });
 
   it('tokens, gates and the audit log work across slots', async () => {
-    const tokens = new TokenStore(redis, null);
+    const tokens = new TokenStore(redis, null, tokenRecordMac('t'.repeat(40)));
     const made = [];
     for (let i = 0; i < 20; i++) {
       made.push(await tokens.create({ name: `t${i}`, project: 'cl', scopes: ['audit:read'], pathPrefixes: null, expiresAt: null }));
@@ -41,7 +41,7 @@ describe('platform stores on Redis Cluster', () => {
     expect((await tokens.authenticate(`Bearer ${made[4].token}`)).ok).toBe(true);
 
     const rootToken = `root_${'r'.repeat(40)}`;
-    const withRoot = new TokenStore(redis, rootToken);
+    const withRoot = new TokenStore(redis, rootToken, tokenRecordMac('t'.repeat(40)));
     const auth0 = await withRoot.authenticate(`Bearer ${rootToken}`);
     const underRoot = await withRoot.create({ name: 'r', project: 'cl', scopes: ['admin'], pathPrefixes: null, expiresAt: null, ancestors: auth0.ok ? auth0.principal.lineage : [] });
     expect(await withRoot.revokeRoot()).toEqual([{ id: underRoot.record.id, project: 'cl' }]);

@@ -3,7 +3,7 @@ import { createRedis, type RedisClient } from '../shared/redis';
 import { KeyRingService } from '../subgraphs/kms/domain/keyRingService';
 import { KeyUsage } from '../subgraphs/kms/domain/keyUsage';
 import { KeyWrapper } from '../subgraphs/kms/domain/keyWrapper';
-import { KeyStore } from '../subgraphs/kms/store/keyStore';
+import { KeyStore, keyMetadataMac } from '../subgraphs/kms/store/keyStore';
 import { SecretAccess } from '../subgraphs/secrets/domain/secretAccess';
 import { SecretStore, indexKeyNames, newSecretUid } from '../subgraphs/secrets/store/secretStore';
 import { testConfig } from './support/env';
@@ -35,7 +35,7 @@ describe('through the gateway (real clock)', () => {
 
   test.each(['us-east-1', 'eu-west-1'])('two encrypts within the window write the key use once (%s)', async (region) => {
     await stack.ok('mutation { createKmsKey(input: { identity: "hot", type: AES256_GCM96 }) { identity } }', {}, { region });
-    const store = new KeyStore(stack.services.get(`kms-${region}`)!.redis);
+    const store = new KeyStore(stack.services.get(`kms-${region}`)!.redis, keyMetadataMac(stack.services.get(`kms-${region}`)!.config.kmsRootKey!));
     const ref = { region, project: 'default', identity: 'hot' };
     const encrypt = () => stack.ok('mutation { encrypt(input: { keyIdentity: "hot", plaintext: "aGk=" }) { keyVersion } }', {}, { region });
 
@@ -83,8 +83,9 @@ describe('with an injected clock', () => {
   afterAll(() => redis.disconnect());
 
   test('KMS: one write per key per window, one between replicas, the record and its commits untouched', async () => {
-    const store = new KeyStore(redis);
-    const wrapper = new KeyWrapper(randomBytes(32));
+    const rootKey = randomBytes(32);
+    const store = new KeyStore(redis, keyMetadataMac(rootKey));
+    const wrapper = new KeyWrapper(rootKey);
     const keys = new KeyRingService('us-east-1', store, wrapper, now, 10, { windowMs: WINDOW });
     const rec = await keys.create('p1', { identity: 'k', type: 'AES256_GCM96' });
     const stored = async () => (await store.lastUsedMany([rec]))[0];
@@ -155,7 +156,7 @@ describe('with an injected clock', () => {
     const dead = createRedis(testConfig({}, 'usage-dead').redis);
     dead.disconnect();
     const errors: unknown[] = [];
-    const usage = new KeyUsage(new KeyStore(dead), now, { windowMs: WINDOW, onError: (err) => errors.push(err) });
+    const usage = new KeyUsage(new KeyStore(dead, keyMetadataMac(randomBytes(32))), now, { windowMs: WINDOW, onError: (err) => errors.push(err) });
     const ref = { region: 'us-east-1', project: 'p1', identity: 'gone' };
     expect(usage.record(ref)).toBeUndefined();
     await usage.idle();

@@ -1,16 +1,18 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { ApiError } from '../../shared/errors';
-import { isProjectName } from '../../shared/identifiers';
+import { ON_BEHALF_OPERATIONS, onBehalfKey, operationOfRequest, verifyAssertion } from '../../shared/onBehalfOf';
 import { header, HEADER, secretEquals } from '../../shared/http';
 import type { Principal } from '../../shared/principal';
 import type { Services } from '../../shared/services';
-import { buildFederatedSchema, startSubgraph, type RunningService } from '../../shared/subgraphServer';
+import { buildFederatedSchema, startSubgraph, type PeerRequest, type RunningService } from '../../shared/subgraphServer';
 import { KeyRingService } from './domain/keyRingService';
 import { KeyWrapper } from './domain/keyWrapper';
 import { Sweeper, type SweeperOptions } from './domain/sweeper';
-import { KeyStore } from './store/keyStore';
+import { KeyStore, keyMetadataMac } from './store/keyStore';
+import { NonceStore } from './store/nonceStore';
 import { BatchResolver } from './graphql/batch.resolver';
 import { EncryptResolver } from './graphql/encrypt.resolver';
 import { ExportResolver } from './graphql/export.resolver';
@@ -22,9 +24,6 @@ import { SignResolver } from './graphql/sign.resolver';
 
 // Order fixes the printed SDL's field order: key queries and fields, then the lifecycle mutations.
 const RESOLVERS = [KmsKeyResolver, KeyLifecycleResolver, EncryptResolver, BatchResolver, SignResolver, MacResolver, ExportResolver] as const;
-
-/** Scopes the secrets service gets when it acts for a caller: exactly what put and reveal need. */
-const ON_BEHALF_SCOPES = ['kms:read', 'kms:encrypt', 'kms:decrypt'];
 
 /**
  * The kms subgraph schema. Without a KeyRingService (schema printing) the resolvers get a
@@ -49,31 +48,36 @@ export async function buildKmsSchema(kms: KeyRingService = { region: '' } as Key
 }
 
 /**
- * On-behalf-of: the secrets service presents its service credential and the caller's identity.
- * A present-but-wrong credential is refused outright (never falls back to the bearer token).
+ * On-behalf-of: the secrets service sends a short-lived MAC'd assertion (shared/onBehalfOf.ts) for
+ * exactly one operation. It is accepted once (its nonce), only for the request id it names and only
+ * when the request's one root field is that operation; the principal gets that operation's scope
+ * alone. A presented-but-wrong credential is refused outright (never falls back to the bearer token).
+ * Refusals of an authentic assertion are audited in its project; a forged one names no project we
+ * could believe.
  */
-export function onBehalfOf(serviceCredential: string | null) {
-  return async (req: IncomingMessage): Promise<{ principal: Principal; via: string } | null> => {
+export function onBehalfOf(serviceCredential: string | null, nonces: NonceStore) {
+  const key = serviceCredential === null ? null : onBehalfKey(serviceCredential);
+  return async (req: IncomingMessage, services: Services, request: PeerRequest): Promise<{ principal: Principal; via: string } | null> => {
     const presented = header(req, HEADER.serviceCredential);
-    if (presented === undefined) return null;
-    if (serviceCredential === null || !secretEquals(presented, serviceCredential)) {
+    const raw = header(req, HEADER.onBehalfOf);
+    if (presented === undefined && raw === undefined) return null;
+    if (key === null || (presented !== undefined && !secretEquals(presented, serviceCredential!))) {
       throw new ApiError('UNAUTHENTICATED', 'Invalid service credential');
     }
-    const raw = header(req, HEADER.onBehalfOf);
-    let caller: { tokenId?: unknown; project?: unknown } | null = null;
-    try {
-      caller = raw && raw.length <= 2048 && /^[A-Za-z0-9_-]+$/.test(raw) ? JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) : null;
-    } catch {
-      caller = null;
+    const now = services.now().getTime();
+    const result = verifyAssertion(key, raw, { requestId: request.requestId, operation: operationOfRequest(request.body) }, now);
+    const authentic = result.ok || 'assertion' in result ? result.assertion : null;
+    if (result.ok && (await nonces.claim(result.assertion.nonce, result.assertion.expiresAt - now))) {
+      const { tokenId, project, operation } = result.assertion;
+      return { principal: { tokenId, project, scopes: [ON_BEHALF_OPERATIONS[operation].scope], pathPrefixes: null, root: false }, via: 'secrets' };
     }
-    // The project is checked at this edge with the one project rule, before it names any Redis key.
-    if (!caller || typeof caller.tokenId !== 'string' || !caller.tokenId || caller.tokenId.length > 128 || !isProjectName(caller.project)) {
-      throw new ApiError('UNAUTHENTICATED', `Missing or malformed ${HEADER.onBehalfOf} header`);
+    if (authentic) {
+      await services.auditFlow.record({
+        action: 'auth.denied', outcome: 'DENIED', actor: authentic.tokenId, via: 'secrets', project: authentic.project, region: request.region,
+        resource: `token:${authentic.tokenId}`, requestId: request.requestId, errorCode: 'UNAUTHENTICATED',
+      });
     }
-    return {
-      principal: { tokenId: caller.tokenId, project: caller.project, scopes: [...ON_BEHALF_SCOPES], pathPrefixes: null, root: false },
-      via: 'secrets',
-    };
+    throw new ApiError('UNAUTHENTICATED', `Missing, invalid, expired or replayed ${HEADER.onBehalfOf} assertion`);
   };
 }
 
@@ -98,7 +102,15 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
   if (!region) throw new Error('The kms subgraph needs REGION');
   if (!services.config.regions.has(region)) throw new Error(`REGION ${region} is not in the region registry`);
   const { quotas } = services.config;
-  const store = new KeyStore(services.redis, { maxKeys: quotas.keys });
+  // Key metadata is signed under the region's root key: only this region's KMS can write a usable record.
+  const store = new KeyStore(services.redis, keyMetadataMac(opts.rootKey), {
+    maxKeys: quotas.keys,
+    onTampered: (ref) =>
+      services.auditFlow.record({
+        action: 'auth.denied', outcome: 'DENIED', actor: 'kms', project: ref.project, region: ref.region,
+        resource: `kms-key:${ref.region}/${ref.identity}`, requestId: `integrity-${randomUUID()}`, errorCode: 'RECORD_TAMPERED',
+      }),
+  });
   const kms = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now, undefined, {
     // Only the error's name: the use is retried on the next operation, and no key names reach the log.
     onError: (err) => services.log.warn('could not record a key use', { region, err: err instanceof Error ? err.name : 'unknown' }),
@@ -112,7 +124,7 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
     port: opts.port,
     host: opts.host,
     fixedRegion: region,
-    resolvePeer: onBehalfOf(services.config.serviceCredential),
+    resolvePeer: onBehalfOf(services.config.serviceCredential, new NonceStore(services.redis)),
   });
   if (opts.sweeper !== false) sweeper.start();
   return {

@@ -13,6 +13,13 @@ export class RedisClusterFixture {
   private dir = '';
   ports: number[] = [];
 
+  /** `password`: every node demands it (requirepass, and masterauth between nodes). */
+  constructor(private readonly opts: { password?: string } = {}) {}
+
+  private get auth(): string[] {
+    return this.opts.password ? ['-a', this.opts.password, '--no-auth-warning'] : [];
+  }
+
   static available(): boolean {
     return spawnSync('redis-server', ['--version']).status === 0 && spawnSync('redis-cli', ['--version']).status === 0;
   }
@@ -25,19 +32,20 @@ export class RedisClusterFixture {
         '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
         '--cluster-config-file', join(this.dir, `nodes-${port}.conf`), '--save', '', '--appendonly', 'no',
         '--dir', this.dir, '--cluster-node-timeout', '2000',
+        ...(this.opts.password ? ['--requirepass', this.opts.password, '--masterauth', this.opts.password] : []),
       ], { stdio: 'ignore' });
       this.procs.push(p);
     }
     for (const port of this.ports) {
       for (let i = 0; i < 100; i++) {
-        if (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG')) break;
+        if (spawnSync('redis-cli', ['-p', String(port), ...this.auth, 'ping']).stdout?.toString().includes('PONG')) break;
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'], { encoding: 'utf8' });
+    const create = spawnSync('redis-cli', [...this.auth, '--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'], { encoding: 'utf8' });
     if (create.status !== 0) throw new Error(`cluster create failed: ${create.stderr || create.stdout}`);
     for (let i = 0; i < 100; i++) {
-      const info = spawnSync('redis-cli', ['-p', String(this.ports[0]), 'cluster', 'info'], { encoding: 'utf8' }).stdout;
+      const info = spawnSync('redis-cli', ['-p', String(this.ports[0]), ...this.auth, 'cluster', 'info'], { encoding: 'utf8' }).stdout;
       if (info.includes('cluster_state:ok')) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '../../../shared/audit';
 import { AuditNotWritten, type AuditFlow } from '../../../shared/auditFlow';
+import { RecordTampered } from '../../../shared/errors';
 import type { Logger } from '../../../shared/log';
 import type { KeyRingService } from './keyRingService';
 import type { KmsKeyRecord } from './keyRing';
@@ -105,6 +106,11 @@ export class Sweeper {
         return { value: rec, keyVersion: rec ? keyVersion(rec) : null };
       }, { skipWhenNull: true });
     } catch (err) {
+      // One key whose record was altered in Redis (refused and audited already) must not stop the sweep of the others.
+      if (err instanceof RecordTampered) {
+        this.log.warn('sweep skipped a key: its record failed its integrity check', { action, region });
+        return null;
+      }
       if (!(err instanceof AuditNotWritten)) throw err;
       this.log.warn('sweep skipped a key: audit log unavailable', { action, region });
       return null;

@@ -1,5 +1,6 @@
-import { quotaExceeded } from '../../../shared/errors';
+import { quotaExceeded, recordTampered } from '../../../shared/errors';
 import { validateKeyIdentity, validateProjectName } from '../../../shared/identifiers';
+import { RecordMac } from '../../../shared/recordMac';
 import { pipelined, type RedisClient } from '../../../shared/redis';
 import type { KeyVersionInfo, KmsKeyRecord } from '../domain/keyRing';
 import type { KeyPurpose, KeyStatus, KeyType } from '../domain/keyTypes';
@@ -106,7 +107,18 @@ type Scripts = {
   kmsNewestVersions(meta: string, versions: string, n: string): Promise<string[]>;
 };
 
-function encode(rec: KmsKeyRecord): { set: string[]; del: string[] } {
+/**
+ * The meta fields the record's `mac` covers, with region, project and identity (so a record cannot
+ * be copied onto another key): everything but the description. Every write goes through encode,
+ * which signs the whole record it writes.
+ */
+const SEALED_FIELDS = [
+  'type', 'purpose', 'status', 'exportable', 'createdAt', 'latestVersion', 'minDecryptionVersion', 'minEncryptionVersion',
+  'rotatedAt', 'materialDestroyed', 'rev', 'autoRotatePeriodDays', 'deletionDate',
+] as const;
+const sealedParts = (ref: KeyRef, h: Record<string, string>) => [ref.region, ref.project, ref.identity, ...SEALED_FIELDS.flatMap((f) => [f, JSON.stringify(h[f] ?? null)])];
+
+function encode(rec: KmsKeyRecord, mac: RecordMac): { set: string[]; del: string[] } {
   const set: string[] = [
     'type', rec.type, 'purpose', rec.purpose, 'status', rec.status, 'exportable', rec.exportable ? '1' : '0',
     'createdAt', rec.createdAt, 'latestVersion', String(rec.latestVersion),
@@ -123,6 +135,9 @@ function encode(rec: KmsKeyRecord): { set: string[]; del: string[] } {
     if (v === null) del.push(f);
     else set.push(f, v);
   }
+  const fields: Record<string, string> = {};
+  for (let i = 0; i < set.length; i += 2) fields[set[i]] = set[i + 1];
+  set.push('mac', mac.sign(sealedParts(rec, fields)));
   return { set, del };
 }
 
@@ -155,8 +170,16 @@ const scheduleMember = (project: string, identity: string) => JSON.stringify([pr
 export class KeyStore implements KeyRepository, SweepQueue {
   private readonly redis: RedisClient & Scripts;
 
-  /** `maxKeys`: keys per project in this region that may hold material (QUOTA_KEYS; 0 = no limit). */
-  constructor(redis: RedisClient, private readonly opts: { maxKeys?: number } = {}) {
+  /**
+   * `mac` signs and checks every record (key from the region's KMS root key). A record that fails
+   * the check is refused (recordTampered) after `onTampered` has recorded the refusal.
+   * `maxKeys`: keys per project in this region that may hold material (QUOTA_KEYS; 0 = no limit).
+   */
+  constructor(
+    redis: RedisClient,
+    private readonly mac: RecordMac,
+    private readonly opts: { maxKeys?: number; onTampered?: (ref: KeyRef) => Promise<void> } = {},
+  ) {
     const r = redis as RedisClient & Scripts & Record<string, unknown>;
     if (typeof r.kmsCreateKey !== 'function') r.defineCommand('kmsCreateKey', { numberOfKeys: 3, lua: CREATE_LUA });
     if (typeof r.kmsCommitKey !== 'function') r.defineCommand('kmsCommitKey', { numberOfKeys: 3, lua: COMMIT_LUA });
@@ -176,7 +199,7 @@ export class KeyStore implements KeyRepository, SweepQueue {
   async create(rec: KmsKeyRecord, firstVersion: { createdAt: string; wrapped: Buffer }): Promise<boolean> {
     const max = this.opts.maxKeys ?? 0;
     if ((await this.redis.kmsReserveKey(quotaKey(rec.region, rec.project), rec.identity, String(max))) !== 1) throw quotaExceeded('keys', max);
-    const { set } = encode(rec);
+    const { set } = encode(rec, this.mac);
     const ok = await this.redis.kmsCreateKey(metaKey(rec), versionsKey(rec), ringKey(rec), firstVersion.createdAt, firstVersion.wrapped.toString('base64'), ...set);
     // The index is another slot: written after the record, so it never names a missing key. On a
     // conflict it is written again, which heals an index entry lost to a crash between the two.
@@ -193,7 +216,7 @@ export class KeyStore implements KeyRepository, SweepQueue {
     next: KmsKeyRecord,
     opts: CommitOptions = {},
   ): Promise<boolean> {
-    const { set, del } = encode(next);
+    const { set, del } = encode(next, this.mac);
     const add = opts.addVersion;
     const ok = await this.redis.kmsCommitKey(
       metaKey(next), versionsKey(next), ringKey(next),
@@ -206,13 +229,24 @@ export class KeyStore implements KeyRepository, SweepQueue {
   }
 
   async get(ref: KeyRef): Promise<KmsKeyRecord | null> {
-    return decode(ref, await this.redis.hgetall(metaKey(ref)));
+    return this.checked(ref, await this.redis.hgetall(metaKey(ref)));
   }
 
   /** Many records in one round trip (pipelined on a single node; one pipeline per slot on a cluster). */
   async getMany(refs: readonly KeyRef[]): Promise<(KmsKeyRecord | null)[]> {
     const hashes = (await pipelined(this.redis, refs.map((r) => ['hgetall', metaKey(r)]))) as Record<string, string>[];
-    return hashes.map((h, i) => decode(refs[i], h));
+    return Promise.all(hashes.map((h, i) => this.checked(refs[i], h)));
+  }
+
+  /** The record, or null if there is none; refused when its MAC does not hold (also for records without one). */
+  private async checked(ref: KeyRef, h: Record<string, string>): Promise<KmsKeyRecord | null> {
+    const rec = decode(ref, h);
+    if (rec === null) return null;
+    if (!this.mac.verify(sealedParts(ref, h), h.mac)) {
+      await this.opts.onTampered?.(ref);
+      throw recordTampered();
+    }
+    return rec;
   }
 
   /** Versions of many keys, oldest first; with `newest`, only that many of the latest (read without touching the rest). */
@@ -293,4 +327,9 @@ export class KeyStore implements KeyRepository, SweepQueue {
       return { region, project, identity };
     });
   }
+}
+
+/** The MAC of a region's key metadata, derived from its KMS root key (which only that KMS holds). */
+export function keyMetadataMac(rootKey: Buffer): RecordMac {
+  return new RecordMac(rootKey, 'kms-key-metadata-v1');
 }

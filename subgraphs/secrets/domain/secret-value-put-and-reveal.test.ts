@@ -5,6 +5,7 @@ import { testConfig } from '../../../test/support/env';
 import { createRedis } from '../../../shared/redis';
 import { ApiError } from '../../../shared/errors';
 import { KmsClient } from '../../../shared/kmsClient';
+import { onBehalfKey, verifyAssertion } from '../../../shared/onBehalfOf';
 import { SecretStore, secretKeyNames } from '../store/secretStore';
 import { SecretsManager, type SecretsCall } from './secretsManager';
 
@@ -72,12 +73,13 @@ let manager: SecretsManager;
 let store: SecretStore;
 let kms: KmsClient;
 let redis: ReturnType<typeof createRedis>;
+let config: ReturnType<typeof testConfig>;
 const call: SecretsCall = { project: 'acme', caller: { tokenId: 'tok1', project: 'acme' }, requestId: 'req-1' };
 
 beforeAll(async () => {
   const use1 = await listen(kmsServer('us-east-1'));
   const euw1 = await listen(kmsServer('eu-west-1'));
-  const config = testConfig(
+  config = testConfig(
     { REGIONS: `us-east-1=http://127.0.0.1:${use1}/graphql,eu-west-1=http://127.0.0.1:${euw1}/graphql,ap-southeast-2=`, DEFAULT_REGION: 'us-east-1' },
     'sec-manager',
   );
@@ -117,7 +119,13 @@ test('create with a value, put, and reveal by current and by version; KMS sees t
   expect(await manager.getSecretValue(call, { path: 'app/db' })).toMatchObject({ version: 2, value: 'second' });
   expect(await manager.getSecretValue(call, { path: 'app/db', version: 1 })).toMatchObject({ version: 1, value: 'first ünïcode' });
   expect(calls.every((c) => c.requestId === 'req-1')).toBe(true);
-  expect(JSON.parse(Buffer.from(calls[0].onBehalfOf, 'base64url').toString())).toEqual({ tokenId: 'tok1', project: 'acme' });
+  // Each call carries its own assertion for the caller, the request and that one operation.
+  const key = onBehalfKey(config.serviceCredential!);
+  for (const c of calls) {
+    const operation = c.op === 'kmsKey' ? 'getKey' : (c.op as 'encrypt' | 'decrypt');
+    expect(verifyAssertion(key, c.onBehalfOf, { requestId: 'req-1', operation })).toMatchObject({ ok: true, assertion: { tokenId: 'tok1', project: 'acme', operation } });
+  }
+  expect(new Set(calls.map((c) => c.onBehalfOf)).size).toBe(calls.length);
   // Redis holds only ciphertext.
   expect(JSON.stringify(await redis.hgetall(secretKeyNames('acme', 'app/db').values))).not.toContain('second');
 });

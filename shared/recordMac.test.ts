@@ -1,0 +1,21 @@
+import { RecordMac } from './recordMac';
+
+describe('record MACs', () => {
+  const mac = new RecordMac('s'.repeat(40), 'token-record-v1');
+  const parts = ['id1', 'scopes', '["secrets:read"]', 'revoked', '"0"'];
+
+  it('holds for the parts it signed and for nothing else', () => {
+    const m = mac.sign(parts);
+    expect(mac.verify(parts, m)).toBe(true);
+    expect(mac.verify(['id1', 'scopes', '["*"]', 'revoked', '"0"'], m)).toBe(false);
+    // Length-prefixed: moving a boundary between parts changes the MAC.
+    expect(mac.verify(['id1s', 'copes', '["secrets:read"]', 'revoked', '"0"'], m)).toBe(false);
+    for (const bad of [undefined, '', 'x', m.slice(1), `${m}A`]) expect(mac.verify(parts, bad)).toBe(false);
+  });
+
+  it('another secret or another purpose gives another key', () => {
+    const m = mac.sign(parts);
+    expect(new RecordMac('t'.repeat(40), 'token-record-v1').verify(parts, m)).toBe(false);
+    expect(new RecordMac('s'.repeat(40), 'kms-key-metadata-v1').verify(parts, m)).toBe(false);
+  });
+});

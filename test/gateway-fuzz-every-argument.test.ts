@@ -52,35 +52,7 @@ const NO_KMS_REGION = 'ap-southeast-2';
  * Answers the contract does not allow that come from defects whose fix lies outside this test's
  * reach. Each entry: which inputs, and why. The list shrinks to nothing as they are fixed.
  */
-const KNOWN_DEFECTS: { reason: string; applies: (c: Case, r: Answer) => boolean }[] = [
-  {
-    reason:
-      'auditEvents(after:) whose cursor decodes to a stream id Redis refuses (a part above 2^64-1, or 0-0 as an exclusive bound) answers 500: ' +
-      'CURSOR_RE in subgraphs/platform/graphql/audit.resolver.ts only checks digits, and shared/audit.ts query() hands `(<after>` to XREVRANGE',
-    applies: (c, r) => c.name === 'query auditEvents' && r.status === 500 && typeof c.variables.after === 'string' && redisRefusesCursor(c.variables.after),
-  },
-  {
-    reason:
-      'auditEvents(filter: { since | until }) before 1970 answers 500: parseTime in subgraphs/platform/graphql/audit.resolver.ts accepts it, ' +
-      'and shared/audit.ts query() turns its negative getTime() into a stream id Redis refuses',
-    applies: (c, r) => c.name === 'query auditEvents' && r.status === 500 && beforeEpoch(c.variables.filter),
-  },
-];
-
-function redisRefusesCursor(after: string): boolean {
-  const m = /^(\d{1,20})-(\d{1,20})$/.exec(Buffer.from(after, 'base64url').toString('utf8'));
-  if (!m) return false;
-  const [ms, seq] = [BigInt(m[1]), BigInt(m[2])];
-  return ms > 2n ** 64n - 1n || seq > 2n ** 64n - 1n || (ms === 0n && seq === 0n);
-}
-
-function beforeEpoch(filter: unknown): boolean {
-  if (!filter || typeof filter !== 'object') return false;
-  return ['since', 'until'].some((k) => {
-    const v = (filter as Record<string, unknown>)[k];
-    return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) && Date.parse(v) < 0;
-  });
-}
+const KNOWN_DEFECTS: { reason: string; applies: (c: Case, r: Answer) => boolean }[] = [];
 
 interface Case {
   name: string;

@@ -17,8 +17,7 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
-import { startStack, type Stack } from './support/stack';
-import { composedSupergraph } from '../scripts/localStack';
+import { composedSupergraph, startStack, type Stack } from './support/stack';
 
 /**
  * Random and hostile input on every argument of every root field, and odd headers, through the

@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, INTERNAL_ERROR_MESSAGE, internalFormattedError } from '../shared/errors';
 import { redactForCode } from '../shared/redact';
 import type { Logger } from '../shared/log';
@@ -15,7 +15,8 @@ const APOLLO_CLIENT_CODES = new Set(['BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
  * Messages of BAD_USER_INPUT / GRAPHQL_VALIDATION_FAILED / GRAPHQL_PARSE_FAILED never echo an input value.
  */
 export function gatewayFormatError(log: Logger) {
-  return (formatted: GraphQLFormattedError, _error: unknown): GraphQLFormattedError => {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    if (isApolloRequestError(formatted, error)) return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
     const code = formatted.extensions?.code;
     const known = typeof code === 'string' && (code in ErrorCode || APOLLO_CLIENT_CODES.has(code));
     if (!known || code === 'INTERNAL_SERVER_ERROR') {
@@ -31,4 +32,15 @@ export function gatewayFormatError(log: Logger) {
     // and syntax errors; only names, paths and types are kept.
     return { ...formatted, message: redactForCode(code, formatted.message), extensions };
   };
+}
+
+/**
+ * Apollo Server refuses some requests with a 4xx but no code (a persisted-query hash that does not
+ * match its query): a request-level error, not a bug, so it is a BAD_REQUEST (400), not a 500.
+ * Its message is Apollo's own text, never an input value.
+ */
+function isApolloRequestError(formatted: GraphQLFormattedError, error: unknown): boolean {
+  if (formatted.path || formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return false;
+  const status = error instanceof GraphQLError ? (error.extensions?.http as { status?: unknown } | undefined)?.status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { validateProjectName } from './identifiers';
 import type { RedisClient } from './redis';
+import { badInput } from './errors';
 
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILURE';
 
@@ -136,9 +137,12 @@ export class AuditLog {
     first: number,
     after: string | null,
   ): Promise<{ events: AuditEvent[]; endCursor: string | null; hasNextPage: boolean }> {
+    if (after !== null && !isExclusiveStreamBound(after)) throw badInput('after is not a valid cursor');
+    // Stream ids start at 0-0 (1970): nothing lies before it, and Redis refuses a negative id.
+    if (filter.until && filter.until.getTime() < 0) return { events: [], endCursor: null, hasNextPage: false };
     let upper = after ? `(${after}` : filter.until ? String(filter.until.getTime()) : '+';
     if (after && filter.until && Number(after.split('-')[0]) > filter.until.getTime()) upper = String(filter.until.getTime());
-    const lower = filter.since ? String(filter.since.getTime()) : '-';
+    const lower = filter.since && filter.since.getTime() > 0 ? String(filter.since.getTime()) : '-';
     const events: AuditEvent[] = [];
     let scanned = 0;
     let lastScanned: string | null = null;
@@ -165,6 +169,16 @@ export class AuditLog {
     }
     return { events, endCursor: events.length ? events[events.length - 1].id : null, hasNextPage: false };
   }
+}
+
+const MAX_STREAM_ID_PART = 2n ** 64n - 1n;
+
+/** Whether Redis takes `(id` as an exclusive stream bound: both parts within 64 bits, and above 0-0. */
+function isExclusiveStreamBound(id: string): boolean {
+  const m = /^(\d{1,20})-(\d{1,20})$/.exec(id);
+  if (!m) return false;
+  const [ms, seq] = [BigInt(m[1]), BigInt(m[2])];
+  return ms <= MAX_STREAM_ID_PART && seq <= MAX_STREAM_ID_PART && ms + seq > 0n;
 }
 
 function fields(e: AuditEventInput): string[] {

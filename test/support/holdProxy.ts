@@ -11,12 +11,15 @@ export class HoldProxy {
   private readonly waiting: { client: net.Socket; chunk: Buffer }[] = [];
   /** HTTP answers that arrived from the target while held (each starts with a status line). */
   heldAnswers = 0;
+  /** Connections accepted so far. */
+  connections = 0;
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
 
   async start(): Promise<this> {
     this.server = net.createServer((client) => {
+      this.connections++;
       const upstream = net.connect(this.target);
       this.sockets.add(client).add(upstream);
       client.pipe(upstream);
@@ -43,6 +46,15 @@ export class HoldProxy {
   release(): void {
     this.held = false;
     for (const { client, chunk } of this.waiting.splice(0)) client.write(chunk);
+  }
+
+  /** Holds back answers again (from the next byte on). */
+  hold(): void {
+    this.held = true;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/graphql`;
   }
 
   async stop(): Promise<void> {

@@ -41,6 +41,28 @@ function partialRequest(port: number, path: string): Promise<{ finish: () => Pro
   });
 }
 
+/** The gateway as its own process, its platform answers passing through the proxy. */
+async function spawnGateway(graceMs: number) {
+  const [port] = await freePorts(1);
+  gateway = spawn(process.execPath, [join(__dirname, '..', 'dist', 'gateway', 'index.js')], {
+    env: {
+      ...process.env,
+      ...stack.baseEnv,
+      ROOT_TOKEN: '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PLATFORM_URL: proxy.url,
+      SUBGRAPH_TIMEOUT_MS: '30000',
+      SHUTDOWN_GRACE_MS: String(graceMs),
+      LOG_LEVEL: 'silent',
+    },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<{ code: number | null; at: number }>((r) => gateway!.once('exit', (code) => r({ code, at: Date.now() })));
+  await until(async () => (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok === true, 'the gateway to start');
+  return { port, url: `http://127.0.0.1:${port}/graphql`, exited };
+}
+
 beforeAll(async () => {
   stack = await startStack({ label: 'sigterm-drain', gateway: false });
   const platform = new URL(stack.baseEnv.PLATFORM_URL);
@@ -53,24 +75,7 @@ afterAll(async () => {
 });
 
 it('SIGTERM: readiness 503 first, new connections refused, requests in flight all answered, exit 0 within the grace', async () => {
-  const [port] = await freePorts(1);
-  gateway = spawn(process.execPath, [join(__dirname, '..', 'dist', 'gateway', 'index.js')], {
-    env: {
-      ...process.env,
-      ...stack.baseEnv,
-      ROOT_TOKEN: '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PLATFORM_URL: `http://127.0.0.1:${proxy.port}/graphql`,
-      SUBGRAPH_TIMEOUT_MS: '30000',
-      SHUTDOWN_GRACE_MS: String(GRACE_MS),
-      LOG_LEVEL: 'silent',
-    },
-    stdio: 'ignore',
-  });
-  const exited = new Promise<{ code: number | null; at: number }>((r) => gateway!.once('exit', (code) => r({ code, at: Date.now() })));
-  const url = `http://127.0.0.1:${port}/graphql`;
-  await until(async () => (await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null))?.ok === true, 'the gateway to start');
+  const { port, url, exited } = await spawnGateway(GRACE_MS);
 
   const inFlight = Array.from({ length: IN_FLIGHT }, () => postGql(url, VIEWER, {}, { token: stack.rootToken }));
   // Each request has reached the platform and its answer is waiting at the proxy.
@@ -78,13 +83,13 @@ it('SIGTERM: readiness 503 first, new connections refused, requests in flight al
   const probe = await partialRequest(port, '/health/ready');
 
   const signalledAt = Date.now();
-  gateway.kill('SIGTERM');
+  gateway!.kill('SIGTERM');
   await until(async () => !(await isListening(port)), 'new connections to be refused', 5000);
   const ready = await probe.finish();
   expect(ready).toMatch(/^HTTP\/1\.1 503 /);
   expect(ready.toLowerCase()).toContain('connection: close');
   expect(ready).toContain('"status":"unavailable"');
-  expect(gateway.exitCode).toBeNull(); // still finishing what is in flight
+  expect(gateway!.exitCode).toBeNull(); // still finishing what is in flight
 
   proxy.release();
   const answers = await Promise.all(inFlight);
@@ -95,4 +100,21 @@ it('SIGTERM: readiness 503 first, new connections refused, requests in flight al
   expect(at - signalledAt).toBeLessThan(GRACE_MS + 2000);
   // Arriving after the grace (the process is gone): the connection is refused, nothing half-answers.
   await expect(postGql(url, VIEWER, {}, { token: stack.rootToken })).rejects.toThrow();
+}, 60_000);
+
+it('SIGTERM: a request still running when the grace ends is cut off, and the process exits 0 on time', async () => {
+  const graceMs = 1000;
+  proxy.hold();
+  proxy.heldAnswers = 0;
+  const { url, exited } = await spawnGateway(graceMs);
+  const stuck = postGql(url, VIEWER, {}, { token: stack.rootToken }).then(() => 'answered', () => 'cut off');
+  await until(() => proxy.heldAnswers >= 1, 'the request to be in flight');
+  const signalledAt = Date.now();
+  gateway!.kill('SIGTERM');
+  const { code, at } = await exited;
+  expect(code).toBe(0);
+  expect(at - signalledAt).toBeGreaterThanOrEqual(graceMs - 50);
+  expect(at - signalledAt).toBeLessThan(graceMs + 2000);
+  expect(await stuck).toBe('cut off');
+  proxy.release();
 }, 60_000);

@@ -142,6 +142,8 @@ for k = 2, #KEYS do
 end
 return redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])`;
 
+const SCRIPTS = { auditAppend: APPEND, auditSettle: SETTLE, auditIndexPage: INDEX_PAGE };
+
 /** Records an intent only if the stream can take the final event (exists as a stream, or not yet). */
 const BEGIN = `
 local t = redis.call('TYPE', KEYS[1])['ok']
@@ -167,10 +169,18 @@ type Page = { events: AuditEvent[]; endCursor: string | null; hasNextPage: boole
  * surfaces as STORE_UNAVAILABLE. Nothing here trims by count: events leave only via trimArchived.
  */
 export class AuditLog {
-  constructor(private readonly redis: RedisClient) {}
+  constructor(private readonly redis: RedisClient) {
+    // Registered scripts go by EVALSHA: an append sends its fields, not the script.
+    const r = redis as RedisClient & Record<string, unknown>;
+    for (const [name, lua] of Object.entries(SCRIPTS)) if (typeof r[name] !== 'function') redis.defineCommand(name, { lua });
+  }
+
+  private script(name: keyof typeof SCRIPTS, keys: string[], args: string[]): Promise<unknown> {
+    return (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[name](keys.length, ...keys, ...args);
+  }
 
   async append(e: AuditEventInput): Promise<string> {
-    const id = await this.redis.eval(APPEND, 1 + INDEXED_FIELDS.length, streamKey(e.project), ...indexKeysOf(e.project, e), ...fields(e));
+    const id = await this.script('auditAppend', [streamKey(e.project), ...indexKeysOf(e.project, e)], fields(e));
     return id as string;
   }
 
@@ -192,7 +202,7 @@ export class AuditLog {
   async settle(intent: AuditIntent, final: AuditEventInput): Promise<string | null> {
     const p = intent.event.project;
     const keys = [streamKey(p), intentsKey(p), ...indexKeysOf(p, final)];
-    const id = await this.redis.eval(SETTLE, keys.length, ...keys, intent.id, ...fields(final));
+    const id = await this.script('auditSettle', keys, [intent.id, ...fields(final)]);
     return (id as string | null) ?? null;
   }
   /** Drops an intent whose change turned out not to be due: nothing happened, nothing to log. */
@@ -248,7 +258,7 @@ export class AuditLog {
     let lastScanned: string | null = null;
     const batch = Math.min(Math.max(first + 1, 100), 1000);
     for (;;) {
-      const rows = (await this.redis.eval(INDEX_PAGE, 2, key, streamKey(project), upper, lower, String(batch))) as [string, string[]][];
+      const rows = (await this.script('auditIndexPage', [key, streamKey(project)], [upper, lower, String(batch)])) as [string, string[]][];
       for (const [id, kv] of rows) {
         lastScanned = id;
         scanned++;

@@ -310,17 +310,18 @@ export class AuditLog {
   }
 
   /**
-   * Removes the project's events with ids below `upToId` (XTRIM MINID: `upToId` itself stays)
-   * and their index entries, oldest first, one atomic script per batch: an event and its index
-   * entries leave together, and an interrupted trim resumes where it stopped. For the archiver,
-   * once those events are archived and past retention. Returns how many events left the stream.
+   * Removes the project's events up to and including `upToId`, with their index entries, oldest
+   * first, one atomic script per batch: an event and its index entries leave together, and an
+   * interrupted trim resumes where it stopped. The archiver calls it only for events already
+   * archived and past retention. Resolves to how many entries went.
    */
   async trimArchived(project: string, upToId: string): Promise<number> {
-    if (!isExclusiveStreamBound(upToId)) throw badInput('upToId is not a stream id');
+    const up = parseStreamId(upToId);
+    if (!up) throw badInput('upToId is not a stream id');
     const stream = streamKey(project);
     let removed = 0;
     for (;;) {
-      const rows = (await this.redis.xrange(stream, '-', `(${upToId}`, 'COUNT', TRIM_BATCH)) as [string, string[]][];
+      const rows = (await this.redis.xrange(stream, '-', upToId, 'COUNT', TRIM_BATCH)) as [string, string[]][];
       if (rows.length === 0) return removed;
       const byKey = new Map<string, string[]>();
       for (const [id, kv] of rows) {
@@ -331,14 +332,12 @@ export class AuditLog {
           else byKey.set(k, [member]);
         }
       }
-      // Trim to just past this batch (never past upToId), so an event appended meanwhile is never
-      // removed without its index entries.
-      const [ms, seq] = rows[rows.length - 1][0].split('-').map(BigInt);
-      const [upMs, upSeq] = upToId.split('-').map(BigInt);
-      const minId = ms < upMs || (ms === upMs && seq + 1n < upSeq) ? `${ms}-${seq + 1n}` : upToId;
-      const argv: string[] = [minId];
+      // MINID keeps ids >= its argument: just past this batch's last id, which is at most upToId,
+      // so an event appended meanwhile is never removed without its index entries.
+      const argv: string[] = [nextStreamId(parseStreamId(rows[rows.length - 1][0])!)];
       for (const members of byKey.values()) argv.push(String(members.length), ...members);
       removed += Number(await this.redis.eval(TRIM, 1 + byKey.size, stream, ...byKey.keys(), ...argv));
+      if (rows.length < TRIM_BATCH) return removed;
     }
   }
 }
@@ -351,6 +350,18 @@ function isExclusiveStreamBound(id: string): boolean {
   if (!m) return false;
   const [ms, seq] = [BigInt(m[1]), BigInt(m[2])];
   return ms <= MAX_STREAM_ID_PART && seq <= MAX_STREAM_ID_PART && ms + seq > 0n;
+}
+
+function parseStreamId(id: string): [bigint, bigint] | null {
+  const m = /^(\d{1,20})-(\d{1,20})$/.exec(id);
+  if (!m) return null;
+  const [ms, seq] = [BigInt(m[1]), BigInt(m[2])];
+  return ms <= MAX_STREAM_ID_PART && seq <= MAX_STREAM_ID_PART ? [ms, seq] : null;
+}
+
+/** The smallest id after `ms-seq`. */
+function nextStreamId([ms, seq]: [bigint, bigint]): string {
+  return seq === MAX_STREAM_ID_PART ? `${ms + 1n}-0` : `${ms}-${seq + 1n}`;
 }
 
 function fields(e: AuditEventInput): string[] {

@@ -107,10 +107,10 @@ describe('trimming archived events takes their index entries along', () => {
   const audit = new AuditLog(redis);
   afterAll(() => redis.quit());
 
-  it('removes events below the given id and their index keys; the rest stay findable', async () => {
+  it('removes events up to the given id and their index keys; the rest stay findable', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 1200; i++) ids.push(await audit.append(ev(i, { project: 'trim', requestId: `r-${i}`, resource: `secret:t/${i % 3}` })));
-    const removed = await audit.trimArchived('trim', ids[1100]);
+    const removed = await audit.trimArchived('trim', ids[1099]);
     expect(removed).toBe(1100);
     expect(await redis.exists(indexKey('trim', 'requestId', 'r-5'), indexKey('trim', 'requestId', 'r-1099'))).toBe(0);
     expect(await redis.zcard(indexKey('trim', 'resource', 'secret:t/0'))).toBe(33);
@@ -119,6 +119,25 @@ describe('trimming archived events takes their index entries along', () => {
     const rest = await audit.query('trim', { resource: 'secret:t/1' }, 1000, null);
     expect(rest.events.every((e) => Number(e.requestId.slice(2)) >= 1100)).toBe(true);
     expect(rest.events).toHaveLength(33);
+  });
+});
+
+describe('an event and its index entries are written together or not at all', () => {
+  const redis = createRedis(testConfig({}, 'audit-atomic').redis);
+  const audit = new AuditLog(redis);
+  afterAll(() => redis.quit());
+
+  it('an index key that cannot take the entry fails the append and the settle before anything is written', async () => {
+    await redis.set(indexKey('atomic', 'requestId', 'blocked'), 'not a sorted set');
+    await audit.append(ev(1, { project: 'atomic', requestId: 'fine' }));
+    await expect(audit.append(ev(2, { project: 'atomic', requestId: 'blocked' }))).rejects.toThrow(/WRONGTYPE/);
+    const intent = await audit.begin(ev(3, { project: 'atomic', requestId: 'blocked' }));
+    await expect(audit.settle(intent, intent.event)).rejects.toThrow(/WRONGTYPE/);
+    const all = await audit.query('atomic', {}, 10, null);
+    expect(all.events.map((e) => e.requestId)).toEqual(['fine']);
+    expect(await redis.zcard(indexKey('atomic', 'action', 'kms.decrypt'))).toBe(0);
+    // The intent is still there, so the change it stands for is never unaudited.
+    expect(await redis.hlen('audit:{atomic}:intents')).toBe(1);
   });
 });
 

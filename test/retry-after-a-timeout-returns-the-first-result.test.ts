@@ -124,6 +124,24 @@ test('putSecretValue: answered 503 after it committed; the retry returns that ve
   expect((await stack.ok(VERSIONS, { p: 'idem/put' })).secret.currentVersion).toBe(2);
 });
 
+test('a retry that arrives while the first attempt still runs waits for it and gets the same version', async () => {
+  await stack.ok(CREATE_SECRET, { i: { path: 'idem/race', kmsKeyIdentity: 'sk', region: 'us-east-1', value: 'v1' } });
+  const input = { path: 'idem/race', value: 'v2', idempotencyKey: 'race:1' };
+  // The first attempt's encrypt answers late but within its budget: it commits, slowly.
+  const before = kmsProxy.received;
+  kmsProxy.delayMs = 300;
+  kmsProxy.remaining = 1;
+  const first = stack.gql(PUT, { i: input });
+  await kmsProxy.receivedAtLeast(before + 1); // its marker is set: it is encrypting
+  const second = await stack.gql(PUT, { i: input });
+  const firstDone = await first;
+  kmsProxy.delayMs = 0;
+  expect([firstDone.status, second.status]).toEqual([200, 200]);
+  expect(second.body.data.putSecretValue).toEqual(firstDone.body.data.putSecretValue);
+  expect(kmsProxy.received).toBe(before + 1); // the retry never encrypted
+  expect((await stack.ok(VERSIONS, { p: 'idem/race' })).secret.versions.nodes).toEqual([{ version: 2 }, { version: 1 }]);
+});
+
 test('an idempotencyKey outside 1–128 of [A-Za-z0-9_.:-] is BAD_USER_INPUT', async () => {
   for (const bad of ['', 'has space', 'x'.repeat(129), 'a/b']) {
     const r = await stack.gql(PUT, { i: { path: 'idem/put', value: 'v9', idempotencyKey: bad } });

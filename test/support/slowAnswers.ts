@@ -9,10 +9,12 @@ export class SlowAnswers {
   delayMs = 0;
   /** How many more POST answers are held back (then they pass at once again). */
   remaining = Infinity;
+  /** POSTs the proxy has received. */
+  received = 0;
   /** POSTs the backend has answered (whether or not the answer reached the caller yet). */
   answered = 0;
   private server: http.Server | null = null;
-  private readonly waiters: { n: number; resolve: () => void }[] = [];
+  private readonly waiters: { n: number; what: 'received' | 'answered'; resolve: () => void }[] = [];
 
   constructor(private readonly target: { host: string; port: number }) {}
 
@@ -21,13 +23,14 @@ export class SlowAnswers {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (req.method === 'POST') this.note('received');
         const hold = req.method === 'POST' && this.remaining > 0 ? this.delayMs : 0;
         if (hold > 0) this.remaining--;
         const out = http.request({ host: this.target.host, port: this.target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
           const body: Buffer[] = [];
           r.on('data', (c: Buffer) => body.push(c));
           r.on('end', () => {
-            if (req.method === 'POST') this.noteAnswer();
+            if (req.method === 'POST') this.note('answered');
             setTimeout(() => {
               if (res.destroyed) return;
               res.writeHead(r.statusCode ?? 502, r.headers);
@@ -47,14 +50,23 @@ export class SlowAnswers {
 
   /** Resolves once the backend has answered `n` POSTs in all. */
   answeredAtLeast(n: number): Promise<void> {
-    if (this.answered >= n) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+    return this.atLeast('answered', n);
   }
 
-  private noteAnswer(): void {
-    this.answered++;
+  /** Resolves once the proxy has received `n` POSTs in all. */
+  receivedAtLeast(n: number): Promise<void> {
+    return this.atLeast('received', n);
+  }
+
+  private atLeast(what: 'received' | 'answered', n: number): Promise<void> {
+    if (this[what] >= n) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ n, what, resolve }));
+  }
+
+  private note(what: 'received' | 'answered'): void {
+    this[what]++;
     for (const w of this.waiters.splice(0)) {
-      if (this.answered >= w.n) w.resolve();
+      if (this[w.what] >= w.n) w.resolve();
       else this.waiters.push(w);
     }
   }

@@ -41,6 +41,10 @@ export function validateIdempotencyKey(v: unknown): string | null {
   return v;
 }
 
+/** A retry that found the first attempt still running when its own time was up: that attempt may still commit. */
+export const stillInProgress = (code: 'REGION_UNAVAILABLE' | 'SERVICE_UNAVAILABLE', extensions: Record<string, unknown> = {}) =>
+  new ApiError(code, 'An earlier request with this idempotencyKey is still in progress; retry with the same key to get its result', { ...extensions, retryAfter: 1 });
+
 export const idempotencyConflict = () =>
   new ApiError('IDEMPOTENCY_CONFLICT', 'This idempotencyKey was already used with a different input');
 
@@ -75,7 +79,7 @@ export interface IdempotentCall<T> {
   input: unknown;
   /** The request's deadline (ms since epoch) or null: bounds the wait for a pending first attempt. */
   deadline: number | null;
-  /** The 503 of the service (REGION_UNAVAILABLE for kms, SERVICE_UNAVAILABLE for secrets). */
+  /** The 503 when the first attempt is still running (stillInProgress with the service's code). */
   unavailable: () => ApiError;
   /** Runs the change; `ref` names its result so `replay` can read it back. */
   run: () => Promise<{ value: T; ref: string }>;

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, Int, Mutation, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import type { AuditAction } from '../../../shared/audit';
 import { deadlinePassed, keyGenerationTimedOut, keyNotFound } from '../domain/errors';
-import { validateIdempotencyKey, type Idempotency } from '../../../shared/idempotency';
+import { stillInProgress, validateIdempotencyKey, type Idempotency } from '../../../shared/idempotency';
 import type { KmsKeyRecord } from '../domain/keyRing';
 import type { KeyRingService } from '../domain/keyRingService';
 import { ScheduleDeletionArgs, UNUSED_SINCE_DAYS_DESCRIPTION } from './types/args';
@@ -32,7 +32,7 @@ export class KeyLifecycleResolver {
       key,
       input: { ...rest, exportable: rest.exportable === true },
       deadline: ctx.deadline,
-      unavailable: () => deadlinePassed(this.kms.region),
+      unavailable: () => stillInProgress('REGION_UNAVAILABLE', { region: this.kms.region }),
       run: async () => {
         const k = await create();
         return { value: k, ref: k.identity };

@@ -4,9 +4,9 @@ import type { RequestContext } from '../../../shared/context';
 import type { SecretMeta } from '../domain/secret';
 import type { VersionAction } from '../domain/secretVersion';
 import { primeSecrets, secretLoader } from './secretLoaders';
-import { validateIdempotencyKey } from '../../../shared/idempotency';
+import { stillInProgress, validateIdempotencyKey } from '../../../shared/idempotency';
 import { secretNotFound } from '../domain/errors';
-import { callOf, commitGuard, guard, secretResource, secretsDeadlinePassed, type SecretsDeps } from './secretsRequest';
+import { callOf, commitGuard, guard, secretResource, type SecretsDeps } from './secretsRequest';
 import { CreateSecretInput, Secret, UpdateSecretInput } from './types';
 
 const VERSION_ACTIONS: Record<VersionAction, AuditAction> = {
@@ -38,7 +38,7 @@ export class SecretLifecycleResolver {
       key,
       input: { ...rest, region },
       deadline: ctx.deadline,
-      unavailable: secretsDeadlinePassed,
+      unavailable: () => stillInProgress('SERVICE_UNAVAILABLE'),
       run: async () => {
         const s = await create();
         return { value: s, ref: s.uid };

@@ -6,8 +6,8 @@ import { validateBatchPaths } from '../domain/secretInput';
 import type { RevealedValue } from '../domain/secretsManager';
 import { toSecretVersion } from './connections';
 import { secretLoader } from './secretLoaders';
-import { validateIdempotencyKey } from '../../../shared/idempotency';
-import { callOf, guard, secretResource, secretsDeadlinePassed, type SecretsDeps } from './secretsRequest';
+import { stillInProgress, validateIdempotencyKey } from '../../../shared/idempotency';
+import { callOf, guard, secretResource, type SecretsDeps } from './secretsRequest';
 import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValue, SecretVersion } from './types';
 
 /**
@@ -79,7 +79,7 @@ export class SecretValueResolver {
       key,
       input: { path: r.path, value: input.value, expectedVersion: input.expectedVersion },
       deadline: ctx.deadline,
-      unavailable: secretsDeadlinePassed,
+      unavailable: () => stillInProgress('SERVICE_UNAVAILABLE'),
       run: async () => {
         const v = await put();
         return { value: v, ref: JSON.stringify([meta.uid, v.version]) };

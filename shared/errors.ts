@@ -111,6 +111,10 @@ export const unauthenticated = (message = 'Missing, unknown, expired or revoked 
 export const featureDisabled = (feature: 'secrets' | 'kms') =>
   new ApiError('FEATURE_DISABLED', `The "${feature}" feature is disabled for this project`, { feature });
 export const storeUnavailable = () => new ApiError('STORE_UNAVAILABLE', 'The data store is unavailable; nothing was changed');
+
+/** A change of a global service that reached its commit after the caller's deadline: nothing was written. */
+export const serviceDeadlinePassed = (service: string) =>
+  new ApiError('SERVICE_UNAVAILABLE', `The ${service} service did not finish in time; nothing was changed`, { retryAfter: 1 });
 /** The stored-object quotas of a project (config: QUOTA_*); `extensions.quota` names the one exceeded. */
 export type QuotaName = 'keys' | 'keyVersions' | 'tokens' | 'secrets' | 'storedBytes';
 export const quotaExceeded = (quota: QuotaName, limit: number) =>

@@ -17,6 +17,7 @@ import { BatchResolver } from './graphql/batch.resolver';
 import { EncryptResolver } from './graphql/encrypt.resolver';
 import { ExportResolver } from './graphql/export.resolver';
 import { KeyLifecycleResolver } from './graphql/keyLifecycle.resolver';
+import { Idempotency } from '../../shared/idempotency';
 import { kmsKeyReference } from './graphql/kmsKey.reference';
 import { KmsKeyResolver } from './graphql/kmsKey.resolver';
 import { MacResolver } from './graphql/mac.resolver';
@@ -29,14 +30,14 @@ const RESOLVERS = [KmsKeyResolver, KeyLifecycleResolver, EncryptResolver, BatchR
  * The kms subgraph schema. Without a KeyRingService (schema printing) the resolvers get a
  * placeholder and are never run.
  */
-export async function buildKmsSchema(kms: KeyRingService = { region: '' } as KeyRingService): Promise<GraphQLSchema> {
+export async function buildKmsSchema(kms: KeyRingService = { region: '' } as KeyRingService, idempotency?: Idempotency): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>();
   return buildFederatedSchema(
     {
       resolvers: RESOLVERS as unknown as [Function, ...Function[]],
       container: {
-        get(cls: new (kms: KeyRingService) => unknown) {
-          if (!instances.has(cls)) instances.set(cls, new cls(kms));
+        get(cls: new (kms: KeyRingService, idempotency?: Idempotency) => unknown) {
+          if (!instances.has(cls)) instances.set(cls, new cls(kms, idempotency));
           return instances.get(cls);
         },
       },
@@ -116,7 +117,7 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
     onError: (err) => services.log.warn('could not record a key use', { region, err: err instanceof Error ? err.name : 'unknown' }),
   }, services.config.keygenConcurrencyPerProject, { keyVersions: quotas.keyVersions });
   const sweeper = new Sweeper(kms, store, services.auditFlow, services.log, opts.sweeperOptions);
-  const schema = await buildKmsSchema(kms);
+  const schema = await buildKmsSchema(kms, new Idempotency(services.redis, services.config.internalSecret));
   const running = await startSubgraph({
     name: `kms-${region}`,
     schema,

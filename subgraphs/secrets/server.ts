@@ -12,6 +12,7 @@ import { SecretResolver } from './graphql/secret.resolver';
 import { KmsKeyBoundSecretsResolver } from './graphql/kmsKeyBoundSecrets.resolver';
 import { SecretLifecycleResolver } from './graphql/secretLifecycle.resolver';
 import { SecretValueResolver } from './graphql/secretValue.resolver';
+import { Idempotency } from '../../shared/idempotency';
 import { kmsKeyReference } from './graphql/kmsKey.reference';
 import { secretReference } from './graphql/secret.reference';
 import type { SecretsDeps } from './graphql/secretsRequest';
@@ -59,7 +60,8 @@ export async function startSecretsSubgraph(services: Services, opts: SecretsSubg
     onError: (err) => services.log.warn('could not record a secret reveal', { err: err instanceof Error ? err.name : 'unknown' }),
   });
   const bindings = new KeyBindings(store, services.config.regions, manager);
-  const schema = await buildSecretsSchema({ manager, bindings, access });
+  const idempotency = new Idempotency(services.redis, services.config.internalSecret);
+  const schema = await buildSecretsSchema({ manager, bindings, access, idempotency });
   const running = await startSubgraph({ name: 'secrets', schema, services, port: opts.port, host: opts.host });
   return {
     ...running,

@@ -188,8 +188,8 @@ export class LocalStack {
     this.services.delete(name);
   }
 
-  /** Starts a stopped subgraph again on the same port (a KMS with the same root key). */
-  async restartService(name: string): Promise<RunningService> {
+  /** Starts a stopped subgraph again on the same port (a KMS with the same root key), or on `onPort` (0: a free one). */
+  async restartService(name: string, onPort?: number): Promise<RunningService> {
     const port = this.stoppedPorts.get(name);
     if (port === undefined) {
       const r = this.running.get(name);
@@ -197,7 +197,7 @@ export class LocalStack {
       return r;
     }
     this.stoppedPorts.delete(name);
-    return this.startSubgraph(name, port);
+    return this.startSubgraph(name, onPort ?? port);
   }
 
   /** POST a GraphQL request to the gateway as a user would (root token unless `token` is given; null: none). */

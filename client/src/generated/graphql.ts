@@ -51,6 +51,8 @@ export type CreateKmsKeyInput = {
   description?: string | null | undefined;
   /** Whether exportKmsKey may ever return the material; fixed for the key's life. Null means false. */
   exportable?: boolean | null | undefined;
+  /** Optional, 1 to 128 characters `[A-Za-z0-9_.:-]` (BAD_USER_INPUT otherwise): a retry with the same key and the same input within 24 hours returns the first result instead of changing anything again; the same key with a different input is IDEMPOTENCY_CONFLICT (409). Scoped to the project and region; a retry gets the key instead of ALREADY_EXISTS. */
+  idempotencyKey?: string | null | undefined;
   /** Name of the new key: `^[a-z0-9][a-z0-9-]{0,62}$`, unique per project and region (ALREADY_EXISTS otherwise). */
   identity: string;
   /** Algorithm; decides the purpose and never changes. */
@@ -61,6 +63,8 @@ export type CreateKmsKeyInput = {
 export type CreateSecretInput = {
   /** Free text, at most 1024 characters. */
   description?: string | null | undefined;
+  /** Optional, 1 to 128 characters `[A-Za-z0-9_.:-]` (BAD_USER_INPUT otherwise): a retry with the same key and the same input within 24 hours returns the first result instead of changing anything again; the same key with a different input is IDEMPOTENCY_CONFLICT (409). Scoped to the project; a retry gets the secret, never a second one. */
+  idempotencyKey?: string | null | undefined;
   /** Identity of an ACTIVE symmetric encryption key in `region` (`^[a-z0-9][a-z0-9-]{0,62}$`); bound for good. */
   kmsKeyIdentity: string;
   /** Versions to keep, 1 to 1000; null means 100. */
@@ -174,6 +178,8 @@ export type KeyType =
 export type PutSecretValueInput = {
   /** Compare-and-set: the write happens only if currentVersion equals this (0 means "no value yet"), else VERSION_CONFLICT. Null: no check. */
   expectedVersion?: number | null | undefined;
+  /** Optional, 1 to 128 characters `[A-Za-z0-9_.:-]` (BAD_USER_INPUT otherwise): a retry with the same key and the same input within 24 hours returns the first result instead of changing anything again; the same key with a different input is IDEMPOTENCY_CONFLICT (409). Scoped to the project; a retry gets the first SecretVersion, never a second version. */
+  idempotencyKey?: string | null | undefined;
   /** Path of the secret (NOT_FOUND if absent). */
   path: string;
   /** The value: a UTF-8 string of at most 64 KiB, counted in bytes (BAD_USER_INPUT otherwise). */

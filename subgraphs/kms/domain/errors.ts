@@ -24,3 +24,7 @@ export const keyGenerationBusy = (region: string) =>
 /** A create or rotate whose key generation outlasted the caller's deadline: nothing was written (503 = no change). */
 export const keyGenerationTimedOut = (region: string) =>
   new ApiError('REGION_UNAVAILABLE', `Key generation in ${region} did not finish in time; nothing was changed`, { region, retryAfter: 1 });
+
+/** A key change that reached its commit after the caller's deadline: nothing was written (503 = no change). */
+export const deadlinePassed = (region: string) =>
+  new ApiError('REGION_UNAVAILABLE', `The change in ${region} did not finish in time; nothing was changed`, { region, retryAfter: 1 });

@@ -74,20 +74,20 @@ export class KeyRingService {
   rotate(project: string, identity: string, beforeCommit?: CommitGuard, deadline?: number | null) {
     return lifecycle.rotateKey(this.core, project, identity, beforeCommit, deadline);
   }
-  update(project: string, identity: string, u: KeyUpdate) {
-    return lifecycle.updateKey(this.core, project, identity, u);
+  update(project: string, identity: string, u: KeyUpdate, beforeCommit?: CommitGuard) {
+    return lifecycle.updateKey(this.core, project, identity, u, beforeCommit);
   }
-  disable(project: string, identity: string, ifUnusedSinceDays?: number | null) {
-    return lifecycle.disableKey(this.core, project, identity, ifUnusedSinceDays);
+  disable(project: string, identity: string, ifUnusedSinceDays?: number | null, beforeCommit?: CommitGuard) {
+    return lifecycle.disableKey(this.core, project, identity, ifUnusedSinceDays, beforeCommit);
   }
-  enable(project: string, identity: string) {
-    return lifecycle.enableKey(this.core, project, identity);
+  enable(project: string, identity: string, beforeCommit?: CommitGuard) {
+    return lifecycle.enableKey(this.core, project, identity, beforeCommit);
   }
-  scheduleDeletion(project: string, identity: string, pendingWindowDays: number, ifUnusedSinceDays?: number | null) {
-    return lifecycle.scheduleKeyDeletion(this.core, project, identity, pendingWindowDays, ifUnusedSinceDays);
+  scheduleDeletion(project: string, identity: string, pendingWindowDays: number, ifUnusedSinceDays?: number | null, beforeCommit?: CommitGuard) {
+    return lifecycle.scheduleKeyDeletion(this.core, project, identity, pendingWindowDays, ifUnusedSinceDays, beforeCommit);
   }
-  cancelDeletion(project: string, identity: string) {
-    return lifecycle.cancelKeyDeletion(this.core, project, identity);
+  cancelDeletion(project: string, identity: string, beforeCommit?: CommitGuard) {
+    return lifecycle.cancelKeyDeletion(this.core, project, identity, beforeCommit);
   }
 
   // ---- the sweeper's steps (operations/sweepSteps.ts) -------------------------------------------

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
-import { ApiError } from '../../../shared/errors';
+import { ApiError, serviceDeadlinePassed } from '../../../shared/errors';
 import { tokenResource, type PlannedToken } from '../domain/apiTokens';
 import type { Platform } from '../domain/platform';
 import type { TokenRecord } from '../domain/ports';
@@ -36,7 +36,10 @@ export class ApiTokensResolver {
       if (e instanceof ApiError && e.code === 'FORBIDDEN') await ctx.deny(e, resource);
       throw e;
     }
-    const { token, record } = await ctx.auditedChange('auth.token_created', `token:${planned.id}`, async () => ({ value: await this.platform.tokens.create(planned) }), { project: planned.grant.project, region: null });
+    const { token, record } = await ctx.auditedChange('auth.token_created', `token:${planned.id}`, async () => {
+      ctx.assertBeforeDeadline(() => serviceDeadlinePassed('platform'));
+      return { value: await this.platform.tokens.create(planned) };
+    }, { project: planned.grant.project, region: null });
     if (record.project !== ctx.project) await ctx.audit('auth.token_created', `token:${record.id}`, 'SUCCESS', { region: null });
     return { token, info: info(record) };
   }
@@ -45,7 +48,10 @@ export class ApiTokensResolver {
   async revokeApiToken(@Arg('id', () => ID, { description: "The token's ApiTokenInfo.id, or `root`." }) id: string, @Ctx() ctx: RequestContext): Promise<boolean> {
     await ctx.requireScope(tokenResource(id), 'admin');
     const target = await this.platform.tokens.revocable(ctx.principal, id);
-    const below = await ctx.auditedChange('auth.token_revoked', `token:${target.id}`, async () => ({ value: await this.platform.tokens.revoke(target) }), { project: target.project, region: null });
+    const below = await ctx.auditedChange('auth.token_revoked', `token:${target.id}`, async () => {
+      ctx.assertBeforeDeadline(() => serviceDeadlinePassed('platform'));
+      return { value: await this.platform.tokens.revoke(target) };
+    }, { project: target.project, region: null });
     if (below === null) return false;
     // Each token the cascade revoked gets its own event, in its own project, under this request id.
     for (let i = 0; i < below.length; i += CASCADE_AUDIT_BATCH) {

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
-import { ApiError } from '../../../shared/errors';
+import { ApiError, serviceDeadlinePassed } from '../../../shared/errors';
 import type { Platform } from '../domain/platform';
 import { gateResource, type GateTarget } from '../domain/projectGates';
 import { FeatureGates } from './types';
@@ -31,6 +31,10 @@ export class FeatureGatesResolver {
       if (e instanceof ApiError && e.code === 'FORBIDDEN') await ctx.deny(e, resource);
       throw e;
     }
-    return ctx.auditedChange('platform.feature_gate', `feature-gate:${target.project}/${target.feature}`, async () => ({ value: await this.platform.gates.set(target, enabled) }), { project: target.project, region: null });
+    return ctx.auditedChange('platform.feature_gate', `feature-gate:${target.project}/${target.feature}`, async () => {
+      // Past the caller's deadline nothing is written (a 503 means no change).
+      ctx.assertBeforeDeadline(() => serviceDeadlinePassed('platform'));
+      return { value: await this.platform.gates.set(target, enabled) };
+    }, { project: target.project, region: null });
   }
 }

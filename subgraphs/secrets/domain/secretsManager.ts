@@ -27,7 +27,16 @@ export interface SecretsCall {
   project: string;
   caller: KmsCaller;
   requestId: string;
+  /** The request's deadline (ms since epoch; null/absent: none announced): bounds the KMS calls. */
+  deadline?: number | null;
+  /** Throws once the deadline has passed; called first and right before each commit. */
+  beforeCommit?: () => void;
 }
+
+/** What a call keeps of its deadline for its own work after a KMS call: the commit and its audit event. */
+export const POST_KMS_RESERVE_MS = 100;
+
+const noGuard = () => undefined;
 
 /** Only symmetric encryption keys can protect secret values (seed: "Supported key types"). */
 export const SUPPORTED_KEY_TYPES = ['AES128_GCM96', 'AES256_GCM96', 'CHACHA20_POLY1305'] as const;
@@ -91,7 +100,8 @@ export class SecretsManager {
     const maxVersions = validateMaxVersions(args.maxVersions);
     const value = args.value === undefined || args.value === null ? null : validateValue(args.value);
 
-    const deadline = this.deadline();
+    (call.beforeCommit ?? noGuard)(); // past its deadline already: no KMS call, nothing written
+    const deadline = this.deadline(call);
     if (await this.store.getMeta(call.project, path)) throw secretExists();
     await this.assertKeyBindable(call, region, kmsKeyIdentity, deadline);
     const uid = newSecretUid();
@@ -103,12 +113,13 @@ export class SecretsManager {
       });
       firstVersion = { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion, valueBytes: Buffer.byteLength(value, 'utf8') };
     }
+    (call.beforeCommit ?? noGuard)();
     const secret = await this.store.createSecret({ project: call.project, path, region, kmsKeyIdentity, description, tags, maxVersions, uid, firstVersion });
     return { secret, kmsKeyVersion: firstVersion?.kmsKeyVersion ?? null };
   }
 
   /** Metadata only: works whatever the key's state. A different kmsKeyIdentity is IMMUTABLE_FIELD. */
-  async updateSecret(project: string, args: UpdateSecretArgs): Promise<SecretMeta> {
+  async updateSecret(project: string, args: UpdateSecretArgs, beforeCommit: () => void = noGuard): Promise<SecretMeta> {
     const path = validatePath(args.path);
     const update: SecretMetaUpdate = {};
     if (args.description !== undefined) update.description = validateDescription(args.description);
@@ -116,6 +127,7 @@ export class SecretsManager {
     if (args.maxVersions !== undefined && args.maxVersions !== null) update.maxVersions = validateMaxVersions(args.maxVersions);
     const secret = await this.requireSecret(project, path);
     assertKeyUnchanged(secret, args.kmsKeyIdentity === undefined || args.kmsKeyIdentity === null ? null : String(args.kmsKeyIdentity));
+    beforeCommit();
     return this.store.updateSecret(project, path, update);
   }
 
@@ -124,7 +136,8 @@ export class SecretsManager {
     const path = validatePath(args.path);
     const value = validateValue(args.value);
     const expected = validateExpectedVersion(args.expectedVersion);
-    const deadline = this.deadline();
+    (call.beforeCommit ?? noGuard)();
+    const deadline = this.deadline(call);
     const secret = await this.requireSecret(call.project, path);
     const plaintextB64 = Buffer.from(value, 'utf8').toString('base64');
     return this.store.putVersion(call.project, path, expected, async (r) => {
@@ -132,8 +145,17 @@ export class SecretsManager {
         region: secret.region, keyIdentity: secret.kmsKeyIdentity, plaintextB64,
         associatedDataB64: secretAssociatedDataB64(call.project, path, r.version, r.uid), caller: call.caller, requestId: call.requestId, deadline,
       });
+      // After the KMS call, right before the commit: past the deadline the number is given back.
+      (call.beforeCommit ?? noGuard)();
       return { ciphertext: enc.ciphertext, kmsKeyVersion: enc.keyVersion };
     }, Buffer.byteLength(value, 'utf8'));
+  }
+
+  /** One version's record as a put returned it (an idempotent retry's answer); NOT_FOUND once it is gone. */
+  async versionRecord(project: string, path: string, uid: string, n: number): Promise<SecretVersionRecord> {
+    const { secret, version } = await this.store.readValue(project, path, n);
+    if (!secret || secret.uid !== uid || !version) throw secretNotFound();
+    return { version: version.version, state: version.state, createdAt: version.createdAt, kmsKeyVersion: version.kmsKeyVersion };
   }
 
   /**
@@ -143,7 +165,7 @@ export class SecretsManager {
   async getSecretValue(call: SecretsCall, args: { path: unknown; version?: unknown }): Promise<RevealedValue> {
     const path = validatePath(args.path);
     const requested = args.version === undefined || args.version === null ? null : validateVersionNumber(args.version);
-    return this.reveal(call, path, requested, this.deadline());
+    return this.reveal(call, path, requested, this.deadline(call));
   }
 
   /**
@@ -163,7 +185,7 @@ export class SecretsManager {
     const recorded = [...new Set(list.filter(isPathShaped))];
     const metas = await this.store.getMetaMany(call.project, recorded);
     const metaOf = new Map(recorded.map((p, i) => [p, metas[i]]));
-    const deadline = this.deadline();
+    const deadline = this.deadline(call);
     // A path listed again is the same reveal: decrypted and audited once, its outcome shared by every copy.
     const distinct = [...new Set(list)];
     const outcomes = await Promise.all(
@@ -220,14 +242,18 @@ export class SecretsManager {
     return this.store.listVersions(project, path, validateFirst(first, 100, 20), optionalString(after, 'after'));
   }
 
-  async deleteSecret(project: string, path: unknown): Promise<boolean> {
+  async deleteSecret(project: string, path: unknown, beforeCommit: () => void = noGuard): Promise<boolean> {
     const p = validatePath(path);
+    beforeCommit();
     if (!(await this.store.deleteSecret(project, p))) throw secretNotFound();
     return true;
   }
 
-  async changeVersions(project: string, action: VersionAction, path: unknown, versions: unknown): Promise<SecretMeta> {
-    return this.store.setVersionStates(project, validatePath(path), action, validateVersionList(versions));
+  async changeVersions(project: string, action: VersionAction, path: unknown, versions: unknown, beforeCommit: () => void = noGuard): Promise<SecretMeta> {
+    const p = validatePath(path);
+    const list = validateVersionList(versions);
+    beforeCommit();
+    return this.store.setVersionStates(project, p, action, list);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -253,11 +279,15 @@ export class SecretsManager {
 
   /**
    * One KMS budget per operation: all its KMS calls share start + kmsBudgetMs (below the gateway's
-   * timeout), so an operation never outlives its caller's wait — e.g. a create whose answer the
-   * gateway already gave up on must not go on to write the secret.
+   * timeout), and end POST_KMS_RESERVE_MS before the request's own deadline, so an operation never
+   * outlives its caller's wait — e.g. a create whose answer the gateway already gave up on must
+   * not go on to write the secret.
    */
-  private deadline(): number | undefined {
-    return this.opts.kmsBudgetMs === undefined ? undefined : Date.now() + this.opts.kmsBudgetMs;
+  private deadline(call: SecretsCall): number | undefined {
+    const own = this.opts.kmsBudgetMs === undefined ? undefined : Date.now() + this.opts.kmsBudgetMs;
+    if (call.deadline === undefined || call.deadline === null) return own;
+    const left = call.deadline - POST_KMS_RESERVE_MS;
+    return own === undefined ? left : Math.min(own, left);
   }
 
   private validateRegion(region: unknown): string {

@@ -4,7 +4,9 @@ import type { RequestContext } from '../../../shared/context';
 import type { SecretMeta } from '../domain/secret';
 import type { VersionAction } from '../domain/secretVersion';
 import { primeSecrets, secretLoader } from './secretLoaders';
-import { callOf, guard, secretResource, type SecretsDeps } from './secretsRequest';
+import { stillInProgress, validateIdempotencyKey } from '../../../shared/idempotency';
+import { secretNotFound } from '../domain/errors';
+import { callOf, commitGuard, guard, secretResource, type SecretsDeps } from './secretsRequest';
 import { CreateSecretInput, Secret, UpdateSecretInput } from './types';
 
 const VERSION_ACTIONS: Record<VersionAction, AuditAction> = {
@@ -24,10 +26,29 @@ export class SecretLifecycleResolver {
     // Create checks the key in KMS (and encrypts a first value): it needs the kms gate too.
     await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
     const region = this.deps.manager.createRegion(input.region, ctx.region);
-    const secret = await ctx.auditedChange('secrets.create', r.resource, async () => {
+    const key = validateIdempotencyKey(input.idempotencyKey);
+    const create = () => ctx.auditedChange('secrets.create', r.resource, async () => {
       const out = await this.deps.manager.createSecret(callOf(ctx), input, ctx.region);
       return { value: out.secret, keyVersion: out.kmsKeyVersion };
     }, { region });
+    const { idempotencyKey: _, ...rest } = input;
+    const secret = key === null || !this.deps.idempotency ? await create() : await this.deps.idempotency.execute({
+      project: ctx.project,
+      scope: 'secrets.create',
+      key,
+      input: { ...rest, region },
+      deadline: ctx.deadline,
+      unavailable: () => stillInProgress('SERVICE_UNAVAILABLE'),
+      run: async () => {
+        const s = await create();
+        return { value: s, ref: s.uid };
+      },
+      replay: async (uid) => {
+        const s = await this.deps.manager.getSecret(ctx.project, r.path);
+        if (!s || s.uid !== uid) throw secretNotFound();
+        return s;
+      },
+    });
     primeSecrets(ctx, this.deps.manager, [secret]);
     return secret;
   }
@@ -38,7 +59,7 @@ export class SecretLifecycleResolver {
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const meta = await secretLoader(ctx, this.deps.manager).load(r.path);
     const secret = await ctx.auditedChange('secrets.update', r.resource, async () => ({
-      value: await this.deps.manager.updateSecret(ctx.project, input),
+      value: await this.deps.manager.updateSecret(ctx.project, input, commitGuard(ctx)),
     }), { region: meta?.region });
     primeSecrets(ctx, this.deps.manager, [secret]);
     return secret;
@@ -50,7 +71,7 @@ export class SecretLifecycleResolver {
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const loader = secretLoader(ctx, this.deps.manager);
     const meta = await loader.load(r.path);
-    const done = await ctx.auditedChange('secrets.delete', r.resource, async () => ({ value: await this.deps.manager.deleteSecret(ctx.project, r.path) }), { region: meta?.region });
+    const done = await ctx.auditedChange('secrets.delete', r.resource, async () => ({ value: await this.deps.manager.deleteSecret(ctx.project, r.path, commitGuard(ctx)) }), { region: meta?.region });
     loader.clear(r.path);
     return done;
   }
@@ -87,7 +108,7 @@ export class SecretLifecycleResolver {
     await guard(ctx, r.resource, { scopes: ['secrets:write'], path: r.path });
     const meta = await secretLoader(ctx, this.deps.manager).load(r.path);
     const secret = await ctx.auditedChange(VERSION_ACTIONS[action], r.resource, async () => ({
-      value: await this.deps.manager.changeVersions(ctx.project, action, r.path, versions),
+      value: await this.deps.manager.changeVersions(ctx.project, action, r.path, versions, commitGuard(ctx)),
     }), { region: meta?.region });
     primeSecrets(ctx, this.deps.manager, [secret]);
     return secret;

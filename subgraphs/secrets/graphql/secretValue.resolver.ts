@@ -6,6 +6,7 @@ import { validateBatchPaths } from '../domain/secretInput';
 import type { RevealedValue } from '../domain/secretsManager';
 import { toSecretVersion } from './connections';
 import { secretLoader } from './secretLoaders';
+import { stillInProgress, validateIdempotencyKey } from '../../../shared/idempotency';
 import { callOf, guard, secretResource, type SecretsDeps } from './secretsRequest';
 import { BatchItemError, BatchSecretValueResult, PutSecretValueInput, SecretValue, SecretVersion } from './types';
 
@@ -66,10 +67,28 @@ export class SecretValueResolver {
     await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
     const loader = secretLoader(ctx, this.deps.manager);
     const meta = await loader.load(r.path);
-    const version = await ctx.auditedChange('secrets.put_value', r.resource, async () => {
+    const key = validateIdempotencyKey(input.idempotencyKey);
+    const put = () => ctx.auditedChange('secrets.put_value', r.resource, async () => {
       const v = await this.deps.manager.putSecretValue(callOf(ctx), { path: r.path, value: input.value, expectedVersion: input.expectedVersion });
       return { value: v, keyVersion: v.kmsKeyVersion };
     }, { region: meta?.region });
+    // The reference names the secret's incarnation too: a version of a deleted and re-created secret is not the first result.
+    const version = key === null || !this.deps.idempotency || !meta ? await put() : await this.deps.idempotency.execute({
+      project: ctx.project,
+      scope: 'secrets.put_value',
+      key,
+      input: { path: r.path, value: input.value, expectedVersion: input.expectedVersion },
+      deadline: ctx.deadline,
+      unavailable: () => stillInProgress('SERVICE_UNAVAILABLE'),
+      run: async () => {
+        const v = await put();
+        return { value: v, ref: JSON.stringify([meta.uid, v.version]) };
+      },
+      replay: async (ref) => {
+        const [uid, n] = JSON.parse(ref) as [string, number];
+        return this.deps.manager.versionRecord(ctx.project, r.path, uid, n);
+      },
+    });
     loader.clear(r.path);
     return toSecretVersion(version);
   }

@@ -1,6 +1,7 @@
 import type { RequestContext } from '../../../shared/context';
 import type { Feature, Scope } from '../../../shared/scopes';
-import { badInput } from '../../../shared/errors';
+import { badInput, serviceDeadlinePassed } from '../../../shared/errors';
+import type { Idempotency } from '../../../shared/idempotency';
 import type { KeyBindings } from '../domain/keyBindings';
 import type { SecretAccess } from '../domain/secretAccess';
 import { validatePath } from '../domain/secretInput';
@@ -15,6 +16,8 @@ export interface SecretsDeps {
   manager: SecretsManager;
   bindings: KeyBindings;
   access: SecretAccess;
+  /** createSecret / putSecretValue with an idempotencyKey (absent in schema-only builds). */
+  idempotency?: Idempotency;
 }
 
 /** `secret:<path>` of a path validated first, so junk never reaches the audit log. */
@@ -40,7 +43,18 @@ export async function guard(
 
 /** Who acts, for the KMS client's on-behalf-of header and the kms audit events. */
 export function callOf(ctx: RequestContext): SecretsCall {
-  return { project: ctx.project, caller: { tokenId: ctx.principal.tokenId, project: ctx.project }, requestId: ctx.requestId };
+  return {
+    project: ctx.project, caller: { tokenId: ctx.principal.tokenId, project: ctx.project }, requestId: ctx.requestId,
+    deadline: ctx.deadline, beforeCommit: commitGuard(ctx),
+  };
+}
+
+/** A change that reached its commit after the caller's deadline: nothing was written (503 = no change). */
+export const secretsDeadlinePassed = () => serviceDeadlinePassed('secrets');
+
+/** Throws past the request's deadline: called right before a change commits. */
+export function commitGuard(ctx: RequestContext): () => void {
+  return () => ctx.assertBeforeDeadline(secretsDeadlinePassed);
 }
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;

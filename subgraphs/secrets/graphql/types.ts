@@ -1,5 +1,6 @@
 import { Directive, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BatchItemError, PageInfo, SHARED_DESCRIPTIONS } from '../../../shared/graphqlTypes';
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../../shared/idempotency';
 
 export { BatchItemError, PageInfo };
 
@@ -100,6 +101,7 @@ export class CreateSecretInput {
   @Field(() => [TagInput], { nullable: true, description: 'Up to 50 labels with unique keys; null: none.' }) tags?: TagInput[] | null;
   @Field(() => Int, { nullable: true, description: 'Versions to keep, 1 to 1000; null means 100.' }) maxVersions?: number | null;
   @Field(() => String, { nullable: true, description: 'Optional first value (version 1): a UTF-8 string of at most 64 KiB.' }) value?: string | null;
+  @Field(() => String, { nullable: true, description: `${IDEMPOTENCY_KEY_DESCRIPTION} Scoped to the project; a retry gets the secret, never a second one.` }) idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'A new value for an existing secret.' })
@@ -107,6 +109,7 @@ export class PutSecretValueInput {
   @Field(() => String, { description: 'Path of the secret (NOT_FOUND if absent).' }) path!: string;
   @Field(() => String, { description: 'The value: a UTF-8 string of at most 64 KiB, counted in bytes (BAD_USER_INPUT otherwise).' }) value!: string;
   @Field(() => Int, { nullable: true, description: 'Compare-and-set: the write happens only if currentVersion equals this (0 means "no value yet"), else VERSION_CONFLICT. Null: no check.' }) expectedVersion?: number | null;
+  @Field(() => String, { nullable: true, description: `${IDEMPOTENCY_KEY_DESCRIPTION} Scoped to the project; a retry gets the first SecretVersion, never a second version.` }) idempotencyKey?: string | null;
 }
 
 @InputType({ description: 'Metadata to change on a secret; an omitted field keeps its value.' })

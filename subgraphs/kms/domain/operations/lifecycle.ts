@@ -92,18 +92,25 @@ function requireVersionQuota(core: KeyRingCore, rec: KmsKeyRecord): KmsKeyRecord
   return rec;
 }
 
-export function updateKey(core: KeyRingCore, project: string, identity: string, u: KeyUpdate): Promise<KmsKeyRecord> {
-  return core.change(project, identity, (rec) => ring.applyUpdate(rec, u));
+/** Every state change below takes a `beforeCommit` guard too: past the caller's deadline it writes nothing. */
+export function updateKey(core: KeyRingCore, project: string, identity: string, u: KeyUpdate, beforeCommit: CommitGuard = noGuard): Promise<KmsKeyRecord> {
+  return core.change(project, identity, (rec) => ring.applyUpdate(rec, u), undefined, beforeCommit);
 }
 
 /** With `ifUnusedSinceDays`, refused with KEY_IN_USE when the key was used within that many days. */
-export async function disableKey(core: KeyRingCore, project: string, identity: string, ifUnusedSinceDays?: number | null): Promise<KmsKeyRecord> {
+export async function disableKey(
+  core: KeyRingCore,
+  project: string,
+  identity: string,
+  ifUnusedSinceDays?: number | null,
+  beforeCommit: CommitGuard = noGuard,
+): Promise<KmsKeyRecord> {
   await refuseIfUsed(core, project, identity, ifUnusedSinceDays);
-  return core.change(project, identity, ring.disable);
+  return core.change(project, identity, ring.disable, undefined, beforeCommit);
 }
 
-export function enableKey(core: KeyRingCore, project: string, identity: string): Promise<KmsKeyRecord> {
-  return core.change(project, identity, ring.enable);
+export function enableKey(core: KeyRingCore, project: string, identity: string, beforeCommit: CommitGuard = noGuard): Promise<KmsKeyRecord> {
+  return core.change(project, identity, ring.enable, undefined, beforeCommit);
 }
 
 export async function scheduleKeyDeletion(
@@ -112,14 +119,15 @@ export async function scheduleKeyDeletion(
   identity: string,
   pendingWindowDays: number,
   ifUnusedSinceDays?: number | null,
+  beforeCommit: CommitGuard = noGuard,
 ): Promise<KmsKeyRecord> {
   ring.validatePendingWindow(pendingWindowDays);
   await refuseIfUsed(core, project, identity, ifUnusedSinceDays);
-  return core.change(project, identity, (rec) => ring.scheduleDeletion(rec, pendingWindowDays, core.now()));
+  return core.change(project, identity, (rec) => ring.scheduleDeletion(rec, pendingWindowDays, core.now()), undefined, beforeCommit);
 }
 
-export function cancelKeyDeletion(core: KeyRingCore, project: string, identity: string): Promise<KmsKeyRecord> {
-  return core.change(project, identity, ring.cancelDeletion);
+export function cancelKeyDeletion(core: KeyRingCore, project: string, identity: string, beforeCommit: CommitGuard = noGuard): Promise<KmsKeyRecord> {
+  return core.change(project, identity, ring.cancelDeletion, undefined, beforeCommit);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../../../shared/idempotency';
 import { Field, InputType, Int } from 'type-graphql';
 import type { KeyType } from '../../domain/keyTypes';
 import { KeyTypeEnum } from './enums';
@@ -10,6 +11,7 @@ export class CreateKmsKeyInput {
   @Field(() => String, { nullable: true, description: 'Free text, at most 1024 characters.' }) description?: string | null;
   @Field(() => Boolean, { nullable: true, defaultValue: false, description: "Whether exportKmsKey may ever return the material; fixed for the key's life. Null means false." }) exportable?: boolean | null;
   @Field(() => Int, { nullable: true, description: 'Rotate automatically every this many days (1 to 3650); null or 0: no automatic rotation.' }) autoRotatePeriodDays?: number | null;
+  @Field(() => String, { nullable: true, description: `${IDEMPOTENCY_KEY_DESCRIPTION} Scoped to the project and region; a retry gets the key instead of ALREADY_EXISTS.` }) idempotencyKey?: string | null;
 }
 
 @InputType('UpdateKmsKeyInput', { description: 'Settings to change on an existing key; an omitted field keeps its value.' })

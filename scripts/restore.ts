@@ -1,4 +1,6 @@
 import { loadConfig } from '../shared/config';
+import { isKeyIdentity, isProjectName } from '../shared/identifiers';
+import { isPathShaped } from '../subgraphs/secrets/domain/secretInput';
 import { createRedis } from '../shared/redis';
 import { kmsKeyExists, writeKmsKeyDump } from '../subgraphs/kms/store/keyBackup';
 import { recountStoredBytes, secretExists, writeSecretDump } from '../subgraphs/secrets/store/secretBackup';
@@ -33,6 +35,17 @@ async function main(args: string[]): Promise<number> {
   const config = loadConfig();
   const redis = createRedis(config.redis);
   try {
+    // The checksum finds damage, not intent: names are checked like the services check them,
+    // so no record can write outside its own keys (a brace would break a hash tag).
+    for await (const r of backupRecords(file)) {
+      const ok = r.type === 'kms-key'
+        ? config.regions.has(r.region) && isProjectName(r.project) && isKeyIdentity(r.identity)
+        : isProjectName(r.project) && isPathShaped(r.path);
+      if (!ok) {
+        process.stderr.write(`restore: refused: a ${r.type} record has an invalid name or a region outside the registry; nothing was restored\n`);
+        return 65; // EX_DATAERR
+      }
+    }
     if (!force) {
       // Checked before the first write, so a refusal leaves the store as it was.
       let existing = 0;

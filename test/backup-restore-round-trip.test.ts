@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,13 @@ it('backs up, refuses damaged files, restores into an empty prefix where everyth
   const t = runScript(target, 'restore', [join(dir, 'truncated.jsonl')]);
   expect(t.status).toBe(65);
   expect(t.stderr).toContain('no checksum line');
+  // A record that would write outside its own keys, with a checksum that matches: refused by name.
+  const forged = lines.slice(0, -1).map((l) => (l.includes('"type":"secret"') ? l.replace('"project":"other"', '"project":"x}:y"') : l));
+  const body = forged.join('\n') + '\n';
+  writeFileSync(join(dir, 'forged.jsonl'), body + JSON.stringify({ type: 'checksum', sha256: createHash('sha256').update(body).digest('hex') }) + '\n');
+  const fo = runScript(target, 'restore', [join(dir, 'forged.jsonl')]);
+  expect(fo.status).toBe(65);
+  expect(fo.stderr).toContain('invalid name');
   expect(await keyCount(target)).toBe(0);
 
   const r = runScript(target, 'restore', [file]);

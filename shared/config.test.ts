@@ -13,6 +13,15 @@ describe('config names the bad variable', () => {
   it('rejects a short KMS_ROOT_KEY', () => {
     expect(() => loadConfig({ ...base, KMS_ROOT_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/KMS_ROOT_KEY must decode to 32 bytes/);
   });
+  it('reads KMS_PREVIOUS_ROOT_KEY and KMS_NEW_ROOT_KEY like KMS_ROOT_KEY, naming the variable', () => {
+    const key = Buffer.alloc(32, 7);
+    const c = loadConfig({ ...base, KMS_PREVIOUS_ROOT_KEY: key.toString('base64'), KMS_NEW_ROOT_KEY: Buffer.alloc(32, 8).toString('base64') });
+    expect(c.kmsPreviousRootKey).toEqual(key);
+    expect(c.kmsNewRootKey).toEqual(Buffer.alloc(32, 8));
+    expect(loadConfig(base).kmsPreviousRootKey).toBeNull();
+    expect(() => loadConfig({ ...base, KMS_PREVIOUS_ROOT_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/KMS_PREVIOUS_ROOT_KEY must decode to 32 bytes/);
+    expect(() => loadConfig({ ...base, KMS_NEW_ROOT_KEY: 'not base64!' })).toThrow(/KMS_NEW_ROOT_KEY must be standard base64/);
+  });
   it('rejects a REGION that is not in the registry', () => {
     expect(() => loadConfig({ ...base, REGION: 'mars-north-1' })).toThrow(/REGION "mars-north-1" is not in the region registry/);
   });

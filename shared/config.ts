@@ -41,6 +41,13 @@ export interface Config {
   /** Base64 32-byte root key of this region's KMS, or the file that holds it. */
   kmsRootKey: Buffer | null;
   kmsRootKeyFile: string | null;
+  /**
+   * The root key being rotated away from (KMS_PREVIOUS_ROOT_KEY), or null. While set, the KMS
+   * unwraps and verifies under either key and writes under KMS_ROOT_KEY alone (npm run rotate-root-key).
+   */
+  kmsPreviousRootKey: Buffer | null;
+  /** The root key a rotation moves to (KMS_NEW_ROOT_KEY; npm run rotate-root-key only), or null. */
+  kmsNewRootKey: Buffer | null;
   /** Credential the secrets subgraph presents to KMS when it acts on a caller's behalf. */
   serviceCredential: string | null;
   platformUrl: string;
@@ -218,12 +225,12 @@ function parseCorsOrigins(env: Env, production: boolean): CorsConfig {
   return { origins, ownOrigin: false };
 }
 
-function parseRootKey(env: Env): Buffer | null {
-  const v = str(env, 'KMS_ROOT_KEY');
+function parseRootKey(env: Env, name = 'KMS_ROOT_KEY'): Buffer | null {
+  const v = str(env, name);
   if (v === undefined) return null;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v)) throw new ConfigError('KMS_ROOT_KEY', 'must be standard base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(v)) throw new ConfigError(name, 'must be standard base64');
   const key = Buffer.from(v, 'base64');
-  if (key.length !== 32) throw new ConfigError('KMS_ROOT_KEY', `must decode to 32 bytes (got ${key.length})`);
+  if (key.length !== 32) throw new ConfigError(name, `must decode to 32 bytes (got ${key.length})`);
   return key;
 }
 
@@ -302,6 +309,8 @@ export function loadConfig(env: Env = process.env): Config {
     region,
     kmsRootKey: parseRootKey(env),
     kmsRootKeyFile: str(env, 'KMS_ROOT_KEY_FILE') ?? null,
+    kmsPreviousRootKey: parseRootKey(env, 'KMS_PREVIOUS_ROOT_KEY'),
+    kmsNewRootKey: parseRootKey(env, 'KMS_NEW_ROOT_KEY'),
     serviceCredential: secret(env, 'SERVICE_CREDENTIAL', false),
     platformUrl: url(env, 'PLATFORM_URL', 'http://127.0.0.1:4001/graphql'),
     secretsUrl: url(env, 'SECRETS_URL', 'http://127.0.0.1:4002/graphql'),

@@ -12,5 +12,5 @@ runService(
     if (!config.region) throw new ConfigError('REGION', 'is required for the kms subgraph');
     return config;
   },
-  (services, config) => startKmsSubgraph(services, { port: config.port ?? 4101, rootKey: resolveRootKey(config, config.region!) }),
+  (services, config) => startKmsSubgraph(services, { port: config.port ?? 4101, rootKey: resolveRootKey(config, config.region!), previousRootKey: config.kmsPreviousRootKey }),
 );

@@ -6,7 +6,7 @@ import { decodeBase64Strict } from './domain/base64';
 
 export class RootKeyError extends Error {}
 
-function readKeyFile(path: string): Buffer {
+export function readKeyFile(path: string): Buffer {
   const text = readFileSync(path, 'utf8').trim();
   const key = decodeBase64Strict(text);
   if (!key || key.length !== 32) throw new RootKeyError(`KMS root key file ${path} must hold 32 bytes, standard base64`);
@@ -30,4 +30,11 @@ export function resolveRootKey(config: Config, region: string, opts: { localDir?
   writeFileSync(path, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
   return key;
+}
+
+/** The configured root key (KMS_ROOT_KEY, else KMS_ROOT_KEY_FILE), never a generated one; null if none is set. */
+export function configuredRootKey(config: Config): Buffer | null {
+  if (config.kmsRootKey) return config.kmsRootKey;
+  if (config.kmsRootKeyFile) return readKeyFile(config.kmsRootKeyFile);
+  return null;
 }

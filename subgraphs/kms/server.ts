@@ -86,6 +86,8 @@ export interface KmsSubgraphOptions {
   port: number;
   host?: string;
   rootKey: Buffer;
+  /** The root key being rotated away from (KMS_PREVIOUS_ROOT_KEY): still read, never written. */
+  previousRootKey?: Buffer | null;
   /** Run the background sweeper on an interval (default true). `runOnce()` works either way. */
   sweeper?: boolean;
   sweeperOptions?: SweeperOptions;
@@ -104,15 +106,17 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
   if (!services.config.regions.has(region)) throw new Error(`REGION ${region} is not in the region registry`);
   const { quotas } = services.config;
   // Key metadata is signed under the region's root key: only this region's KMS can write a usable record.
+  const previous = opts.previousRootKey ?? null;
   const store = new KeyStore(services.redis, keyMetadataMac(opts.rootKey), {
     maxKeys: quotas.keys,
+    previousMac: previous ? keyMetadataMac(previous) : null,
     onTampered: (ref) =>
       services.auditFlow.record({
         action: 'auth.denied', outcome: 'DENIED', actor: 'kms', project: ref.project, region: ref.region,
         resource: `kms-key:${ref.region}/${ref.identity}`, requestId: `integrity-${randomUUID()}`, errorCode: 'RECORD_TAMPERED',
       }),
   });
-  const kms = new KeyRingService(region, store, new KeyWrapper(opts.rootKey), services.now, undefined, {
+  const kms = new KeyRingService(region, store, new KeyWrapper(opts.rootKey, previous), services.now, undefined, {
     // Only the error's name: the use is retried on the next operation, and no key names reach the log.
     onError: (err) => services.log.warn('could not record a key use', { region, err: err instanceof Error ? err.name : 'unknown' }),
   }, services.config.keygenConcurrencyPerProject, { keyVersions: quotas.keyVersions });

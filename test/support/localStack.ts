@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   secrets?: boolean;
   /** Start the gateway too (default true). Without it only the subgraphs run, e.g. for a gateway in another process. */
   gateway?: boolean;
+  /** Root key (base64) of each region's KMS, e.g. another stack's (kmsRootKeyOf) to read its keys; default: fresh ones. */
+  kmsRootKeys?: Record<string, string>;
   /** Passed on to startGateway (keepAlive, breaker, …). */
   gatewayOptions?: Omit<GatewayOptions, 'port' | 'supergraphSdl'>;
 }
@@ -84,6 +86,7 @@ export class LocalStack {
 
   constructor(private readonly opts: LocalStackOptions) {
     this.rootToken = `root_${randomBytes(32).toString('base64url')}`;
+    for (const [region, key] of Object.entries(opts.kmsRootKeys ?? {})) this.kmsRootKeys.set(region, key);
     this.baseEnv = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
@@ -129,6 +132,22 @@ export class LocalStack {
 
   /** Root key of each region's KMS, kept across restarts (wrapped key material stays readable). */
   private readonly kmsRootKeys = new Map<string, string>();
+  /** KMS_PREVIOUS_ROOT_KEY of each region's KMS (a root-key rotation in progress), applied at its next (re)start. */
+  private readonly kmsPreviousRootKeys = new Map<string, string>();
+
+  /** The root key (base64) a region's KMS runs with. */
+  kmsRootKeyOf(region: string): string {
+    const k = this.kmsRootKeys.get(region);
+    if (!k) throw new Error(`no kms root key for ${region}`);
+    return k;
+  }
+
+  /** Sets the root key (and previous one, or none) a region's KMS gets at its next (re)start. */
+  setKmsRootKey(region: string, rootKey: string, previous: string | null = null): void {
+    this.kmsRootKeys.set(region, rootKey);
+    if (previous) this.kmsPreviousRootKeys.set(region, previous);
+    else this.kmsPreviousRootKeys.delete(region);
+  }
   /** Port of each stopped subgraph (by service name), so a restart comes back where the gateway points. */
   private readonly stoppedPorts = new Map<string, number>();
 
@@ -151,10 +170,11 @@ export class LocalStack {
       this.kmsRootKeys.set(region, rootKey);
     }
     const name = `kms-${region}`;
-    const config = this.config({ REGION: region, KMS_ROOT_KEY: rootKey }, name);
+    const previous = this.kmsPreviousRootKeys.get(region);
+    const config = this.config({ REGION: region, KMS_ROOT_KEY: rootKey, ...(previous ? { KMS_PREVIOUS_ROOT_KEY: previous } : {}) }, name);
     const services = createServices(name, config);
     this.services.set(name, services);
-    const running = await startKmsSubgraph(services, { port, host: '127.0.0.1', rootKey: config.kmsRootKey!, sweeper: false });
+    const running = await startKmsSubgraph(services, { port, host: '127.0.0.1', rootKey: config.kmsRootKey!, previousRootKey: config.kmsPreviousRootKey, sweeper: false });
     this.running.set(name, running);
     return running;
   }

@@ -20,6 +20,7 @@ export type { KeyRef } from '../domain/ports';
  *                                                  (reserved before the record, released once destroyed)
  *   kms:due-deletion:{<region>} / kms:due-rotation:{<region>}  zset — score = due time (ms)
  *   kms:sweeper-lock:{<region>}                   string — sweeper lock token
+ *   kms:rotation:{<region>}:state / :done         hash / set — progress of npm run rotate-root-key
  * The three keys of one KMS key share a hash tag, so every change to a key is one Lua script.
  *
  * A project or identity outside the shared rule (shared/identifiers.ts) is refused with
@@ -37,6 +38,14 @@ const quotaKey = (region: string, project: string) => `kms:quota:{${region}:${va
 const dueDeletionKey = (region: string) => `kms:due-deletion:{${region}}`;
 const dueRotationKey = (region: string) => `kms:due-rotation:{${region}}`;
 const lockKey = (region: string) => `kms:sweeper-lock:{${region}}`;
+
+/** Key names of one KMS key and of its region/project sets, for backup, restore and root-key rotation (keyBackup.ts). */
+export const kmsKeyNames = (r: KeyRef) => ({ meta: metaKey(r), versions: versionsKey(r), ring: ringKey(r), used: usedKey(r) });
+export const kmsProjectKeyNames = (region: string, project: string) => ({ index: indexKey(region, project), quota: quotaKey(region, project) });
+export const kmsScheduleKeyNames = (region: string) => ({ deletion: dueDeletionKey(region), rotation: dueRotationKey(region) });
+export { scheduleMember as kmsScheduleMember };
+/** Progress of a root-key rotation of a region: state hash (new key's id, counts) and the set of keys done. */
+export const kmsRotationKeyNames = (region: string) => ({ state: `kms:rotation:{${region}}:state`, done: `kms:rotation:{${region}}:done` });
 
 // KEYS: meta, versions, ring. ARGV: createdAt, wrapped, field1, value1, …
 const CREATE_LUA = `
@@ -117,6 +126,8 @@ const SEALED_FIELDS = [
   'rotatedAt', 'materialDestroyed', 'rev', 'autoRotatePeriodDays', 'deletionDate',
 ] as const;
 const sealedParts = (ref: KeyRef, h: Record<string, string>) => [ref.region, ref.project, ref.identity, ...SEALED_FIELDS.flatMap((f) => [f, JSON.stringify(h[f] ?? null)])];
+/** What a key's stored `mac` covers (a root-key rotation signs the same parts under the new key). */
+export { sealedParts as keyMetadataSealedParts };
 
 function encode(rec: KmsKeyRecord, mac: RecordMac): { set: string[]; del: string[] } {
   const set: string[] = [
@@ -174,11 +185,13 @@ export class KeyStore implements KeyRepository, SweepQueue {
    * `mac` signs and checks every record (key from the region's KMS root key). A record that fails
    * the check is refused (recordTampered) after `onTampered` has recorded the refusal.
    * `maxKeys`: keys per project in this region that may hold material (QUOTA_KEYS; 0 = no limit).
+   * `previousMac`: during a root-key rotation, records not yet re-signed still verify under the
+   * previous root key's MAC; every write signs with `mac`.
    */
   constructor(
     redis: RedisClient,
     private readonly mac: RecordMac,
-    private readonly opts: { maxKeys?: number; onTampered?: (ref: KeyRef) => Promise<void> } = {},
+    private readonly opts: { maxKeys?: number; onTampered?: (ref: KeyRef) => Promise<void>; previousMac?: RecordMac | null } = {},
   ) {
     const r = redis as RedisClient & Scripts & Record<string, unknown>;
     if (typeof r.kmsCreateKey !== 'function') r.defineCommand('kmsCreateKey', { numberOfKeys: 3, lua: CREATE_LUA });
@@ -242,7 +255,8 @@ export class KeyStore implements KeyRepository, SweepQueue {
   private async checked(ref: KeyRef, h: Record<string, string>): Promise<KmsKeyRecord | null> {
     const rec = decode(ref, h);
     if (rec === null) return null;
-    if (!this.mac.verify(sealedParts(ref, h), h.mac)) {
+    const parts = sealedParts(ref, h);
+    if (!this.mac.verify(parts, h.mac) && !this.opts.previousMac?.verify(parts, h.mac)) {
       await this.opts.onTampered?.(ref);
       throw recordTampered();
     }

@@ -169,6 +169,17 @@ export class AuditLog {
     }
     return { events, endCursor: events.length ? events[events.length - 1].id : null, hasNextPage: false };
   }
+
+  /**
+   * Removes the project's events up to and including `upToId` (the archiver calls it only for
+   * events already archived and past retention). Resolves to how many entries went.
+   */
+  async trimArchived(project: string, upToId: string): Promise<number> {
+    const m = /^(\d+)-(\d+)$/.exec(upToId);
+    if (!m) throw badInput('upToId is not a stream id');
+    const next = BigInt(m[2]) === MAX_STREAM_ID_PART ? `${BigInt(m[1]) + 1n}-0` : `${m[1]}-${BigInt(m[2]) + 1n}`;
+    return Number(await this.redis.xtrim(streamKey(project), 'MINID', next));
+  }
 }
 
 const MAX_STREAM_ID_PART = 2n ** 64n - 1n;

@@ -148,8 +148,12 @@ export class AuditArchiver {
       result.archived += await this.archive(project, st, token);
       result.trimmed += await this.trim(project, st);
     } catch (err) {
-      failure = err instanceof Error ? (err as NodeJS.ErrnoException).code ?? err.message.slice(0, 200) : 'unknown';
+      // Duck-typed: fs errors need not be instances of this realm's Error.
+      const e = err as { code?: unknown; message?: unknown };
+      failure = typeof e.code === 'string' ? e.code : typeof e.message === 'string' ? e.message.slice(0, 200) : 'unknown';
       result.failed.push(project);
+      // What the failed run changed in memory was not committed: the recorded position is the truth.
+      Object.assign(st, await this.loadState(project).catch(() => st));
       this.log.error('audit archive of a project failed; its events stay in Redis', { project, err: failure });
     }
     if (await this.checkBacklog(project, st, failure)) result.full.push(project);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { archiveKey, verifyArchive } from '@secrets-kms/client/dist/auditVerify';
-import { createAuditArchiver } from '../subgraphs/platform/server';
+import { createAuditArchiver, type RunningPlatform } from '../subgraphs/platform/server';
 import { startStack, type Stack } from './support/stack';
 
 const root = resolve(__dirname, '..');
@@ -75,6 +75,14 @@ describe('audit archive verification', () => {
     const c = smk(dir);
     expect(c.stdout).toMatch(/ok/);
     expect(c.status).toBe(0);
+  });
+
+  it('the platform runs the archiver, and only one archiver acts at a time (Redis lock)', async () => {
+    const own = (stack.running.get('platform') as RunningPlatform).archiver;
+    expect(own).not.toBeNull();
+    const other = createAuditArchiver(stack.services.get('platform')!)!;
+    const runs = await Promise.all([own!.runOnce(), other.runOnce()]);
+    expect(runs.map((r) => r.ran).sort()).toEqual([false, true]);
   });
 
   it('a deleted line is reported at its position', () => {

@@ -13,6 +13,9 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/schema ./schema
+# The audit archive's format and verifier live in the client package (node_modules links to it).
+COPY --from=build /app/client/package.json ./client/
+COPY --from=build /app/client/dist ./client/dist
 # What the gateway serves at /console and /explorer: static pages here, compiled scripts in dist/console, GraphiQL and React in node_modules.
 COPY --from=build /app/console/static ./console/static
 COPY package.json ./

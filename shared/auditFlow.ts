@@ -30,29 +30,44 @@ export class AuditNotWritten extends ApiError {
   }
 }
 
-export class AuditFlow {
-  constructor(private readonly log: AuditLog) {}
+/**
+ * Whether a project's log may take more events: false while its backlog of unarchived events is
+ * over the bound (the archiver sets the flag), since the store could only go on by dropping some.
+ */
+export interface AuditCapacity {
+  accepts(project: string): Promise<boolean>;
+}
 
+export class AuditFlow {
+  constructor(private readonly log: AuditLog, private readonly capacity: AuditCapacity | null = null) {}
+
+  /** The capacity check runs beside the write, so it costs no extra round trip. */
   async record(event: AuditEventInput): Promise<void> {
-    try {
-      await this.log.append(event);
-    } catch {
-      // Whatever broke the write (outage, full or damaged stream): no result without its event.
-      throw new AuditNotWritten();
-    }
+    const [written, accepts] = await Promise.allSettled([this.log.append(event), this.accepts(event.project)]);
+    // Whatever broke the write (outage, full or damaged stream): no result without its event.
+    if (written.status === 'rejected' || accepts.status === 'rejected' || !accepts.value) throw new AuditNotWritten();
   }
 
   async read<T>(planned: AuditEventInput, op: () => Promise<Outcome<T>>): Promise<T> {
     let out: Outcome<T>;
+    let accepts: Promise<boolean>;
     try {
+      accepts = this.accepts(planned.project);
+      accepts.catch(() => undefined);
       out = await op();
     } catch (err) {
       const code = definiteFailureCode(err);
       if (code) await this.record({ ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
       throw err;
     }
+    // Checked before the SUCCESS event, so a refused result leaves no event claiming it left.
+    if (!(await accepts.catch(() => false))) throw new AuditNotWritten();
     await this.record({ ...planned, outcome: 'SUCCESS', keyVersion: out.keyVersion ?? null });
     return out.value;
+  }
+
+  private accepts(project: string): Promise<boolean> {
+    return this.capacity ? this.capacity.accepts(project) : Promise.resolve(true);
   }
 
   /**
@@ -60,10 +75,12 @@ export class AuditFlow {
    * case): the intent is dropped and nothing is logged.
    */
   async change<T>(planned: AuditEventInput, op: () => Promise<Outcome<T>>, opts: { skipWhenNull?: boolean } = {}): Promise<T> {
-    let intent: AuditIntent;
-    try {
-      intent = await this.log.begin(planned);
-    } catch {
+    const [begun, accepts] = await Promise.allSettled([this.log.begin(planned), this.accepts(planned.project)]);
+    if (begun.status === 'rejected') throw new AuditNotWritten();
+    const intent: AuditIntent = begun.value;
+    if (accepts.status === 'rejected' || !accepts.value) {
+      // Nothing has changed yet: drop the intent so it is not published as OUTCOME_UNKNOWN.
+      await this.log.discard(intent).catch(() => undefined);
       throw new AuditNotWritten();
     }
     let out: Outcome<T>;

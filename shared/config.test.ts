@@ -104,3 +104,26 @@ describe('Redis credentials and TLS', () => {
     expect(() => loadConfig({ ...base, REDIS_URL: 'http://:secretpw@h:1' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secretpw') }));
   });
 });
+
+describe('audit retention, archive and export', () => {
+  it('retention by days (default 90), archive off unless AUDIT_ARCHIVE_DIR, key derived from INTERNAL_SECRET unless given', () => {
+    const c = loadConfig(base);
+    expect(c.auditRetentionDays).toBe(90);
+    expect(c.auditArchive.dir).toBeNull();
+    expect(c.auditArchive.webhookUrl).toBeNull();
+    expect(c.auditArchive.key.equals(Buffer.from(base.INTERNAL_SECRET))).toBe(false);
+    expect(c.auditArchive.key).toHaveLength(32);
+    expect(loadConfig({ ...base, INTERNAL_SECRET: 'y'.repeat(32) }).auditArchive.key.equals(c.auditArchive.key)).toBe(false);
+    const own = loadConfig({ ...base, AUDIT_ARCHIVE_KEY: 'k'.repeat(32), AUDIT_ARCHIVE_DIR: '/var/audit', AUDIT_WEBHOOK_URL: 'https://siem.example.com/in' });
+    expect(own.auditArchive).toMatchObject({ dir: '/var/audit', webhookUrl: 'https://siem.example.com/in' });
+    expect(own.auditArchive.key.toString()).toBe('k'.repeat(32));
+    expect(own.auditArchive.webhookSecret.toString()).toBe('k'.repeat(32));
+  });
+  it('names the variable that does not fit', () => {
+    expect(() => loadConfig({ ...base, AUDIT_RETENTION_DAYS: '0' })).toThrow(/AUDIT_RETENTION_DAYS must be between 1/);
+    expect(() => loadConfig({ ...base, AUDIT_ARCHIVE_KEY: 'short' })).toThrow(/AUDIT_ARCHIVE_KEY must be at least 32 characters/);
+    expect(() => loadConfig({ ...base, AUDIT_WEBHOOK_URL: 'https://siem.example.com/in' })).toThrow(/AUDIT_WEBHOOK_URL needs AUDIT_ARCHIVE_DIR/);
+    expect(() => loadConfig({ ...base, AUDIT_ARCHIVE_DIR: '/a', AUDIT_WEBHOOK_URL: 'ftp://x' })).toThrow(/AUDIT_WEBHOOK_URL must be an http\(s\) URL/);
+    expect(() => loadConfig({ ...base, AUDIT_MAX_UNARCHIVED: '-1' })).toThrow(/AUDIT_MAX_UNARCHIVED/);
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { RegionRegistry } from './regions';
+import { archiveKey } from '@secrets-kms/client/dist/auditVerify';
 
 /**
  * The only place the environment is read. Every service gets a typed, validated Config;
@@ -65,8 +66,10 @@ export interface Config {
   shutdownGraceMs: number;
   /** Key generations one project may run at once in one kms process; more wait (within their deadline). */
   keygenConcurrencyPerProject: number;
-  /** Audit events kept per project (older ones are trimmed). */
-  auditMaxEvents: number;
+  /** Archived audit events older than this leave Redis; unarchived ones never do. */
+  auditRetentionDays: number;
+  /** The audit archiver (platform service) and its webhook export. */
+  auditArchive: AuditArchiveConfig;
   /** Introspection, Apollo Sandbox and the bundled explorer: one switch, in production too. */
   introspection: boolean;
   cors: CorsConfig;
@@ -75,6 +78,19 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** Stored objects per project (0 = no limit). */
   quotas: QuotaConfig;
+}
+
+export interface AuditArchiveConfig {
+  /** AUDIT_ARCHIVE_DIR; null = no archive, and then no event is ever trimmed. */
+  dir: string | null;
+  /** Digest MAC key: AUDIT_ARCHIVE_KEY, or derived from INTERNAL_SECRET (HKDF-SHA256). */
+  key: Buffer;
+  intervalMs: number;
+  /** Unarchived events a project may hold before its audited operations fail closed (503). */
+  maxUnarchived: number;
+  webhookUrl: string | null;
+  /** Signs webhook bodies: AUDIT_WEBHOOK_SECRET, else the archive key. */
+  webhookSecret: Buffer;
 }
 
 export interface RateLimitConfig {
@@ -249,6 +265,23 @@ function parseRegions(env: Env): RegionRegistry {
   }
 }
 
+function parseAuditArchive(env: Env): AuditArchiveConfig {
+  const dir = str(env, 'AUDIT_ARCHIVE_DIR') ?? null;
+  const own = secret(env, 'AUDIT_ARCHIVE_KEY', false);
+  const key = archiveKey(own, str(env, 'INTERNAL_SECRET') ?? null);
+  const webhookUrl = str(env, 'AUDIT_WEBHOOK_URL') === undefined ? null : url(env, 'AUDIT_WEBHOOK_URL', '');
+  if (webhookUrl !== null && dir === null) throw new ConfigError('AUDIT_WEBHOOK_URL', 'needs AUDIT_ARCHIVE_DIR (it sends the archived lines)');
+  const hookSecret = secret(env, 'AUDIT_WEBHOOK_SECRET', false);
+  return {
+    dir,
+    key,
+    intervalMs: int(env, 'AUDIT_ARCHIVE_INTERVAL_MS', 60_000, 1000, 86_400_000),
+    maxUnarchived: int(env, 'AUDIT_MAX_UNARCHIVED', 5_000_000, 1, 1_000_000_000),
+    webhookUrl,
+    webhookSecret: hookSecret ? Buffer.from(hookSecret, 'utf8') : key,
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnvRaw = str(env, 'NODE_ENV') ?? 'development';
   if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
@@ -320,7 +353,8 @@ export function loadConfig(env: Env = process.env): Config {
     // As long as the longest deadline (key generation) by default, so no started request is cut.
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 300_000),
     keygenConcurrencyPerProject: int(env, 'KEYGEN_CONCURRENCY_PER_PROJECT', 2, 1, 64),
-    auditMaxEvents: int(env, 'AUDIT_MAX_EVENTS', 1_000_000, 1000, 1_000_000_000),
+    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 90, 1, 36_500),
+    auditArchive: parseAuditArchive(env),
     introspection: bool(env, 'INTROSPECTION', !production),
     cors: parseCorsOrigins(env, production),
     logLevel,

@@ -3,6 +3,7 @@ import { createRedis, type RedisClient } from './redis';
 import { TokenStore, tokenRecordMac } from './tokens';
 import { AuditLog } from './audit';
 import { AuditFlow } from './auditFlow';
+import { AuditBackpressure } from './auditArchive';
 import { FeatureGates } from './featureGates';
 import { Logger } from './log';
 import { RateLimiter } from './rateLimit';
@@ -59,7 +60,8 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     // Every service that verifies tokens holds INTERNAL_SECRET; Redis alone cannot mint a token.
     tokens: new TokenStore(redis, config.rootToken, tokenRecordMac(config.internalSecret), now, config.quotas.tokens),
     audit,
-    auditFlow: new AuditFlow(audit),
+    // Refuses events (503) while the project's unarchived backlog is over AUDIT_MAX_UNARCHIVED.
+    auditFlow: new AuditFlow(audit, new AuditBackpressure(redis, log)),
     gates: new FeatureGates(redis),
     rateLimiter: new RateLimiter(redis, config.rateLimits),
     log,

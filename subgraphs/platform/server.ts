@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { buildFederatedSchema, startSubgraph, type RunningService } from '../../shared/subgraphServer';
 import type { Services } from '../../shared/services';
+import { AuditArchiver } from '../../shared/auditArchive';
 import { createPlatform, type Platform } from './domain/platform';
 // Import order is the order type-graphql registers fields, i.e. the printed schema's order.
 import { AuditEventsResolver } from './graphql/auditEvents.resolver';
@@ -29,7 +30,37 @@ export function buildPlatformSchema(platform?: Platform): Promise<GraphQLSchema>
   });
 }
 
-export async function startPlatformSubgraph(services: Services, opts: { port: number; host?: string }): Promise<RunningService> {
+export interface RunningPlatform extends RunningService {
+  /** The audit archiver (null without AUDIT_ARCHIVE_DIR); `runOnce()` works whether or not it runs on its interval. */
+  archiver: AuditArchiver | null;
+}
+
+/** The archiver of AUDIT_ARCHIVE_DIR, with the webhook export of AUDIT_WEBHOOK_URL. */
+export function createAuditArchiver(services: Services, overrides: { now?: () => Date } = {}): AuditArchiver | null {
+  const { auditArchive: a, auditRetentionDays } = services.config;
+  if (!a.dir) return null;
+  return new AuditArchiver(services.redis, services.audit, services.log, {
+    dir: a.dir,
+    key: a.key,
+    retentionDays: auditRetentionDays,
+    maxUnarchived: a.maxUnarchived,
+    intervalMs: a.intervalMs,
+    webhook: a.webhookUrl ? { url: a.webhookUrl, secret: a.webhookSecret } : null,
+    now: overrides.now ?? services.now,
+  });
+}
+
+export async function startPlatformSubgraph(services: Services, opts: { port: number; host?: string; archiver?: boolean }): Promise<RunningPlatform> {
   const schema = await buildPlatformSchema(createPlatform(platformStores(services)));
-  return startSubgraph({ name: 'platform', schema, services, port: opts.port, host: opts.host });
+  const running = await startSubgraph({ name: 'platform', schema, services, port: opts.port, host: opts.host });
+  const archiver = createAuditArchiver(services);
+  if (archiver && opts.archiver !== false) archiver.start();
+  return {
+    ...running,
+    archiver,
+    async stop() {
+      await archiver?.stop();
+      await running.stop();
+    },
+  };
 }

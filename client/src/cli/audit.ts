@@ -1,3 +1,4 @@
+import { runVerify } from '../auditVerify';
 import { integerOption, stringOption } from './args';
 import type { Command } from './command';
 import { writeJson, writeTable } from './output';
@@ -30,6 +31,15 @@ export const auditCommands: Command[] = [
       }
       if (ctx.json) return writeJson(ctx.io, events);
       writeTable(ctx.io, ['TIME', 'ACTION', 'OUTCOME', 'ACTOR', 'VIA', 'RESOURCE', 'REQUEST ID', 'ERROR'], events.map((e) => [e.time, e.action, e.outcome, e.actor, e.via, e.resource, e.requestId, e.errorCode]));
+    },
+  },  {
+    name: 'audit verify',
+    synopsis: '<dir>',
+    summary: 'check an audit archive (AUDIT_ARCHIVE_DIR): reports deleted, altered, reordered or inserted lines and bad digests',
+    details: 'Reads the files offline; the digest key is AUDIT_ARCHIVE_KEY, or derived from INTERNAL_SECRET as the platform derives it. Exit code 1 on any problem.',
+    positionals: ['dir'],
+    async run(ctx) {
+      return runVerify(ctx.args.dir, ctx.io.env, ctx.io.stdout, ctx.io.stderr);
     },
   },
 ];

@@ -1,5 +1,5 @@
 import type { Config } from './config';
-import { createRedis, type RedisClient } from './redis';
+import { createRedis, writeConfirmation, type RedisClient } from './redis';
 import { TokenStore, tokenRecordMac } from './tokens';
 import { AuditLog } from './audit';
 import { AuditFlow } from './auditFlow';
@@ -59,7 +59,7 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     // Every service that verifies tokens holds INTERNAL_SECRET; Redis alone cannot mint a token.
     tokens: new TokenStore(redis, config.rootToken, tokenRecordMac(config.internalSecret), now, config.quotas.tokens),
     audit,
-    auditFlow: new AuditFlow(audit),
+    auditFlow: new AuditFlow(audit, writeConfirmation(redis, config.redis.waitFor)),
     gates: new FeatureGates(redis),
     rateLimiter: new RateLimiter(redis, config.rateLimits),
     log,

@@ -9,7 +9,8 @@
  * `bench:<random>:` prefix, and only that prefix is deleted at the end. All load goes to 127.0.0.1.
  *
  * Options: --seconds N (measured seconds per case, default 3, at most 10), --concurrency N (default 16),
- * --only name[,name] (see BENCHMARKS below).
+ * --only name[,name] (see BENCHMARKS below). `audit-lookup` (1M audit events seeded, a few hundred MB
+ * of Redis for a few minutes) runs only when named: `npm run bench -- --only audit-lookup`.
  */
 import '../shared/telemetryOff';
 import 'reflect-metadata';
@@ -24,10 +25,12 @@ import type { RunningService } from '../shared/subgraphServer';
 import { postGql } from '../test/support/gql';
 import { composedSupergraph, startLocalGateway } from '../test/support/localStack';
 import { drive, HttpClient, percentile, type Op, type Sample } from './loadgen';
+import { AUDIT_LARGE, AUDIT_SMALL, domainLookupOp, dropAuditLogs, gatewayLookupOp, seedAuditLog } from './auditLookup';
 import { CACHE_BENCH_KEYS, materialCacheFixture, type MaterialCacheFixture } from './materialCache';
 
-/** The whole run stops by itself after this long (cleanup included). */
+/** The whole run stops by itself after this long (cleanup included); audit-lookup seeds 1M events and gets longer. */
 const WATCHDOG_MS = 170_000;
+const AUDIT_LOOKUP_WATCHDOG_MS = 420_000;
 const WARMUP_MS = 500;
 const ROUNDS = 3;
 
@@ -214,7 +217,7 @@ async function setUpData(gw: string, token: string): Promise<Fixture> {
 
 // ---- main --------------------------------------------------------------------------------------
 
-const BENCHMARKS = ['gateway-keepalive', 'gateway-overhead-kmskey', 'gateway-overhead-encrypt', 'material-cache-encrypt', 'material-cache-request', 'secret-reveal', 'page-kmskey-hop'] as const;
+const BENCHMARKS = ['gateway-keepalive', 'gateway-overhead-kmskey', 'gateway-overhead-encrypt', 'material-cache-encrypt', 'material-cache-request', 'secret-reveal', 'page-kmskey-hop', 'audit-lookup'] as const;
 
 function fmt(n: number, digits = 0): string {
   return Number.isFinite(n) ? n.toFixed(digits) : '-';
@@ -249,6 +252,7 @@ async function main(): Promise<number> {
   const gateways: RunningService[] = [];
   const client = new HttpClient(args.concurrency);
   const cleanupRedis: RedisClient = createRedis({ url: redisUrl, clusterNodes: null, keyPrefix: '', commandTimeoutMs: 5000 });
+  const reportRedis: RedisClient = createRedis({ url: redisUrl, clusterNodes: null, keyPrefix: '', commandTimeoutMs: 5000 });
   const results: BenchResult[] = [];
   let cleaned = false;
   const cleanup = async () => {
@@ -261,10 +265,13 @@ async function main(): Promise<number> {
     cleanupRedis.disconnect();
     log(deleted >= 0 ? `deleted ${deleted} Redis keys under ${keyPrefix}` : `could not delete Redis keys under ${keyPrefix}`);
   };
+  // Seeding 1M audit events takes minutes and a few hundred MB of Redis: only when named.
+  const auditLookup = args.only?.includes('audit-lookup') ?? false;
+  const watchdogMs = auditLookup ? AUDIT_LOOKUP_WATCHDOG_MS : WATCHDOG_MS;
   const watchdog = setTimeout(() => {
-    process.stderr.write(`bench: over ${WATCHDOG_MS / 1000} s, stopping\n`);
+    process.stderr.write(`bench: over ${watchdogMs / 1000} s, stopping\n`);
     void cleanup().finally(() => process.exit(2));
-  }, WATCHDOG_MS);
+  }, watchdogMs);
   watchdog.unref();
 
   try {
@@ -345,9 +352,59 @@ async function main(): Promise<number> {
       { label: `secrets(first: ${PAGE_SIZE}) + kmsKey`, op: client.gqlOp(gwKeep.url, auth, Q.pageWithKey, { first: PAGE_SIZE }) },
       { label: `secrets(first: ${PAGE_SIZE}) only`, op: client.gqlOp(gwKeep.url, auth, Q.pageWithoutKey, { first: PAGE_SIZE }) },
     );
+
+    if (auditLookup) {
+      // Same prefix as the platform subgraph, so the gateway's auditEvents reads these logs.
+      const auditRedis = createRedis({ url: redisUrl, clusterNodes: null, keyPrefix, commandTimeoutMs: 30_000 });
+      const memory = async () => /used_memory_human:(\S+)/.exec(String(await cleanupRedis.info('memory')))?.[1] ?? '?';
+      try {
+        const small = 'bench-audit-1k';
+        const large = 'bench-audit-1m';
+        const memBefore = await memory();
+        log(`audit-lookup: seeding ${AUDIT_SMALL} and ${AUDIT_LARGE} events (Redis used_memory ${memBefore})`);
+        await seedAuditLog(auditRedis, small, AUDIT_SMALL - 1, () => undefined);
+        const seedStart = Date.now();
+        await seedAuditLog(auditRedis, large, AUDIT_LARGE - 1, (n) => log(`audit-lookup: ${n} events appended`));
+        const seedRate = AUDIT_LARGE / ((Date.now() - seedStart) / 1000);
+        const memAfter = await memory();
+        log(`audit-lookup: seeded at ${fmt(seedRate)} appends/s; Redis used_memory ${memBefore} -> ${memAfter}`);
+        const seeded = `the target event behind ${AUDIT_LARGE - 1} vs ${AUDIT_SMALL - 1} newer ones; seeded through AuditLog.append at ${fmt(seedRate)}/s; Redis used_memory ${memBefore} -> ${memAfter}`;
+        const p99Note = (name: string) => () => {
+          const r = results.find((x) => x.name === name)!;
+          return `p99 at 1M / p99 at 1k = ${fmt(r.measured.p99Ms / r.baseline.p99Ms, 2)}x (p50 ${fmt(r.measured.p50Ms / r.baseline.p50Ms, 2)}x); ${seeded}`;
+        };
+        // Latency, not saturation: a few lookups in flight.
+        const latencyArgs = { ...args, concurrency: Math.min(args.concurrency, 4) };
+        const runLatency = async (name: string, title: string, m: Case, b: Case) => {
+          log(`${name}: ${m.label} vs ${b.label}`);
+          const r = await compare(latencyArgs, m, b);
+          results.push({ name, title, unit: 'req/s', ...r });
+          results[results.length - 1].note = p99Note(name)();
+        };
+        await runLatency(
+          'audit-lookup', 'auditEvents(filter: { requestId }) through AuditSearch + AuditLog: event behind 1M newer vs behind 1k',
+          { label: `${AUDIT_LARGE} events`, op: domainLookupOp(auditRedis, large) },
+          { label: `${AUDIT_SMALL} events`, op: domainLookupOp(auditRedis, small) },
+        );
+        {
+          const tokenFor = async (project: string) =>
+            (await ok(gwKeep.url, token, `mutation($i: CreateApiTokenInput!) { createApiToken(input: $i) { token } }`, { i: { name: 'bench audit', scopes: ['audit:read'], project } })).createApiToken.token as string;
+          await runLatency(
+            'audit-lookup-gateway', 'auditEvents(filter: { requestId }) through the gateway: event behind 1M newer vs behind 1k',
+            { label: `${AUDIT_LARGE} events`, op: gatewayLookupOp(client, gwKeep.url, await tokenFor(large)) },
+            { label: `${AUDIT_SMALL} events`, op: gatewayLookupOp(client, gwKeep.url, await tokenFor(small)) },
+          );
+        }
+      } finally {
+        auditRedis.disconnect();
+        log(`audit-lookup: unlinked ${await dropAuditLogs(cleanupRedis, keyPrefix, ['bench-audit-1k', 'bench-audit-1m'])} keys`);
+      }
+    }
   } finally {
     await cleanup();
     clearTimeout(watchdog);
+    log(`Redis used_memory after cleanup: ${/used_memory_human:(\S+)/.exec(String(await reportRedis.info('memory').catch(() => '')))?.[1] ?? '?'}`);
+    reportRedis.disconnect();
   }
 
   printTable(results, args);

@@ -4,7 +4,7 @@ import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import type { BreakerSettings } from '../shared/circuitBreaker';
+import { CircuitBreaker, type BreakerSettings } from '../shared/circuitBreaker';
 import type { Config } from '../shared/config';
 import { BodyTooLarge, executeApollo, header, HEADER, readBody, sendError, sendJson, serveHttp } from '../shared/http';
 import { Logger } from '../shared/log';
@@ -35,18 +35,20 @@ export interface GatewayOptions {
   redis?: RedisClient;
   /** Pooled keep-alive connections to the subgraphs (default true; off only to measure). */
   keepAlive?: boolean;
-  /** Per-region circuit breakers (tests shorten the reset time). */
+  /** Circuit breakers of each region and each global subgraph (tests shorten the reset time). */
   breaker?: BreakerSettings;
   maxBodyBytes?: number;
 }
 
 /** The subgraph a supergraph service name maps to: global ones from Config, `kms` per region. */
-function serviceBuilder(config: Config, transport: SubgraphTransport, circuits: RegionCircuits) {
+function serviceBuilder(config: Config, transport: SubgraphTransport, circuits: RegionCircuits, subgraphCircuits: Map<string, CircuitBreaker>, breaker?: BreakerSettings) {
   return ({ name, url }: { name: string; url?: string }): GraphQLDataSource<GatewayContext> => {
     if (name === 'kms') return new RegionalKmsDataSource(config.regions, circuits, transport, config.internalSecret, config.keygenTimeoutMs);
     const target = name === 'platform' ? config.platformUrl : name === 'secrets' ? config.secretsUrl : url;
     if (!target) throw new Error(`no URL for subgraph "${name}"`);
-    return new SubgraphDataSource(name, target, transport, config.internalSecret);
+    const circuit = new CircuitBreaker(breaker ? { ...breaker } : undefined);
+    subgraphCircuits.set(name, circuit);
+    return new SubgraphDataSource(name, target, transport, config.internalSecret, circuit);
   };
 }
 
@@ -69,13 +71,14 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
   const supergraphSdl = opts.supergraphSdl ?? loadSupergraphSdl();
   const transport = new SubgraphTransport({ timeoutMs: config.subgraphTimeoutMs, keepAlive: opts.keepAlive ?? true });
   const circuits = new RegionCircuits(config.regions, opts.breaker);
+  const subgraphCircuits = new Map<string, CircuitBreaker>();
   const ownRedis = !opts.redis;
   const redis = opts.redis ?? createRedis(config.redis);
   if (ownRedis) redis.on('error', () => undefined); // readiness reports it; no log flood
 
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: serviceBuilder(config, transport, circuits),
+    buildService: serviceBuilder(config, transport, circuits, subgraphCircuits, opts.breaker),
     logger: apolloLogger(log),
   });
   // One switch: introspection on (the default outside production, INTROSPECTION=true in it) serves Sandbox too.
@@ -114,7 +117,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health/live' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', service: 'gateway' }, rid);
     if (path === '/health/ready' && req.method === 'GET') {
-      const r = await readiness(redis, () => supergraphLoaded, config.regions, circuits, config.redis.commandTimeoutMs);
+      const r = await readiness(redis, () => supergraphLoaded, config.regions, circuits, config.redis.commandTimeoutMs, subgraphCircuits);
       return sendJson(res, r.status === 'ready' ? 200 : 503, r, rid);
     }
     if (serveSite(req, res, path, rid)) return;
@@ -144,6 +147,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     url: listener.url,
     port: listener.port,
     server: listener.server,
+    drain: listener.drain,
     async stop() {
       supergraphLoaded = false;
       await listener.close();

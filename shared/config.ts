@@ -68,6 +68,8 @@ export interface Config {
   kmsTimeoutMs: number;
   /** Gateway deadline for KMS key generation (createKmsKey, rotateKmsKey): RSA-4096 is slow. */
   keygenTimeoutMs: number;
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are dropped. */
+  shutdownGraceMs: number;
   /** Key generations one project may run at once in one kms process; more wait (within their deadline). */
   keygenConcurrencyPerProject: number;
   /** Audit events kept per project (older ones are trimmed). */
@@ -341,6 +343,8 @@ export function loadConfig(env: Env = process.env): Config {
     subgraphTimeoutMs,
     kmsTimeoutMs,
     keygenTimeoutMs: int(env, 'KEYGEN_TIMEOUT_MS', Math.max(10_000, subgraphTimeoutMs), 100, 120_000),
+    // As long as the longest deadline (key generation) by default, so no started request is cut.
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 300_000),
     keygenConcurrencyPerProject: int(env, 'KEYGEN_CONCURRENCY_PER_PROJECT', 2, 1, 64),
     auditMaxEvents: int(env, 'AUDIT_MAX_EVENTS', 1_000_000, 1000, 1_000_000_000),
     introspection: bool(env, 'INTROSPECTION', !production),

@@ -152,6 +152,15 @@ export interface HttpListener {
   url: string;
   /** Stops accepting, drops open connections, resolves when closed. */
   close(): Promise<void>;
+  /**
+   * Graceful stop: readiness answers 503 from now on, the listening socket closes (new connections
+   * are refused), idle keep-alive sockets close and every further answer carries `connection: close`;
+   * requests in flight get up to `graceMs` to finish, then whatever is left is dropped.
+   * Resolves when every connection is closed.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** Whether drain() has begun. */
+  readonly draining: boolean;
 }
 
 /**
@@ -163,8 +172,21 @@ export async function serveHttp(
   handle: (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>,
   opts: { port: number; host: string; log: Logger },
 ): Promise<HttpListener> {
+  let draining = false;
+  // Answers not yet started: on drain each gets `connection: close`, so its socket ends with it.
+  const open = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     const requestId = requestIdOf(req);
+    if (draining) {
+      res.setHeader('connection', 'close');
+      // Readiness turns first, for every service: a balancer stops sending before anything is refused.
+      if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/health/ready') {
+        return sendJson(res, 503, { status: 'unavailable', reason: 'shutting-down' }, { [HEADER.requestId]: requestId });
+      }
+    } else {
+      open.add(res);
+      res.on('finish', () => open.delete(res)).on('close', () => open.delete(res));
+    }
     handle(req, res, requestId).catch((err) => {
       opts.log.error('request failed', { requestId, err: err instanceof Error ? err.name : 'unknown' });
       if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', INTERNAL_ERROR_MESSAGE, {}, { [HEADER.requestId]: requestId });
@@ -180,14 +202,31 @@ export async function serveHttp(
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host}:${port}/graphql`;
   opts.log.info('listening', { url });
+  let drained: Promise<void> | null = null;
   return {
     server,
     port,
     url,
+    get draining() {
+      return draining;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+    drain: (graceMs: number) =>
+      (drained ??= new Promise<void>((resolve) => {
+        draining = true;
+        for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
+        open.clear();
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      })),
   };
 }

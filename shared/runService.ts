@@ -5,7 +5,7 @@ import type { RunningService } from './subgraphServer';
 
 /**
  * Process entry shared by every service: read config (a bad variable exits with a message naming
- * it), start, and stop cleanly on SIGTERM / SIGINT.
+ * it), start, and stop cleanly on SIGTERM / SIGINT: drain (SHUTDOWN_GRACE_MS), then stop.
  */
 export function runService(
   nameOf: string | ((config: Config) => string),
@@ -28,6 +28,8 @@ export function runService(
       const stop = async () => {
         if (stopping) return;
         stopping = true;
+        // Readiness 503 and no new connections first; requests in flight finish within the grace.
+        await running.drain?.(config.shutdownGraceMs).catch(() => undefined);
         await running.stop().catch(() => undefined);
         services.redis.disconnect();
         process.exit(0);

@@ -51,7 +51,7 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
       } else log.warn('redis connection error', { err: err.message });
     }
   });
-  const audit = new AuditLog(redis, config.auditMaxEvents);
+  const audit = new AuditLog(redis);
   return {
     name,
     config,

@@ -16,7 +16,7 @@ export function answersGraphQLResponseJson(accept: string | undefined): boolean 
 
 /**
  * API.md's status rule: when the operation produced no data (data null, or every root field null)
- * the HTTP status is the first error's; REGION_UNAVAILABLE and RATE_LIMITED add Retry-After
+ * the HTTP status is the first error's; REGION_UNAVAILABLE, SERVICE_UNAVAILABLE and RATE_LIMITED add Retry-After
  * (`extensions.retryAfter`, seconds). With partial data: 200.
  * A client that asks for application/graphql-response+json gets the GraphQL-over-HTTP rule
  * instead: `data` present and not null is 200, whatever its errors' codes.
@@ -39,7 +39,7 @@ export function statusPlugin<T extends BaseContext>(): ApolloServerPlugin<T> {
           const code = first.extensions?.code;
           const status = httpStatusFor(code);
           response.http.status = status;
-          if (code === 'REGION_UNAVAILABLE' || code === 'RATE_LIMITED') {
+          if (code === 'REGION_UNAVAILABLE' || code === 'SERVICE_UNAVAILABLE' || code === 'RATE_LIMITED') {
             const ra = Number(first.extensions?.retryAfter);
             response.http.headers.set('retry-after', String(Number.isFinite(ra) && ra > 0 ? Math.ceil(ra) : code === 'RATE_LIMITED' ? 60 : 5));
           }

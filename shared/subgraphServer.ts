@@ -76,6 +76,8 @@ export interface RunningService {
   port: number;
   server: Server;
   stop(): Promise<void>;
+  /** Graceful stop of the HTTP side before stop(): see HttpListener.drain. */
+  drain?(graceMs: number): Promise<void>;
 }
 
 /**
@@ -179,6 +181,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     url: listener.url,
     port: listener.port,
     server: listener.server,
+    drain: listener.drain,
     async stop() {
       await listener.close();
       await apollo.stop();

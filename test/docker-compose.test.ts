@@ -6,7 +6,7 @@ import { loadConfig } from '../shared/config';
 /** No Docker engine here: check what we can — the file parses, and matches the services and config. */
 const root = join(__dirname, '..');
 const compose = load(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
-  services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string; build?: string }>;
+  services: Record<string, { command?: string[]; environment?: Record<string, string>; image?: string; build?: string; stop_grace_period?: string }>;
 };
 
 describe('docker-compose.yml is in step with the services', () => {
@@ -43,6 +43,9 @@ describe('docker-compose.yml is in step with the services', () => {
       expect({ name, user: redisUrl.username, password: redisUrl.password }).toEqual(
         name === 'gateway' ? { name, user: 'gateway', password: secrets.REDIS_GATEWAY_PASSWORD } : { name, user: '', password: secrets.REDIS_PASSWORD },
       );
+      // Docker sends SIGKILL after stop_grace_period (default 10 s): it must outlast the drain.
+      const graceS = Number(/^(\d+)s$/.exec(svc.stop_grace_period ?? '10s')?.[1] ?? 0);
+      expect({ name, outlastsDrain: graceS * 1000 > config.shutdownGraceMs }).toEqual({ name, outlastsDrain: true });
       if (name.startsWith('kms-')) {
         expect(config.region).toBe(name.slice(4));
         expect(config.kmsRootKey?.length).toBe(32);

@@ -16,7 +16,8 @@ describe('platform subgraph down', () => {
       const r = await stack.gql('{ viewer { project } }');
       expect(r.status).toBe(503);
       expect(r.body.data).toBeNull();
-      expect(r.body.errors).toEqual([{ message: 'The platform service is unavailable', extensions: { code: 'SERVICE_UNAVAILABLE' } }]);
+      expect(r.body.errors).toEqual([{ message: 'The platform service is unavailable', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 1 } }]);
+      expect(r.headers.get('retry-after')).toBe('1');
       expect(r.elapsedMs).toBeLessThan(1000);
     } finally {
       await stack.stop();
@@ -50,7 +51,7 @@ describe('platform subgraph down', () => {
       const r = await stack.gql('{ viewer { project } }');
       expect(r.status).toBe(503);
       expect(JSON.stringify(r.body)).not.toContain('10.1.2.3');
-      expect(r.body.errors?.[0].extensions).toEqual({ code: 'SERVICE_UNAVAILABLE' });
+      expect(r.body.errors?.[0].extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', retryAfter: 1 });
     } finally {
       await stack.stop();
       await new Promise((r) => proxy.close(r));

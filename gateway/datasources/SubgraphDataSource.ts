@@ -1,4 +1,5 @@
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { CircuitBreaker } from '../../shared/circuitBreaker';
 import { ApiError } from '../../shared/errors';
 import type { SubgraphTransport } from '../../shared/subgraphTransport';
 import { forwardedHeaders, type GatewayContext } from '../context';
@@ -18,7 +19,9 @@ export function asResponseError(err: ApiError, path?: (string | number)[]) {
 /**
  * Data source of a global subgraph (platform, secrets). A subgraph's own error answers (401, 403,
  * 503 … with a GraphQL body) pass through with their codes; a subgraph that cannot be reached
- * becomes SERVICE_UNAVAILABLE (503), never a 200 INTERNAL_SERVER_ERROR.
+ * (refused, reset, killed mid-answer, timed out, not GraphQL) becomes SERVICE_UNAVAILABLE (503)
+ * with a Retry-After, never a 200 INTERNAL_SERVER_ERROR. Like a region, each subgraph has a circuit
+ * breaker: once it is open, requests fail at once instead of each waiting out the timeout.
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(
@@ -26,12 +29,24 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     readonly url: string,
     private readonly transport: SubgraphTransport,
     private readonly internalSecret: string,
+    readonly breaker: CircuitBreaker = new CircuitBreaker(),
   ) {}
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayResponse> {
     const ctx = options.context as Partial<GatewayContext> | undefined;
+    if (!this.breaker.canRequest()) return this.unavailable();
     const outcome = await this.transport.post(this.url, payloadOf(options.request), forwardedHeaders(ctx, this.internalSecret));
-    if (outcome.kind === 'answer') return outcome.body;
-    return { errors: [asResponseError(new ApiError('SERVICE_UNAVAILABLE', `The ${this.name} service is unavailable`))] };
+    if (outcome.kind === 'answer') {
+      // Any GraphQL answer (even an error status) means the subgraph is up.
+      this.breaker.success();
+      return outcome.body;
+    }
+    this.breaker.failure();
+    return this.unavailable();
+  }
+
+  private unavailable(): GatewayResponse {
+    const err = new ApiError('SERVICE_UNAVAILABLE', `The ${this.name} service is unavailable`, { retryAfter: this.breaker.retryAfterSeconds() });
+    return { errors: [asResponseError(err)] };
   }
 }

@@ -15,6 +15,11 @@ import { ApiError, definiteFailureCode } from './errors';
  *
  * When the store itself failed no FAILURE is recorded: the write may have reached Redis before
  * the error, so no definite outcome is known.
+ *
+ * `confirm` (REDIS_WAIT_REPLICAS / REDIS_WAIT_AOF) runs after a change's final event: the change
+ * and its event count as acknowledged only once that many replicas have them. Unconfirmed, the
+ * caller gets STORE_UNAVAILABLE; the event stays as written, true of the primary (a failover that
+ * loses the change loses the event with it: replicas apply the stream in order).
  */
 
 /** An operation's result and the key version it used (recorded in the event). */
@@ -38,8 +43,19 @@ export interface AuditCapacity {
   accepts(project: string): Promise<boolean>;
 }
 
+/** The change and its event are on the primary, but not on as many replicas as configured, in time. */
+export class WriteNotConfirmed extends ApiError {
+  constructor() {
+    super('STORE_UNAVAILABLE', 'The change was not confirmed by enough Redis replicas in time; it may have been applied');
+  }
+}
+
 export class AuditFlow {
-  constructor(private readonly log: AuditLog, private readonly capacity: AuditCapacity | null = null) {}
+  constructor(
+    private readonly log: AuditLog,
+    private readonly capacity: AuditCapacity | null = null,
+    private readonly confirm: (() => Promise<boolean>) | null = null,
+  ) {}
 
   /** The capacity check runs beside the write, so it costs no extra round trip. */
   async record(event: AuditEventInput): Promise<void> {
@@ -104,6 +120,7 @@ export class AuditFlow {
         'The data store became unavailable during the change; it may have been applied and its audit event will be recorded as OUTCOME_UNKNOWN',
       );
     }
+    if (this.confirm && !(await this.confirm().catch(() => false))) throw new WriteNotConfirmed();
     return out.value;
   }
 }

@@ -103,6 +103,15 @@ describe('Redis credentials and TLS', () => {
     expect(() => loadConfig({ ...base, REDIS_TLS: 'true', REDIS_TLS_CA_FILE: '/etc/hostname' })).toThrow(/REDIS_TLS_CA_FILE must hold PEM/);
     expect(() => loadConfig({ ...base, REDIS_URL: 'http://:secretpw@h:1' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secretpw') }));
   });
+  it('REDIS_WAIT_REPLICAS / REDIS_WAIT_AOF: off by default, single node only, timeout inside the command timeout', () => {
+    expect(loadConfig(base).redis.waitFor).toBeNull();
+    expect(loadConfig({ ...base, REDIS_WAIT_REPLICAS: '2' }).redis.waitFor).toEqual({ replicas: 2, aof: null, timeoutMs: 500 });
+    expect(loadConfig({ ...base, REDIS_WAIT_AOF: '1,1' }).redis.waitFor).toEqual({ replicas: 0, aof: { local: 1, replicas: 1 }, timeoutMs: 500 });
+    expect(() => loadConfig({ ...base, REDIS_WAIT_AOF: '2,1' })).toThrow(/REDIS_WAIT_AOF must be numlocal,numreplicas/);
+    expect(() => loadConfig({ ...base, REDIS_WAIT_REPLICAS: 'one' })).toThrow(/REDIS_WAIT_REPLICAS must be a whole number/);
+    expect(() => loadConfig({ ...base, REDIS_WAIT_REPLICAS: '1', REDIS_CLUSTER_NODES: '127.0.0.1:7000' })).toThrow(/REDIS_WAIT_REPLICAS is not supported with REDIS_CLUSTER_NODES/);
+    expect(() => loadConfig({ ...base, REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '1000' })).toThrow(/REDIS_WAIT_TIMEOUT_MS must be less than REDIS_COMMAND_TIMEOUT_MS/);
+  });
 });
 
 describe('audit retention, archive and export', () => {

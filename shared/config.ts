@@ -23,6 +23,20 @@ export interface RedisConfig {
   password?: string | null;
   /** TLS (a rediss:// URL or REDIS_TLS=true), with the CA bundle of REDIS_TLS_CA_FILE if given. */
   tls?: { ca: Buffer | null } | null;
+  /**
+   * What a state change waits for before it is acknowledged (REDIS_WAIT_REPLICAS, REDIS_WAIT_AOF,
+   * REDIS_WAIT_TIMEOUT_MS), or null: acknowledged once the primary has applied it. Single node only.
+   */
+  waitFor?: RedisWaitConfig | null;
+}
+
+export interface RedisWaitConfig {
+  /** WAIT: replicas that must have received the change (0 = no WAIT). */
+  replicas: number;
+  /** WAITAOF (Redis ≥ 7.2): fsync'd to the primary's own AOF (0/1) and to this many replicas' AOF; null = no WAITAOF. */
+  aof: { local: number; replicas: number } | null;
+  /** How long WAIT / WAITAOF may block; below REDIS_COMMAND_TIMEOUT_MS so Redis answers first. */
+  timeoutMs: number;
 }
 
 export interface Config {
@@ -214,6 +228,26 @@ function parseClusterNodes(env: Env): RedisConfig['clusterNodes'] {
   });
 }
 
+/** REDIS_WAIT_REPLICAS / REDIS_WAIT_AOF (`numlocal,numreplicas`) / REDIS_WAIT_TIMEOUT_MS; null when neither is set. */
+function parseRedisWait(env: Env, commandTimeoutMs: number, cluster: boolean): RedisWaitConfig | null {
+  const replicas = int(env, 'REDIS_WAIT_REPLICAS', 0, 0, 100);
+  const aofRaw = str(env, 'REDIS_WAIT_AOF');
+  let aof: RedisWaitConfig['aof'] = null;
+  if (aofRaw !== undefined) {
+    const m = /^([01])\s*,\s*(\d{1,3})$/.exec(aofRaw);
+    if (!m || Number(m[2]) > 100) throw new ConfigError('REDIS_WAIT_AOF', `must be numlocal,numreplicas with numlocal 0 or 1 and numreplicas 0 to 100, e.g. 1,1 (got "${aofRaw}")`);
+    aof = { local: Number(m[1]), replicas: Number(m[2]) };
+    if (aof.local === 0 && aof.replicas === 0) aof = null;
+  }
+  const timeoutMs = int(env, 'REDIS_WAIT_TIMEOUT_MS', Math.floor(commandTimeoutMs / 2), 10, 60000);
+  if (replicas === 0 && aof === null) return null;
+  // WAIT counts the replicas of the node the connection is on; a Cluster client spreads one
+  // change over several shards' primaries, and ioredis offers no way to WAIT on each of them.
+  if (cluster) throw new ConfigError(replicas > 0 ? 'REDIS_WAIT_REPLICAS' : 'REDIS_WAIT_AOF', 'is not supported with REDIS_CLUSTER_NODES (single node only)');
+  if (timeoutMs >= commandTimeoutMs) throw new ConfigError('REDIS_WAIT_TIMEOUT_MS', `must be less than REDIS_COMMAND_TIMEOUT_MS (${commandTimeoutMs})`);
+  return { replicas, aof, timeoutMs };
+}
+
 const DEV_CORS_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
 
 /** CORS_ORIGINS: `origin[,origin…]` or `none`; unset = development default / none in production. */
@@ -335,6 +369,7 @@ export function loadConfig(env: Env = process.env): Config {
       username: str(env, 'REDIS_USERNAME') ?? null,
       password: env.REDIS_PASSWORD === undefined || env.REDIS_PASSWORD === '' ? null : env.REDIS_PASSWORD,
       tls: parseRedisTls(env, redisUrlValue),
+      waitFor: parseRedisWait(env, redisCommandTimeoutMs, str(env, 'REDIS_CLUSTER_NODES') !== undefined),
     },
     internalSecret: secret(env, 'INTERNAL_SECRET', true) as string,
     rootToken,

@@ -1,6 +1,6 @@
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
-import type { RedisConfig } from './config';
+import type { RedisConfig, RedisWaitConfig } from './config';
 
 /** Either a single node or a cluster: every store works with both (keys of one resource share a hash tag). */
 export type RedisClient = Redis | Cluster;
@@ -109,4 +109,27 @@ export async function pingWithin(client: RedisClient, ms: number): Promise<boole
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The confirmation REDIS_WAIT_REPLICAS / REDIS_WAIT_AOF ask for, or null when none is configured:
+ * resolves true when enough replicas (or AOFs) acknowledged within the timeout, false otherwise;
+ * rejects when the command itself fails (a Redis before 7.2 has no WAITAOF).
+ * WAIT and WAITAOF count the writes made on the connection they are sent on, so they go over the
+ * client every store writes through (single node: one connection). They block that connection
+ * until they answer, so commands queued behind them wait too: at most `timeoutMs`.
+ */
+export function writeConfirmation(client: RedisClient, wait: RedisWaitConfig | null | undefined): (() => Promise<boolean>) | null {
+  if (!wait) return null;
+  return async () => {
+    if (wait.replicas > 0) {
+      const acked = Number(await client.call('WAIT', String(wait.replicas), String(wait.timeoutMs)));
+      if (acked < wait.replicas) return false;
+    }
+    if (wait.aof) {
+      const [local, replicas] = (await client.call('WAITAOF', String(wait.aof.local), String(wait.aof.replicas), String(wait.timeoutMs))) as [number, number];
+      if (Number(local) < wait.aof.local || Number(replicas) < wait.aof.replicas) return false;
+    }
+    return true;
+  };
 }

@@ -1,5 +1,5 @@
 import type { Config } from './config';
-import { createRedis, type RedisClient } from './redis';
+import { createRedis, writeConfirmation, type RedisClient } from './redis';
 import { TokenStore, tokenRecordMac } from './tokens';
 import { AuditLog } from './audit';
 import { AuditFlow } from './auditFlow';
@@ -60,8 +60,9 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     // Every service that verifies tokens holds INTERNAL_SECRET; Redis alone cannot mint a token.
     tokens: new TokenStore(redis, config.rootToken, tokenRecordMac(config.internalSecret), now, config.quotas.tokens),
     audit,
-    // Refuses events (503) while the project's unarchived backlog is over AUDIT_MAX_UNARCHIVED.
-    auditFlow: new AuditFlow(audit, new AuditBackpressure(redis, log)),
+    // Refuses events (503) while the project's unarchived backlog is over AUDIT_MAX_UNARCHIVED; with
+    // REDIS_WAIT_REPLICAS / REDIS_WAIT_AOF a change counts only once replicated.
+    auditFlow: new AuditFlow(audit, new AuditBackpressure(redis, log), writeConfirmation(redis, config.redis.waitFor)),
     gates: new FeatureGates(redis),
     rateLimiter: new RateLimiter(redis, config.rateLimits),
     log,

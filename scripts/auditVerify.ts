@@ -1,4 +1,4 @@
-import { runVerify } from '@secrets-kms/client/dist/auditVerify';
+import { runVerify } from '@secrets-kms/client/dist/node/auditVerify';
 
 /**
  * `npm run audit:verify -- <dir>`: checks an audit archive's hash chains and digest MACs (key from

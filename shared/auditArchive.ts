@@ -3,7 +3,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, 
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Cluster } from 'ioredis';
-import { DAY_FILE, digestLine, genesisLine, sha256Hex } from '@secrets-kms/client/dist/auditVerify';
+import { DAY_FILE, digestLine, genesisLine, sha256Hex } from '@secrets-kms/client/dist/node/auditVerify';
 import type { AuditLog } from './audit';
 import type { AuditCapacity } from './auditFlow';
 import { isProjectName, validateProjectName } from './identifiers';

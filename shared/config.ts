@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { RegionRegistry } from './regions';
-import { archiveKey } from '@secrets-kms/client/dist/auditVerify';
+import { archiveKey } from '@secrets-kms/client/dist/node/auditVerify';
 
 /**
  * The only place the environment is read. Every service gets a typed, validated Config;

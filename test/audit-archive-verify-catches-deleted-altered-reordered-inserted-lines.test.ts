@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import { archiveKey, verifyArchive } from '@secrets-kms/client/dist/auditVerify';
+import { archiveKey, verifyArchive } from '@secrets-kms/client/dist/node/auditVerify';
 import { createAuditArchiver, type RunningPlatform } from '../subgraphs/platform/server';
 import { startStack, type Stack } from './support/stack';
 

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyArchive } from '@secrets-kms/client/dist/auditVerify';
+import { verifyArchive } from '@secrets-kms/client/dist/node/auditVerify';
 import { AuditArchiver } from '../shared/auditArchive';
 import { Logger } from '../shared/log';
 import { startStack, type Stack } from './support/stack';

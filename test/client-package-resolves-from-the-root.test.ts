@@ -22,15 +22,19 @@ test('require("@secrets-kms/client") resolves into client/dist with .d.ts and gi
   expect(pkg).toMatchObject({ name: '@secrets-kms/client', main: 'dist/index.js', types: 'dist/index.d.ts', bin: { smk: 'bin/smk.js' } });
 });
 
-/** The core must run in a browser: only the package's own dependencies, no Node built-ins, no Buffer. */
-test('the client core (everything but the CLI) imports no Node built-in and never touches Buffer', () => {
+/**
+ * The core must run in a browser: only the package's own dependencies, no Node built-ins, no
+ * Buffer. Node-only parts live apart: the CLI (cli/) and operator tools such as the audit archive
+ * verifier (node/), which the core never imports.
+ */
+test('the client core (everything but cli/ and node/) imports no Node built-in and never touches Buffer', () => {
   const src = join(root, 'client', 'src');
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
       if (statSync(p).isDirectory()) {
-        if (relative(src, p) !== 'cli') walk(p);
+        if (!['cli', 'node'].includes(relative(src, p))) walk(p);
       } else if (p.endsWith('.ts') && !p.endsWith('.test.ts')) files.push(p);
     }
   };

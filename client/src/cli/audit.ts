@@ -1,4 +1,4 @@
-import { runVerify } from '../auditVerify';
+import { runVerify } from '../node/auditVerify';
 import { integerOption, stringOption } from './args';
 import type { Command } from './command';
 import { writeJson, writeTable } from './output';

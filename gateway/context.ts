@@ -9,6 +9,16 @@ export interface GatewayContext {
   authorization?: string;
   /** Unique per client request (unlike requestId, which the client may choose): the rate limit counts the request once. */
   gatewayRequestId?: string;
+  /** When the gateway stops waiting for this request (ms since epoch; REQUEST_TIMEOUT_MS after it arrived). */
+  deadline?: number;
+}
+
+/**
+ * How long one subgraph fetch may wait: its own timeout, but never past the request's deadline,
+ * so the time a subgraph is told (x-timeout-ms) is the time left on the request.
+ */
+export function fetchBudget(ctx: Partial<GatewayContext> | undefined, fetchTimeoutMs: number): number {
+  return ctx?.deadline === undefined ? fetchTimeoutMs : Math.min(fetchTimeoutMs, Math.floor(ctx.deadline - Date.now()));
 }
 
 /** Headers every subgraph fetch carries: the caller's identity and ids, plus the internal secret. */

@@ -113,6 +113,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
   const serveSite = staticSite({ explorer: config.introspection });
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
+    const receivedAt = Date.now();
     const rid = { [HEADER.requestId]: requestId };
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health/live' && req.method === 'GET') return sendJson(res, 200, { status: 'ok', service: 'gateway' }, rid);
@@ -137,7 +138,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
         throw e;
       }
     }
-    const ctx: GatewayContext = { requestId, region: region.region, authorization: header(req, 'authorization'), gatewayRequestId: randomUUID() };
+    const ctx: GatewayContext = { requestId, region: region.region, authorization: header(req, 'authorization'), gatewayRequestId: randomUUID(), deadline: receivedAt + config.requestTimeoutMs };
     await executeApollo(apollo, req, res, body, async () => ctx, headers);
   };
 

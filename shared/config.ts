@@ -76,6 +76,11 @@ export interface Config {
   kmsTimeoutMs: number;
   /** Gateway deadline for KMS key generation (createKmsKey, rotateKmsKey): RSA-4096 is slow. */
   keygenTimeoutMs: number;
+  /**
+   * Gateway budget of one client request, whatever its query plan: each subgraph fetch waits at
+   * most min(its own timeout, what is left), and announces that to the subgraph (x-timeout-ms).
+   */
+  requestTimeoutMs: number;
   /** On SIGTERM, how long requests in flight may take to finish before their connections are dropped. */
   shutdownGraceMs: number;
   /** Key generations one project may run at once in one kms process; more wait (within their deadline). */
@@ -356,6 +361,12 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('REDIS_PASSWORD', 'is required with REDIS_USERNAME');
   }
 
+  const keygenTimeoutMs = int(env, 'KEYGEN_TIMEOUT_MS', Math.max(10_000, subgraphTimeoutMs), 100, 120_000);
+  const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', Math.max(keygenTimeoutMs, subgraphTimeoutMs), 100, 300_000);
+  if (requestTimeoutMs < subgraphTimeoutMs) {
+    throw new ConfigError('REQUEST_TIMEOUT_MS', `must be at least SUBGRAPH_TIMEOUT_MS (${subgraphTimeoutMs})`);
+  }
+
   return {
     nodeEnv,
     production,
@@ -384,7 +395,8 @@ export function loadConfig(env: Env = process.env): Config {
     secretsUrl: url(env, 'SECRETS_URL', 'http://127.0.0.1:4002/graphql'),
     subgraphTimeoutMs,
     kmsTimeoutMs,
-    keygenTimeoutMs: int(env, 'KEYGEN_TIMEOUT_MS', Math.max(10_000, subgraphTimeoutMs), 100, 120_000),
+    keygenTimeoutMs,
+    requestTimeoutMs,
     // As long as the longest deadline (key generation) by default, so no started request is cut.
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 300_000),
     keygenConcurrencyPerProject: int(env, 'KEYGEN_CONCURRENCY_PER_PROJECT', 2, 1, 64),

@@ -3,7 +3,7 @@ import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { regionUnavailable } from '../../shared/errors';
 import type { RegionRegistry } from '../../shared/regions';
 import type { SubgraphAnswer, SubgraphTransport } from '../../shared/subgraphTransport';
-import { forwardedHeaders, type GatewayContext } from '../context';
+import { fetchBudget, forwardedHeaders, type GatewayContext } from '../context';
 import type { RegionCircuits } from '../regionCircuits';
 import { mergeBatches, splitByRegion, type BatchResult } from './entitySplit';
 import { asResponseError, payloadOf, type GatewayResponse } from './SubgraphDataSource';
@@ -92,6 +92,9 @@ export class RegionalKmsDataSource implements GraphQLDataSource<GatewayContext> 
     const url = this.regions.get(region)?.kmsUrl;
     const breaker = this.circuits.get(region);
     if (!url || !breaker) return { ok: false, retryAfter: NO_ENDPOINT_RETRY_AFTER_S };
+    // The request's time is used up (an earlier fetch of its plan took it): not the region's fault.
+    const budget = fetchBudget(ctx, timeoutMs ?? this.transport.opts.timeoutMs);
+    if (budget <= 0) return { ok: false, retryAfter: 1 };
     if (!breaker.canRequest()) return { ok: false, retryAfter: breaker.retryAfterSeconds() };
     // A long deadline only for a region that is alive now: a hung one still fails within the short one.
     if (timeoutMs !== undefined && !(await this.transport.alive(url))) {
@@ -100,7 +103,7 @@ export class RegionalKmsDataSource implements GraphQLDataSource<GatewayContext> 
     }
     let outcome;
     try {
-      outcome = await this.transport.post(url, payload, forwardedHeaders(ctx, this.internalSecret, region), timeoutMs);
+      outcome = await this.transport.post(url, payload, forwardedHeaders(ctx, this.internalSecret, region), fetchBudget(ctx, budget));
     } catch {
       outcome = { kind: 'unreachable' as const, reason: 'network' as const };
     }

@@ -2,7 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import { CircuitBreaker } from '../../shared/circuitBreaker';
 import { ApiError } from '../../shared/errors';
 import type { SubgraphTransport } from '../../shared/subgraphTransport';
-import { forwardedHeaders, type GatewayContext } from '../context';
+import { fetchBudget, forwardedHeaders, type GatewayContext } from '../context';
 
 export type GatewayResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
@@ -34,8 +34,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayResponse> {
     const ctx = options.context as Partial<GatewayContext> | undefined;
+    // The request's time is used up (an earlier fetch of its plan took it): not the subgraph's fault.
+    const budget = fetchBudget(ctx, this.transport.opts.timeoutMs);
+    if (budget <= 0) return this.unavailable();
     if (!this.breaker.canRequest()) return this.unavailable();
-    const outcome = await this.transport.post(this.url, payloadOf(options.request), forwardedHeaders(ctx, this.internalSecret));
+    const outcome = await this.transport.post(this.url, payloadOf(options.request), forwardedHeaders(ctx, this.internalSecret), budget);
     if (outcome.kind === 'answer') {
       // Any GraphQL answer (even an error status) means the subgraph is up.
       this.breaker.success();

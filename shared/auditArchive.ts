@@ -8,6 +8,7 @@ import type { AuditLog } from './audit';
 import type { AuditCapacity } from './auditFlow';
 import { isProjectName, validateProjectName } from './identifiers';
 import type { Logger } from './log';
+import { PeriodicJob } from './periodicJob';
 import type { RedisClient } from './redis';
 
 /**
@@ -83,8 +84,7 @@ interface State {
  * past retention. Every platform replica runs one; a Redis lock makes exactly one act.
  */
 export class AuditArchiver {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<ArchiveRun> | null = null;
+  private readonly job: PeriodicJob<ArchiveRun>;
   private readonly now: () => Date;
   private readonly batch: number;
   private readonly lockTtlMs: number;
@@ -102,25 +102,19 @@ export class AuditArchiver {
     this.lockTtlMs = opts.lockTtlMs ?? 5 * 60_000;
     this.intervalMs = opts.intervalMs ?? 60_000;
     this.closeGraceMs = opts.closeGraceMs ?? 5 * 60_000;
+    this.job = new PeriodicJob('audit archive run failed', this.intervalMs, () => this.run(), log);
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.runOnce().catch((err) => this.log.warn('audit archive run failed', { err: err instanceof Error ? err.message.slice(0, 200) : 'unknown' }));
-    }, this.intervalMs);
-    this.timer.unref();
+    this.job.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    if (this.running) await this.running.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   runOnce(): Promise<ArchiveRun> {
-    if (!this.running) this.running = this.run().finally(() => (this.running = null));
-    return this.running;
+    return this.job.runOnce();
   }
 
   private async run(): Promise<ArchiveRun> {

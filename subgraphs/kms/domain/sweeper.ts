@@ -3,6 +3,7 @@ import type { AuditEventInput } from '../../../shared/audit';
 import { AuditNotWritten, type AuditFlow } from '../../../shared/auditFlow';
 import { RecordTampered } from '../../../shared/errors';
 import type { Logger } from '../../../shared/log';
+import { PeriodicJob } from '../../../shared/periodicJob';
 import type { KeyRingService } from './keyRingService';
 import type { KmsKeyRecord } from './keyRing';
 import type { SweepQueue } from './ports';
@@ -25,9 +26,7 @@ export interface SweeperOptions {
  * and performs due auto-rotations. Every replica runs one; a Redis lock makes exactly one act.
  */
 export class Sweeper {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<SweepResult> | null = null;
-  private readonly intervalMs: number;
+  private readonly job: PeriodicJob<SweepResult>;
   private readonly lockTtlMs: number;
   private readonly batch: number;
 
@@ -38,29 +37,22 @@ export class Sweeper {
     private readonly log: Logger,
     opts: SweeperOptions = {},
   ) {
-    this.intervalMs = opts.intervalMs ?? 60_000;
     this.lockTtlMs = opts.lockTtlMs ?? 5 * 60_000;
     this.batch = opts.batch ?? 100;
+    this.job = new PeriodicJob('sweep failed', opts.intervalMs ?? 60_000, () => this.sweep(), log);
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.runOnce().catch((err) => this.log.warn('sweep failed', { err: err instanceof Error ? err.message.slice(0, 200) : 'unknown' }));
-    }, this.intervalMs);
-    this.timer.unref();
+    this.job.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    if (this.running) await this.running.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
+  /** One sweep at a time in this process; the lock covers the other replicas. */
   runOnce(): Promise<SweepResult> {
-    // One sweep at a time in this process; the lock covers the other replicas.
-    if (!this.running) this.running = this.sweep().finally(() => (this.running = null));
-    return this.running;
+    return this.job.runOnce();
   }
 
   private async sweep(): Promise<SweepResult> {

@@ -225,6 +225,12 @@ function violation(c: Case, r: Answer): string | null {
 
 async function check(c: Case): Promise<void> {
   cases++;
+  // revokeApiToken(id: "root") really revokes the root token (tested on its own in
+  // platform-root-token-revoked-until-a-new-one-is-configured), which would leave every later case
+  // UNAUTHENTICATED and the harness without its token: that one id is sent as a look-alike.
+  if (c.name === 'mutation revokeApiToken' && (c.variables as Record<string, unknown>).id === 'root') {
+    c = { ...c, variables: { ...c.variables, id: 'root-look-alike' } };
+  }
   const r = await send(c);
   tally(c, r);
   // A gate turned off would leave every later case at FEATURE_DISABLED: turn them back on.

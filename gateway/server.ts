@@ -13,6 +13,7 @@ import { requestRegion } from '../shared/requestRegion';
 import { statusPlugin } from '../shared/statusPlugin';
 import type { RunningService } from '../shared/subgraphServer';
 import { SubgraphTransport } from '../shared/subgraphTransport';
+import { ATTR, noteOnServerSpan, startTracing, tracingPlugin } from '../shared/tracing';
 import type { GatewayContext } from './context';
 import { answerPreflight, corsHeaders } from './cors';
 import { RegionalKmsDataSource } from './datasources/RegionalKmsDataSource';
@@ -76,10 +77,14 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
   const redis = opts.redis ?? createRedis(config.redis);
   if (ownRedis) redis.on('error', () => undefined); // readiness reports it; no log flood
 
+  // The public edge starts every trace itself: a client's traceparent is not continued (README, Tracing).
+  const tracing = startTracing(config.tracing, 'gateway', { trustIncoming: false });
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: serviceBuilder(config, transport, circuits, subgraphCircuits, opts.breaker),
     logger: apolloLogger(log),
+    // Apollo's spans (gateway.request/plan/execute/fetch) carry no document and no exceptions (messages can quote values).
+    telemetry: { includeDocument: false, recordExceptions: false },
   });
   // One switch: introspection on (the default outside production, INTROSPECTION=true in it) serves Sandbox too.
   const landingPage = config.introspection
@@ -95,7 +100,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     stopOnTerminationSignals: false,
     validationRules: limitRules(),
     parseOptions: { maxTokens: LIMITS.maxTokens },
-    plugins: [landingPage, statusPlugin<GatewayContext>(), operationResolutionPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>()],
+    plugins: [landingPage, statusPlugin<GatewayContext>(), operationResolutionPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>(), ...(tracing ? [tracingPlugin<GatewayContext>()] : [])],
     formatError: gatewayFormatError(log),
     logger: apolloLogger(log),
   });
@@ -106,6 +111,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
   } catch (err) {
     transport.close();
     if (ownRedis) redis.disconnect();
+    await tracing?.stop();
     throw err;
   }
   const maxBody = opts.maxBodyBytes ?? LIMITS.maxBodyBytes;
@@ -129,6 +135,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     if ('error' in region) {
       return sendError(res, region.error.code, region.error.message, { ...region.error.extensions }, headers);
     }
+    noteOnServerSpan({ [ATTR.region]: region.region });
     let body = '';
     if (req.method === 'POST') {
       try {
@@ -142,7 +149,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     await executeApollo(apollo, req, res, body, async () => ctx, headers);
   };
 
-  const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log });
+  const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log, tracing });
   return {
     name: 'gateway',
     url: listener.url,
@@ -155,6 +162,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
       await apollo.stop();
       transport.close();
       if (ownRedis) redis.disconnect();
+      await tracing?.stop();
     },
   };
 }

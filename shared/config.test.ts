@@ -136,3 +136,22 @@ describe('audit retention, archive and export', () => {
     expect(() => loadConfig({ ...base, AUDIT_MAX_UNARCHIVED: '-1' })).toThrow(/AUDIT_MAX_UNARCHIVED/);
   });
 });
+
+describe('tracing (OTEL_*)', () => {
+  it('is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
+    expect(loadConfig(base).tracing).toEqual({ endpoint: null, serviceName: null, sampleRatio: 1, headers: {} });
+  });
+  it('reads the endpoint (no trailing slash), service name, ratio and collector headers', () => {
+    const t = loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_SERVICE_NAME: 'smk-gw', OTEL_TRACES_SAMPLER_ARG: '0.25', OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=a%3Db, team = ops' }).tracing;
+    expect(t).toEqual({ endpoint: 'http://collector:4318', serviceName: 'smk-gw', sampleRatio: 0.25, headers: { 'x-api-key': 'a=b', team: 'ops' } });
+  });
+  it('names the bad variable, never a header value', () => {
+    const on = { ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' };
+    expect(() => loadConfig({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://c:4317' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/);
+    expect(() => loadConfig({ ...on, OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow(/OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1/);
+    expect(() => loadConfig({ ...on, OTEL_SERVICE_NAME: 'a b' })).toThrow(/OTEL_SERVICE_NAME/);
+    expect(() => loadConfig({ ...on, OTEL_EXPORTER_OTLP_HEADERS: 'no-value-here-SECRET' })).toThrow(/OTEL_EXPORTER_OTLP_HEADERS must be name=value/);
+    expect(() => loadConfig({ ...on, OTEL_EXPORTER_OTLP_HEADERS: 'k=%zz-SECRET' })).not.toThrow(/SECRET/);
+    expect(() => loadConfig({ ...base, OTEL_EXPORTER_OTLP_HEADERS: 'k=v' })).toThrow(/OTEL_EXPORTER_OTLP_HEADERS needs OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+});

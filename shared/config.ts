@@ -97,6 +97,19 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** Stored objects per project (0 = no limit). */
   quotas: QuotaConfig;
+  /** OpenTelemetry tracing (shared/tracing.ts); off (endpoint null) unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: TracingConfig;
+}
+
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_ENDPOINT, without a trailing slash; spans go to `${endpoint}/v1/traces` (OTLP/HTTP JSON). Null = off. */
+  endpoint: string | null;
+  /** OTEL_SERVICE_NAME: the process's resource `service.name`; null = the service's own name (gateway, secrets, kms-<region>…). */
+  serviceName: string | null;
+  /** OTEL_TRACES_SAMPLER_ARG: share of new traces recorded, 0 to 1 (parent-based: a traced caller's choice is followed). */
+  sampleRatio: number;
+  /** OTEL_EXPORTER_OTLP_HEADERS (`name=value,…`): sent to the collector, e.g. its API key. Never logged. */
+  headers: Record<string, string>;
 }
 
 export interface AuditArchiveConfig {
@@ -321,6 +334,35 @@ function parseAuditArchive(env: Env): AuditArchiveConfig {
   };
 }
 
+/** OTEL_EXPORTER_OTLP_ENDPOINT and friends (the standard names; only these are read). */
+function parseTracing(env: Env): TracingConfig {
+  const raw = str(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const endpoint = raw === undefined ? null : url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', '').replace(/\/+$/, '');
+  const serviceName = str(env, 'OTEL_SERVICE_NAME') ?? null;
+  if (serviceName !== null && !/^[A-Za-z0-9._-]{1,64}$/.test(serviceName)) {
+    throw new ConfigError('OTEL_SERVICE_NAME', 'may hold only letters, digits and . _ - (at most 64)');
+  }
+  const ratioRaw = str(env, 'OTEL_TRACES_SAMPLER_ARG');
+  const sampleRatio = Number(ratioRaw ?? '1');
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(ratioRaw ?? '1')) throw new ConfigError('OTEL_TRACES_SAMPLER_ARG', `must be a number from 0 to 1 (got "${ratioRaw}")`);
+  const headers: Record<string, string> = {};
+  const headersRaw = str(env, 'OTEL_EXPORTER_OTLP_HEADERS');
+  for (const pair of headersRaw === undefined ? [] : headersRaw.split(',')) {
+    const m = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*(.*?)\s*$/.exec(pair);
+    // The value may be a credential: the error names the variable, never the value.
+    let value = '';
+    try {
+      value = m ? decodeURIComponent(m[2]) : '';
+    } catch {
+      value = '';
+    }
+    if (!m || value === '' || /[\r\n]/.test(value)) throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'must be name=value[,name=value…] (values URL-encoded)');
+    headers[m[1].toLowerCase()] = value;
+  }
+  if (endpoint === null && headersRaw !== undefined) throw new ConfigError('OTEL_EXPORTER_OTLP_HEADERS', 'needs OTEL_EXPORTER_OTLP_ENDPOINT');
+  return { endpoint, serviceName, sampleRatio, headers };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnvRaw = str(env, 'NODE_ENV') ?? 'development';
   if (!['development', 'production', 'test'].includes(nodeEnvRaw)) {
@@ -416,5 +458,6 @@ export function loadConfig(env: Env = process.env): Config {
       secrets: int(env, 'QUOTA_SECRETS', 1_000_000, 0, 1_000_000_000),
       storedBytes: int(env, 'QUOTA_STORED_BYTES', 10 * 1024 ** 3, 0, Number.MAX_SAFE_INTEGER),
     },
+    tracing: parseTracing(env),
   };
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApiError, httpStatusFor, type ErrorCode, INTERNAL_ERROR_MESSAGE } from './errors';
 import type { Logger } from './log';
+import { noteErrorCode, type ServiceTracing } from './tracing';
 
 /** Header names shared by the gateway, the subgraphs and the KMS client. */
 export const HEADER = {
@@ -99,6 +100,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /** A GraphQL-shaped error response for failures before execution (auth, bad headers, limits). */
 export function sendError(res: ServerResponse, code: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
   const err = new ApiError(code, message, extra);
+  noteErrorCode(res, code);
   sendJson(res, httpStatusFor(code), { errors: [{ message: err.message, extensions: err.extensions }], data: null }, headers);
 }
 
@@ -170,8 +172,9 @@ export interface HttpListener {
  */
 export async function serveHttp(
   handle: (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>,
-  opts: { port: number; host: string; log: Logger },
+  opts: { port: number; host: string; log: Logger; tracing?: ServiceTracing | null },
 ): Promise<HttpListener> {
+  const { tracing } = opts;
   let draining = false;
   // Answers not yet started: on drain each gets `connection: close`, so its socket ends with it.
   const open = new Set<ServerResponse>();
@@ -187,7 +190,7 @@ export async function serveHttp(
       open.add(res);
       res.on('finish', () => open.delete(res)).on('close', () => open.delete(res));
     }
-    handle(req, res, requestId).catch((err) => {
+    (tracing ? tracing.serve(req, res, requestId, () => handle(req, res, requestId)) : handle(req, res, requestId)).catch((err) => {
       opts.log.error('request failed', { requestId, err: err instanceof Error ? err.name : 'unknown' });
       if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', INTERNAL_ERROR_MESSAGE, {}, { [HEADER.requestId]: requestId });
       else res.destroy();

@@ -5,6 +5,7 @@ import { ApiError, isErrorCode, regionUnavailable, internalError } from './error
 import { HEADER, REQUEST_ID_RE } from './http';
 import { createAssertion, onBehalfKey, type OnBehalfOperation } from './onBehalfOf';
 import { SubgraphTransport, type GraphQLBody } from './subgraphTransport';
+import { withClientSpan } from './tracing';
 
 /**
  * The KMS client of the secrets subgraph: calls the kms subgraph of a secret's region over HTTP
@@ -131,7 +132,12 @@ export class KmsClient {
     return b;
   }
 
-  private async call(req: CallBase, operation: OnBehalfOperation, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** One call in a client span (`kms.<operation>`, with its region) when tracing is on. */
+  private call(req: CallBase, operation: OnBehalfOperation, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return withClientSpan(`kms.${operation}`, { 'smk.region': req.region }, () => this.callOnce(req, operation, query, variables));
+  }
+
+  private async callOnce(req: CallBase, operation: OnBehalfOperation, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
     const url = this.config.regions.get(req.region)?.kmsUrl ?? null;
     if (!url) throw regionUnavailable(req.region, 60);
     const breaker = this.breaker(req.region);

@@ -19,6 +19,7 @@ import { requestRegion } from './requestRegion';
 import type { Principal } from './principal';
 import type { Services } from './services';
 import { statusPlugin } from './statusPlugin';
+import { noteOnServerSpan, startTracing, tracingPlugin, ATTR } from './tracing';
 
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external", "@requires", "@provides"])`;
 
@@ -87,6 +88,8 @@ export interface RunningService {
 export async function startSubgraph(opts: SubgraphOptions): Promise<RunningService> {
   const { services, name } = opts;
   const { config, log } = services;
+  // Callers are our own gateway and services: their trace context is continued.
+  const tracing = startTracing(config.tracing, name, { trustIncoming: true, region: opts.fixedRegion });
   const apollo = new ApolloServer<RequestContext>({
     schema: opts.schema,
     introspection: config.introspection,
@@ -94,7 +97,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     csrfPrevention: true,
     // runService owns SIGTERM/SIGINT; Apollo's own handler would race it and keep the process alive.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), denialsPlugin(), statusPlugin<RequestContext>()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), denialsPlugin(), statusPlugin<RequestContext>(), ...(tracing ? [tracingPlugin<RequestContext>()] : [])],
     formatError: (formatted, error) => {
       const safe = toApiError(error);
       const original = error instanceof GraphQLError ? error.originalError : error;
@@ -131,6 +134,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
       const asked = requestRegion(req, config.regions);
       if ('error' in asked) return sendError(res, asked.error.code, asked.error.message, { ...asked.error.extensions }, rid);
       region = asked.region;
+      noteOnServerSpan({ [ATTR.region]: region });
     }
     let body: string;
     try {
@@ -175,7 +179,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     await executeApollo(apollo, req, res, body, async () => ctx, rid);
   };
 
-  const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log });
+  const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log, tracing });
   return {
     name,
     url: listener.url,
@@ -185,6 +189,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     async stop() {
       await listener.close();
       await apollo.stop();
+      await tracing?.stop();
     },
   };
 }

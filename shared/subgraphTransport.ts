@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { GraphQLFormattedError } from 'graphql';
 import { HEADER } from './http';
+import { injectTraceContext } from './tracing';
 
 /** A GraphQL response body: `data` and/or `errors`, the errors already stripped of internals. */
 export interface GraphQLBody {
@@ -69,6 +70,9 @@ export class SubgraphTransport {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
     const maxBytes = this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    // accept application/json: subgraphs answer with API.md's status table, which callers read.
+    const outHeaders: Record<string, string> = { ...headers, [HEADER.timeoutMs]: String(timeoutMs), accept: 'application/json', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
+    injectTraceContext(outHeaders);
     return new Promise<SubgraphOutcome>((resolve) => {
       let settled = false;
       const settle = (o: SubgraphOutcome) => {
@@ -80,8 +84,7 @@ export class SubgraphTransport {
       const req = (secure ? https : http).request(target, {
         method: 'POST',
         agent: secure ? this.httpsAgent : this.httpAgent,
-        // accept application/json: subgraphs answer with API.md's status table, which callers read.
-        headers: { ...headers, [HEADER.timeoutMs]: String(timeoutMs), accept: 'application/json', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
+        headers: outHeaders,
       });
       const timer = setTimeout(() => {
         settle({ kind: 'unreachable', reason: 'timeout' });

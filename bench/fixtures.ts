@@ -26,12 +26,22 @@ export interface Fixture {
   scalePath: string;
 }
 
+/**
+ * A set-up request that must succeed. On a busy machine a region may answer 503 (its deadline
+ * passed): retried a few times; creates carry an idempotency key, so a retry cannot create twice.
+ */
 async function ok(url: string, token: string, query: string, variables: Record<string, unknown> = {}, region?: string): Promise<any> {
-  const r = await postGql(url, query, variables, { token, region });
-  if (r.status !== 200 || r.body.errors?.length || !r.body.data) {
-    throw new Error(`set-up request failed (${r.status}): ${JSON.stringify(r.body.errors?.map((e) => e.extensions?.code ?? e.message))}`);
+  const input = variables.i as Record<string, unknown> | undefined;
+  if (input && /^mutation[^{]*\{ create/.test(query)) input.idempotencyKey ??= randomBytes(12).toString('hex');
+  for (let attempt = 1; ; attempt++) {
+    const r = await postGql(url, query, variables, { token, region });
+    if (r.status === 200 && !r.body.errors?.length && r.body.data) return r.body.data;
+    if (r.status !== 503 || attempt === 5) {
+      const op = /\{ (\w+)/.exec(query)?.[1] ?? '?';
+      throw new Error(`set-up request ${op} failed (${r.status}): ${JSON.stringify(r.body.errors?.map((e) => e.extensions?.code ?? e.message))}`);
+    }
+    await new Promise((res) => setTimeout(res, 300 * attempt));
   }
-  return r.body.data;
 }
 
 async function inBatches(work: (() => Promise<unknown>)[], size: number): Promise<void> {
@@ -70,17 +80,17 @@ export async function setUpData(gw: string, token: string): Promise<Fixture> {
     ...batchPaths.map((p) => () => ok(gw, token, CREATE_SECRET, { i: { path: p, kmsKeyIdentity: encKey, value: value1k() } })),
     () => ok(gw, token, CREATE_SECRET, { i: { path: scalePath, kmsKeyIdentity: encKey, value: value1k() } }),
   ];
-  await inBatches(creates, 16);
+  await inBatches(creates, 8);
 
   // The page: 100 keys per region, secret i bound to key i/2 of region i%2 (200 secrets, two regions).
   const keys: (() => Promise<unknown>)[] = [];
   for (let k = 0; k < PAGE_SIZE / 2; k++) {
     for (const region of REGIONS) keys.push(() => ok(gw, token, CREATE_KEY, { i: { identity: `page-${k}`, type: 'AES256_GCM96' } }, region));
   }
-  await inBatches(keys, 16);
+  await inBatches(keys, 8);
   const secrets = Array.from({ length: PAGE_SIZE }, (_, i) => () =>
     ok(gw, token, CREATE_SECRET, { i: { path: `page/s-${String(i).padStart(3, '0')}`, kmsKeyIdentity: `page-${Math.floor(i / 2)}`, region: REGIONS[i % 2] } }));
-  await inBatches(secrets, 16);
+  await inBatches(secrets, 8);
   const page = await ok(gw, token, Q.pageWithKey, { first: PAGE_SIZE });
   const nodes = page.secrets.nodes as { kmsKey: { status: string } | null }[];
   if (nodes.length !== PAGE_SIZE || nodes.some((n) => n.kmsKey?.status !== 'ACTIVE')) throw new Error('set-up: the page of 200 secrets over two regions is not what was created');

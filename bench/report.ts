@@ -71,8 +71,9 @@ export function evaluate(rows: Row[]): void {
         r.target = '≥ 20k values/s';
         r.met = need(r.rate * r.items >= 20_000);
         break;
+      case 'audit-lookup':
       case 'reveal-1m': {
-        const base = by(rows, 'reveal-1k');
+        const base = by(rows, r.name === 'reveal-1m' ? 'reveal-1k' : 'audit-lookup-1k');
         r.target = 'p99 ≤ 1.2× p99 at 1k';
         if (base) r.measured = `p99 ${fmt(r.p99Ms / base.p99Ms, 2)}× at 1k`;
         r.met = need(base ? r.p99Ms <= 1.2 * base.p99Ms : undefined);

@@ -58,6 +58,7 @@ export async function measure(ctx: Ctx, m: Measure): Promise<Row> {
     row.cpu = meter.stop();
     Object.assign(row, { rate: r.rate, p50Ms: r.p50Ms, p99Ms: r.p99Ms, requests: r.requests, failed: r.failed });
     if (r.failed > 0) throw new Error(`${r.failed} of ${r.requests} requests failed ${JSON.stringify(r.detail)}`);
+    if (r.requests === 0) throw new Error(`no request completed within the ${ctx.args.seconds} s timed run`);
   } catch (err) {
     row.error = (err as Error).message;
     ctx.log(`${m.label}: FAILED: ${row.error}`);

@@ -5,4 +5,4 @@
  */
 process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 process.channel?.unref();
-setTimeout(() => process.exit(3), 15 * 60_000).unref();
+setTimeout(() => process.exit(3), 25 * 60_000).unref();

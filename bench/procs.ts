@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 
 /** A child outlives no bench: after this long it exits by itself whatever happens. */
-const CHILD_HARD_LIMIT_MS = 15 * 60_000;
+const CHILD_HARD_LIMIT_MS = 25 * 60_000;
 
 /** In a forked child: exit when the parent goes away (IPC closes), or after the hard limit. */
 export function exitWithParent(): void {

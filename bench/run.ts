@@ -35,7 +35,7 @@ import { startOurStack, type OurStack } from './stack';
 
 const OURS = ['memory', 'encrypt', 'getSecretValue', 'putSecretValue', 'page', 'encryptBatch', 'batchGetSecretValue', 'reveal-1m'] as const;
 const SCENARIOS = [...FLOOR, ...OURS, 'audit-lookup'];
-const WATCHDOG_MS = 12 * 60_000;
+const WATCHDOG_MS = 20 * 60_000;
 
 function parseArgs(argv: string[]): BenchArgs {
   const a: BenchArgs = {
@@ -106,9 +106,24 @@ async function main(): Promise<number> {
     const deleted = await deleteByPrefix(unprefixed, keyPrefix).catch(() => -1);
     log(deleted >= 0 ? `deleted ${deleted} Redis keys under ${keyPrefix}` : `could not delete Redis keys under ${keyPrefix}`);
   };
+  // The table and results files, also of a run the watchdog cuts short (with the rows measured so far).
+  const report = () => {
+    evaluate(rows);
+    const settings = { seconds: args.seconds, warmupSeconds: args.warmupSeconds, concurrency: args.concurrency, latencyConcurrency: args.latencyConcurrency, memoryRequests: args.memoryRequests, stored: args.stored };
+    const m = machine(redisVersion, argv);
+    process.stdout.write(`\n${m.cpu}, ${m.cores} cores; Node ${m.node}; Redis ${m.redis}; commit ${m.commit}\n`);
+    process.stdout.write(`autocannon ${args.concurrency} connections, ${args.seconds} s per scenario after ${args.warmupSeconds} s warm-up\n\n${textTable(rows)}\n`);
+    for (const r of rows) if (r.note) process.stdout.write(`\n${r.label}: ${r.note}`);
+    const md = writeResults(args.resultsDir, m, rows, settings);
+    process.stdout.write(`\nresults written to ${path.relative(process.cwd(), md)}\n`);
+  };
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: over ${WATCHDOG_MS / 1000} s, stopping everything\n`);
-    void cleanup().finally(() => process.exit(2));
+    rows.push({ name: 'watchdog', label: `run stopped by the watchdog after ${WATCHDOG_MS / 1000} s`, items: 1, rate: NaN, p50Ms: NaN, p99Ms: NaN, requests: 0, failed: 0, cpu: {}, concurrency: 0, error: 'watchdog' });
+    void cleanup().finally(() => {
+      report();
+      process.exit(2);
+    });
   }, WATCHDOG_MS);
   watchdog.unref();
 
@@ -140,14 +155,7 @@ async function main(): Promise<number> {
     unprefixed.disconnect();
   }
 
-  evaluate(rows);
-  const settings = { seconds: args.seconds, warmupSeconds: args.warmupSeconds, concurrency: args.concurrency, latencyConcurrency: args.latencyConcurrency, memoryRequests: args.memoryRequests, stored: args.stored };
-  const m = machine(redisVersion, argv);
-  process.stdout.write(`\n${m.cpu}, ${m.cores} cores; Node ${m.node}; Redis ${m.redis}; commit ${m.commit}\n`);
-  process.stdout.write(`autocannon ${args.concurrency} connections, ${args.seconds} s per scenario after ${args.warmupSeconds} s warm-up\n\n${textTable(rows)}\n`);
-  for (const r of rows) if (r.note) process.stdout.write(`\n${r.label}: ${r.note}`);
-  const md = writeResults(args.resultsDir, m, rows, settings);
-  process.stdout.write(`\nresults written to ${path.relative(process.cwd(), md)}\n`);
+  report();
   const failed = rows.filter((r) => r.error);
   if (failed.length) {
     process.stderr.write(`bench: scenarios with errors: ${failed.map((r) => `${r.name} (${r.error})`).join('; ')}\n`);

@@ -40,7 +40,7 @@ export async function revealScale(ctx: Ctx, t: OurTarget, opts: { redisUrl: stri
     ctx.log(`reveal-1m: ${stored} secrets stored; seeded at ${fmt((toLarge - toSmall) / seconds)}/s; used_memory ${before} → ${after}`);
     await measure(ctx, {
       ...m, name: 'reveal-1m', label: `reveal, ${stored >= 1e6 ? `${fmt(stored / 1e6, 1)}M` : stored} secrets stored`,
-      note: `${stored} secrets in the project (seeded through the store's CREATE script, pipelined, at ${fmt((toLarge - toSmall) / seconds)} secrets/s); Redis used_memory ${before} → ${after}`,
+      note: `${stored} secrets in the project (seeded straight into the store's layout, pipelined, at ${fmt((toLarge - toSmall) / seconds)} secrets/s); Redis used_memory ${before} → ${after}`,
     });
   } finally {
     const t0 = Date.now();

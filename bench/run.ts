@@ -97,15 +97,14 @@ async function main(): Promise<number> {
       return m;
     },
   };
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
+  // One cleanup, however many ask (the watchdog and main's finally): each waits for it to finish.
+  let cleaning: Promise<void> | null = null;
+  const cleanup = () => (cleaning ??= (async () => {
     await load.stop().catch(() => undefined);
     await stack?.stop().catch(() => undefined);
     const deleted = await deleteByPrefix(unprefixed, keyPrefix).catch(() => -1);
     log(deleted >= 0 ? `deleted ${deleted} Redis keys under ${keyPrefix}` : `could not delete Redis keys under ${keyPrefix}`);
-  };
+  })());
   // The table and results files, also of a run the watchdog cuts short (with the rows measured so far).
   const report = () => {
     evaluate(rows);
@@ -150,6 +149,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await cleanup();
+    if (rows.some((r) => r.name === 'watchdog')) await new Promise(() => undefined); // the watchdog reports and exits
     clearTimeout(watchdog);
     prefixed.disconnect();
     unprefixed.disconnect();

@@ -2,13 +2,15 @@
  * The audit-lookup benchmark's fixture: two projects' audit logs, one with 1k events and one with
  * 1M, each with one event of a known requestId at the very bottom (behind all the others), written
  * through the real append path (AuditLog.append: stream entry and index entries in one script).
- * The ops look that event up with `auditEvents(filter: { requestId })`, through the platform
- * domain (AuditSearch over AuditLog) and through the gateway.
+ * The scenario looks that event up with `auditEvents(filter: { requestId })` through the
+ * gateway, a few lookups in flight. Only with `--only audit-lookup` (minutes, ~600 MB of Redis).
  */
 import { AuditLog, type AuditAction, type AuditEventInput } from '../shared/audit';
 import type { RedisClient } from '../shared/redis';
-import { AuditSearch } from '../subgraphs/platform/domain/auditSearch';
-import type { HttpClient, Op } from './loadgen';
+import { createRedis } from '../shared/redis';
+import { postGql } from '../test/support/gql';
+import { fmt } from './report';
+import { gqlBody, measure, type Ctx, type OurTarget } from './scenarios';
 
 export const AUDIT_SMALL = 1_000;
 export const AUDIT_LARGE = 1_000_000;
@@ -37,28 +39,6 @@ export async function seedAuditLog(redis: RedisClient, project: string, newer: n
   }
 }
 
-/** The lookup through the platform domain, as the resolver calls it; it succeeds only if the target is on the first page. */
-export function domainLookupOp(redis: RedisClient, project: string): Op {
-  const search = new AuditSearch(new AuditLog(redis));
-  const caller = { tokenId: '00000000000000aa', project, scopes: ['audit:read'], pathPrefixes: null, root: false };
-  return async () => {
-    const page = await search.page(caller, { filter: { requestId: AUDIT_TARGET }, first: 10 });
-    return page.events.length === 1 && page.events[0].requestId === AUDIT_TARGET && !page.hasNextPage;
-  };
-}
-
-const LOOKUP = `query($r: String!) { auditEvents(first: 10, filter: { requestId: $r }) { nodes { requestId resource } pageInfo { hasNextPage } } }`;
-
-/** The same lookup through the gateway, with a token of the project. */
-export function gatewayLookupOp(client: HttpClient, gatewayUrl: string, token: string): Op {
-  const body = JSON.stringify({ query: LOOKUP, variables: { r: AUDIT_TARGET } });
-  const expected = JSON.stringify({ data: { auditEvents: { nodes: [{ requestId: AUDIT_TARGET, resource: 'secret:app/target' }], pageInfo: { hasNextPage: false } } } });
-  return async () => {
-    const r = await client.post(gatewayUrl, { authorization: `Bearer ${token}` }, body);
-    return r.status === 200 && JSON.stringify(JSON.parse(r.text)) === expected;
-  };
-}
-
 /**
  * Drops the seeded logs (every key of the two projects under `fullPrefix`) with UNLINK in batches:
  * Redis frees the big stream and sorted sets in the background, so a shared server is not blocked.
@@ -74,4 +54,33 @@ export async function dropAuditLogs(unprefixed: RedisClient, fullPrefix: string,
     } while (cursor !== '0');
   }
   return dropped;
+}
+
+const LOOKUP = `query($r: String!) { auditEvents(first: 10, filter: { requestId: $r }) { nodes { requestId resource } pageInfo { hasNextPage } } }`;
+
+export async function runAuditLookup(ctx: Ctx, t: OurTarget, opts: { redisUrl: string; keyPrefix: string; unprefixed: RedisClient }): Promise<void> {
+  // Same prefix as the platform service, so the gateway's auditEvents reads these logs.
+  const redis = createRedis({ url: opts.redisUrl, clusterNodes: null, keyPrefix: opts.keyPrefix, commandTimeoutMs: 30_000 });
+  const memory = async () => /used_memory_human:(\S+)/.exec(String(await opts.unprefixed.info('memory')))?.[1] ?? '?';
+  const projects = { small: 'bench-audit-1k', large: 'bench-audit-1m' };
+  try {
+    const before = await memory();
+    await seedAuditLog(redis, projects.small, AUDIT_SMALL - 1, () => undefined);
+    const t0 = Date.now();
+    await seedAuditLog(redis, projects.large, AUDIT_LARGE - 1, (n) => ctx.log(`audit-lookup: ${n} events appended`));
+    const note = `seeded through AuditLog.append at ${fmt(AUDIT_LARGE / ((Date.now() - t0) / 1000))}/s; Redis used_memory ${before} → ${await memory()}`;
+    for (const [name, project, n] of [['audit-lookup-1k', projects.small, AUDIT_SMALL], ['audit-lookup', projects.large, AUDIT_LARGE]] as const) {
+      const r = await postGql(t.gatewayUrl, `mutation($i: CreateApiTokenInput!) { createApiToken(input: $i) { token } }`,
+        { i: { name: 'bench audit', scopes: ['audit:read'], project } }, { token: t.rootToken });
+      const token = r.body.data?.createApiToken?.token as string | undefined;
+      if (!token) throw new Error(`audit-lookup: createApiToken failed (${r.status})`);
+      await measure(ctx, {
+        name, label: `auditEvents(requestId) behind ${n >= 1e6 ? `${n / 1e6}M` : `${n / 1000}k`} events`, url: t.gatewayUrl, connections: ctx.args.latencyConcurrency,
+        requests: [{ headers: { authorization: `Bearer ${token}` }, body: gqlBody(LOOKUP, { r: AUDIT_TARGET }) }], note: name === 'audit-lookup' ? note : undefined,
+      });
+    }
+  } finally {
+    redis.disconnect();
+    ctx.log(`audit-lookup: unlinked ${await dropAuditLogs(opts.unprefixed, opts.keyPrefix, Object.values(projects))} keys`);
+  }
 }

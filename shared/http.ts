@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApiError, httpStatusFor, type ErrorCode, INTERNAL_ERROR_MESSAGE } from './errors';
 import type { Logger } from './log';
+import { linkRequest, noteCode, type RequestObserver } from './requestObserver';
 
 /** Header names shared by the gateway, the subgraphs and the KMS client. */
 export const HEADER = {
@@ -99,6 +100,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /** A GraphQL-shaped error response for failures before execution (auth, bad headers, limits). */
 export function sendError(res: ServerResponse, code: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
   const err = new ApiError(code, message, extra);
+  noteCode(res, code);
   sendJson(res, httpStatusFor(code), { errors: [{ message: err.message, extensions: err.extensions }], data: null }, headers);
 }
 
@@ -131,6 +133,7 @@ export async function executeApollo<TContext extends BaseContext>(
     }
   }
   const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body: parsed };
+  linkRequest(res, httpGraphQLRequest);
   const result = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
   const outHeaders: Record<string, string> = { ...extraHeaders };
   for (const [k, v] of result.headers) outHeaders[k] = v;
@@ -170,7 +173,7 @@ export interface HttpListener {
  */
 export async function serveHttp(
   handle: (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>,
-  opts: { port: number; host: string; log: Logger },
+  opts: { port: number; host: string; log: Logger; observer?: RequestObserver },
 ): Promise<HttpListener> {
   let draining = false;
   // Answers not yet started: on drain each gets `connection: close`, so its socket ends with it.
@@ -187,6 +190,8 @@ export async function serveHttp(
       open.add(res);
       res.on('finish', () => open.delete(res)).on('close', () => open.delete(res));
     }
+    // GET /metrics, and the access log line and request metrics of a /graphql request.
+    if (opts.observer?.handled(req, res, requestId)) return;
     handle(req, res, requestId).catch((err) => {
       opts.log.error('request failed', { requestId, err: err instanceof Error ? err.name : 'unknown' });
       if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', INTERNAL_ERROR_MESSAGE, {}, { [HEADER.requestId]: requestId });

@@ -108,6 +108,7 @@ export class ServiceMetrics {
 
   /** Reports the breaker's state at each scrape and counts its transitions. */
   watchBreaker(kind: BreakerKind, target: string, breaker: CircuitBreaker): void {
+    if (!this.enabled) return;
     this.breakers.push({ kind, target, breaker });
     breaker.onTransition = (to) => this.counter(this.breakerTransitions, kind, target, to).inc();
   }

@@ -166,3 +166,18 @@ describe('METRICS_TOKEN', () => {
     }
   });
 });
+
+describe('the production gateway without METRICS_TOKEN', () => {
+  let prod: Stack;
+  beforeAll(async () => {
+    prod = await startStack({ label: 'metrics-prod', serviceEnv: { gateway: { NODE_ENV: 'production' } } });
+  });
+  afterAll(() => prod.stop());
+
+  it('does not serve /metrics on its public port; the subgraphs still do', async () => {
+    const r = await fetch(metricsUrl(prod.gatewayUrl));
+    expect(r.status).toBe(404);
+    expect(await r.text()).not.toContain('smk_');
+    expect((await scrape(prod.running.get('platform')!.url)).text).toContain('smk_requests_total');
+  });
+});

@@ -7,6 +7,9 @@
  * with `> /dev/null` (or a pipe to a collector) — results are printed on stderr.
  *
  *   npx tsc -b bench && APOLLO_TELEMETRY_DISABLED=1 node dist/bench/observabilityCost.js [rounds] [seconds] [concurrency] > /dev/null
+ *
+ * OBS_ONLY=on (or off) runs one stack only, e.g. under `node --cpu-prof` to see the share of CPU
+ * the observability code takes (the load-independent measure on a busy machine).
  */
 import '../shared/telemetryOff';
 import 'reflect-metadata';
@@ -34,7 +37,7 @@ function autocannon(url: string, token: string, body: string): Promise<{ rps: nu
 
 async function main() {
   const run = `bench:obs:${randomBytes(4).toString('hex')}:`;
-  const stacks = {
+  const stacks: Partial<Record<'on' | 'off', LocalStack>> = {
     on: new LocalStack({ keyPrefix: `${run}on:`, kms: true, env: { METRICS: 'on', ACCESS_LOG: 'on', RATE_LIMIT_TOKEN_PER_MINUTE: '0', RATE_LIMIT_PROJECT_PER_MINUTE: '0' } }),
     off: new LocalStack({ keyPrefix: `${run}off:`, kms: true, env: { METRICS: 'off', ACCESS_LOG: 'off', RATE_LIMIT_TOKEN_PER_MINUTE: '0', RATE_LIMIT_PROJECT_PER_MINUTE: '0' } }),
   };
@@ -43,22 +46,26 @@ async function main() {
     variables: { input: { keyIdentity: 'bench-key', plaintext: randomBytes(256).toString('base64') } },
   });
   const totals = { on: 0, off: 0 };
+  const only = process.env.OBS_ONLY as 'on' | 'off' | undefined;
+  if (only) delete stacks[only === 'on' ? 'off' : 'on'];
   try {
     for (const s of Object.values(stacks)) {
-      await s.start();
-      await s.ok(`mutation { createKmsKey(input: { identity: "bench-key", type: AES256_GCM96 }) { identity } }`);
-      await autocannon(s.gatewayUrl, s.rootToken, body); // warm-up
+      await s!.start();
+      await s!.ok(`mutation { createKmsKey(input: { identity: "bench-key", type: AES256_GCM96 }) { identity } }`);
+      await autocannon(s!.gatewayUrl, s!.rootToken, body); // warm-up
     }
     for (let i = 0; i < rounds; i++) {
       for (const which of (i % 2 === 0 ? ['on', 'off'] : ['off', 'on']) as ('on' | 'off')[]) {
-        const r = await autocannon(stacks[which].gatewayUrl, stacks[which].rootToken, body);
+        const s = stacks[which];
+        if (!s) continue;
+        const r = await autocannon(s.gatewayUrl, s.rootToken, body);
         totals[which] += r.rps;
         log(`round ${i + 1} ${which.padEnd(3)}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}`);
       }
     }
     log(`encrypt 256 B, c=${concurrency}, ${rounds}×${seconds} s each: metrics+access log on / off = ${(totals.on / totals.off).toFixed(3)} (${(totals.on / rounds).toFixed(0)} vs ${(totals.off / rounds).toFixed(0)} req/s)`);
   } finally {
-    for (const s of Object.values(stacks)) await s.stop();
+    for (const s of Object.values(stacks)) await s!.stop();
     const redis = createRedis(loadConfig({ INTERNAL_SECRET: 'x'.repeat(32), REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }).redis);
     await deleteByPrefix(redis, run);
     redis.disconnect();

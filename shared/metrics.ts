@@ -57,7 +57,8 @@ export class ServiceMetrics {
   private readonly projectsFull: Gauge;
   private readonly lastArchiveRun: Gauge;
   private readonly redisRtt: Histogram<'kind'>;
-  private readonly children = new Map<string, { inc(n?: number): void }>();
+  /** Children by metric, then by each label value in turn: a lookup allocates nothing. */
+  private readonly children = new Map<Counter<string>, Map<string, unknown>>();
   private readonly durations = new Map<string, Histogram.Internal<'operation'>>();
   private readonly breakers: { kind: BreakerKind; target: string; breaker: CircuitBreaker }[] = [];
   private redis: { client: RedisClient; timeoutMs: number } | null = null;
@@ -157,9 +158,16 @@ export class ServiceMetrics {
   }
 
   private counter<T extends string>(metric: Counter<T>, ...values: string[]): { inc(n?: number): void } {
-    const key = `${(metric as unknown as { name: string }).name}\u0000${values.join('\u0000')}`;
-    let child = this.children.get(key);
-    if (!child) this.children.set(key, (child = metric.labels(...values)));
+    let level = this.children.get(metric as Counter<string>);
+    if (!level) this.children.set(metric as Counter<string>, (level = new Map()));
+    for (let i = 0; i < values.length - 1; i++) {
+      let next = level.get(values[i]) as Map<string, unknown> | undefined;
+      if (!next) level.set(values[i], (next = new Map()));
+      level = next;
+    }
+    const last = values[values.length - 1];
+    let child = level.get(last) as { inc(n?: number): void } | undefined;
+    if (!child) level.set(last, (child = metric.labels(...values)));
     return child;
   }
 }

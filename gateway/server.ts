@@ -8,6 +8,8 @@ import { CircuitBreaker, type BreakerSettings } from '../shared/circuitBreaker';
 import type { Config } from '../shared/config';
 import { BodyTooLarge, executeApollo, header, HEADER, readBody, sendError, sendJson, serveHttp } from '../shared/http';
 import { Logger } from '../shared/log';
+import { ServiceMetrics } from '../shared/metrics';
+import { claimedTokenId, notePrincipal, observationPlugin, RequestObserver } from '../shared/requestObserver';
 import { createRedis, type RedisClient } from '../shared/redis';
 import { requestRegion } from '../shared/requestRegion';
 import { statusPlugin } from '../shared/statusPlugin';
@@ -76,6 +78,10 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
   const ownRedis = !opts.redis;
   const redis = opts.redis ?? createRedis(config.redis);
   if (ownRedis) redis.on('error', () => undefined); // readiness reports it; no log flood
+  // The public port: in production /metrics is served only behind METRICS_TOKEN.
+  const metrics = new ServiceMetrics('gateway', { ...config.metrics, hidden: config.production && config.metrics.token === null });
+  metrics.watchRedis(redis, config.redis.commandTimeoutMs);
+  for (const r of config.regions.withKms()) metrics.watchBreaker('region', r.name, circuits.get(r.name)!);
 
   // The public edge starts every trace itself: a client's traceparent is not continued (README, Tracing).
   const tracing = startTracing(config.tracing, 'gateway', { trustIncoming: false });
@@ -100,7 +106,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     stopOnTerminationSignals: false,
     validationRules: limitRules(),
     parseOptions: { maxTokens: LIMITS.maxTokens },
-    plugins: [landingPage, statusPlugin<GatewayContext>(), operationResolutionPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>(), ...(tracing ? [tracingPlugin<GatewayContext>()] : [])],
+    plugins: [observationPlugin<GatewayContext>(), landingPage, statusPlugin<GatewayContext>(), operationResolutionPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>(), ...(tracing ? [tracingPlugin<GatewayContext>()] : [])],
     formatError: gatewayFormatError(log),
     logger: apolloLogger(log),
   });
@@ -108,6 +114,7 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
   try {
     await apollo.start();
     supergraphLoaded = true;
+    for (const [name, circuit] of subgraphCircuits) metrics.watchBreaker('subgraph', name, circuit);
   } catch (err) {
     transport.close();
     if (ownRedis) redis.disconnect();
@@ -145,11 +152,12 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
         throw e;
       }
     }
+    notePrincipal(res, claimedTokenId(header(req, 'authorization')));
     const ctx: GatewayContext = { requestId, region: region.region, authorization: header(req, 'authorization'), gatewayRequestId: randomUUID(), deadline: receivedAt + config.requestTimeoutMs };
     await executeApollo(apollo, req, res, body, async () => ctx, headers);
   };
 
-  const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log, tracing });
+  const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log, tracing, observer: new RequestObserver(metrics, config) });
   return {
     name: 'gateway',
     url: listener.url,

@@ -54,6 +54,8 @@ export interface ArchiverOptions {
   closeGraceMs?: number;
   webhook?: WebhookOptions | null;
   now?: () => Date;
+  /** Told of each run's result (shared/metrics.ts: the backlog gauges). */
+  onRun?: (run: ArchiveRun) => void;
 }
 
 export interface ArchiveRun {
@@ -66,6 +68,8 @@ export interface ArchiveRun {
   full: string[];
   /** Projects whose archiving failed this run (their events stay in Redis). */
   failed: string[];
+  /** Events not yet archived after this run, all projects together. */
+  unarchived: number;
 }
 
 interface State {
@@ -118,9 +122,12 @@ export class AuditArchiver {
   }
 
   private async run(): Promise<ArchiveRun> {
-    const result: ArchiveRun = { ran: false, archived: 0, trimmed: 0, exported: 0, full: [], failed: [] };
+    const result: ArchiveRun = { ran: false, archived: 0, trimmed: 0, exported: 0, full: [], failed: [], unarchived: 0 };
     const token = randomBytes(16).toString('hex');
-    if ((await this.redis.set(LOCK_KEY, token, 'PX', this.lockTtlMs, 'NX')) !== 'OK') return result;
+    if ((await this.redis.set(LOCK_KEY, token, 'PX', this.lockTtlMs, 'NX')) !== 'OK') {
+      this.opts.onRun?.(result);
+      return result;
+    }
     result.ran = true;
     try {
       for (const project of await this.projects()) {
@@ -129,6 +136,7 @@ export class AuditArchiver {
       }
     } finally {
       await this.redis.eval(RELEASE_LOCK, 1, LOCK_KEY, token).catch(() => 0);
+      this.opts.onRun?.(result);
     }
     return result;
   }
@@ -150,7 +158,7 @@ export class AuditArchiver {
       Object.assign(st, await this.loadState(project).catch(() => st));
       this.log.error('audit archive of a project failed; its events stay in Redis', { project, err: failure });
     }
-    if (await this.checkBacklog(project, st, failure)) result.full.push(project);
+    if (await this.checkBacklog(project, st, failure, result)) result.full.push(project);
     if (this.opts.webhook && failure === null) result.exported += await this.exportLines(project, st, this.opts.webhook);
   }
 
@@ -283,9 +291,10 @@ export class AuditArchiver {
   }
 
   /** Backlog = events in the stream not yet archived. Over the bound, the project's log takes no more. */
-  private async checkBacklog(project: string, st: State, failure: string | null): Promise<boolean> {
+  private async checkBacklog(project: string, st: State, failure: string | null, result: ArchiveRun): Promise<boolean> {
     try {
       const unarchived = Math.max(0, Number(await this.redis.xlen(streamKey(project))) - st.retained);
+      result.unarchived += unarchived;
       if (unarchived > this.opts.maxUnarchived) {
         await this.redis.set(fullKey(project), String(unarchived), 'PX', Math.max(3 * this.intervalMs, 60_000));
         this.log.warn('audit log full: unarchived events are over AUDIT_MAX_UNARCHIVED, so audited operations of the project fail with 503 STORE_UNAVAILABLE until the archive catches up', {

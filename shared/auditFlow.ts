@@ -51,6 +51,9 @@ export class WriteNotConfirmed extends ApiError {
 }
 
 export class AuditFlow {
+  /** Told of each event (or intent) the log could not take (shared/metrics.ts counts them). */
+  onNotWritten?: (flow: 'record' | 'read' | 'change') => void;
+
   constructor(
     private readonly log: AuditLog,
     private readonly capacity: AuditCapacity | null = null,
@@ -61,7 +64,7 @@ export class AuditFlow {
   async record(event: AuditEventInput): Promise<void> {
     const [written, accepts] = await Promise.allSettled([this.log.append(event), this.accepts(event.project)]);
     // Whatever broke the write (outage, full or damaged stream): no result without its event.
-    if (written.status === 'rejected' || accepts.status === 'rejected' || !accepts.value) throw new AuditNotWritten();
+    if (written.status === 'rejected' || accepts.status === 'rejected' || !accepts.value) throw this.notWritten('record');
   }
 
   async read<T>(planned: AuditEventInput, op: () => Promise<Outcome<T>>): Promise<T> {
@@ -77,9 +80,14 @@ export class AuditFlow {
       throw err;
     }
     // Checked before the SUCCESS event, so a refused result leaves no event claiming it left.
-    if (!(await accepts.catch(() => false))) throw new AuditNotWritten();
+    if (!(await accepts.catch(() => false))) throw this.notWritten('read');
     await this.record({ ...planned, outcome: 'SUCCESS', keyVersion: out.keyVersion ?? null });
     return out.value;
+  }
+
+  private notWritten(flow: 'record' | 'read' | 'change'): AuditNotWritten {
+    this.onNotWritten?.(flow);
+    return new AuditNotWritten();
   }
 
   private accepts(project: string): Promise<boolean> {
@@ -92,12 +100,12 @@ export class AuditFlow {
    */
   async change<T>(planned: AuditEventInput, op: () => Promise<Outcome<T>>, opts: { skipWhenNull?: boolean } = {}): Promise<T> {
     const [begun, accepts] = await Promise.allSettled([this.log.begin(planned), this.accepts(planned.project)]);
-    if (begun.status === 'rejected') throw new AuditNotWritten();
+    if (begun.status === 'rejected') throw this.notWritten('change');
     const intent: AuditIntent = begun.value;
     if (accepts.status === 'rejected' || !accepts.value) {
       // Nothing has changed yet: drop the intent so it is not published as OUTCOME_UNKNOWN.
       await this.log.discard(intent).catch(() => undefined);
-      throw new AuditNotWritten();
+      throw this.notWritten('change');
     }
     let out: Outcome<T>;
     try {

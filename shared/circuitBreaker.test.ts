@@ -43,4 +43,25 @@ describe('circuit breaker opens after repeated failures and recovers after a tri
     b.success();
     expect(b.state).toBe('closed');
   });
+
+  it('tells of each transition once: closed → open, half-open → open again, back to closed', () => {
+    let t = 0;
+    const seen: string[] = [];
+    const b = new CircuitBreaker({ failureThreshold: 2, resetAfterMs: 500, now: () => t });
+    b.onTransition = (to) => seen.push(`${t}:${to}`);
+    b.failure();
+    b.success();
+    b.failure();
+    b.failure();
+    t = 100;
+    b.failure(); // a late failure while open restarts the wait, no new transition
+    expect(b.retryAfterSeconds()).toBe(1);
+    t = 700;
+    expect(b.state).toBe('half-open');
+    b.failure();
+    t = 1300;
+    b.success();
+    b.success();
+    expect(seen).toEqual(['0:open', '700:open', '1300:closed']);
+  });
 });

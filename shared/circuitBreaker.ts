@@ -17,6 +17,8 @@ export class CircuitBreaker {
   private failures = 0;
   private openedAt: number | null = null;
   private trialInFlight = false;
+  /** Told when the circuit opens (also again from half-open) or closes (shared/metrics.ts counts it). */
+  onTransition?: (to: 'open' | 'closed') => void;
 
   constructor(private readonly opts: Readonly<BreakerSettings> = DEFAULT_BREAKER) {}
 
@@ -46,6 +48,7 @@ export class CircuitBreaker {
   }
 
   success(): void {
+    if (this.openedAt !== null) this.onTransition?.('closed');
     this.failures = 0;
     this.openedAt = null;
     this.trialInFlight = false;
@@ -62,6 +65,10 @@ export class CircuitBreaker {
   failure(): void {
     this.trialInFlight = false;
     this.failures++;
-    if (this.openedAt !== null || this.failures >= this.opts.failureThreshold) this.openedAt = this.now();
+    if (this.openedAt === null && this.failures < this.opts.failureThreshold) return;
+    // A failure while open (a call that went out before it opened) restarts the wait; only closed / half-open → open is a transition.
+    const wasOpen = this.openedAt !== null && this.state === 'open';
+    this.openedAt = this.now();
+    if (!wasOpen) this.onTransition?.('open');
   }
 }

@@ -155,3 +155,16 @@ describe('tracing (OTEL_*)', () => {
     expect(() => loadConfig({ ...base, OTEL_EXPORTER_OTLP_HEADERS: 'k=v' })).toThrow(/OTEL_EXPORTER_OTLP_HEADERS needs OTEL_EXPORTER_OTLP_ENDPOINT/);
   });
 });
+
+describe('metrics and access log', () => {
+  it('metrics on, open; the access log on except under NODE_ENV=test; both switchable', () => {
+    expect(loadConfig(base)).toMatchObject({ metrics: { enabled: true, token: null }, accessLog: true });
+    expect(loadConfig({ ...base, NODE_ENV: 'test' }).accessLog).toBe(false);
+    expect(loadConfig({ ...base, NODE_ENV: 'test', ACCESS_LOG: 'on' }).accessLog).toBe(true);
+    expect(loadConfig({ ...base, METRICS: 'off', ACCESS_LOG: 'off', METRICS_TOKEN: 't'.repeat(32) })).toMatchObject({ metrics: { enabled: false, token: 't'.repeat(32) }, accessLog: false });
+  });
+  it('names the variable that does not fit', () => {
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 32 characters/);
+    expect(() => loadConfig({ ...base, ACCESS_LOG: 'loud' })).toThrow(/ACCESS_LOG must be true or false/);
+  });
+});

@@ -93,6 +93,10 @@ export interface Config {
   introspection: boolean;
   cors: CorsConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** GET /metrics (METRICS=on|off, default on) and its bearer token (METRICS_TOKEN; null = open). */
+  metrics: { enabled: boolean; token: string | null };
+  /** One access-log line per GraphQL request (ACCESS_LOG=on|off), whatever LOG_LEVEL says; default off under NODE_ENV=test. */
+  accessLog: boolean;
   /** Requests per minute and token / per project, counted by the subgraphs in Redis (0 = off). */
   rateLimits: RateLimitConfig;
   /** Stored objects per project (0 = no limit). */
@@ -447,6 +451,8 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: bool(env, 'INTROSPECTION', !production),
     cors: parseCorsOrigins(env, production),
     logLevel,
+    metrics: { enabled: bool(env, 'METRICS', true), token: secret(env, 'METRICS_TOKEN', false) },
+    accessLog: bool(env, 'ACCESS_LOG', nodeEnv !== 'test'),
     rateLimits: {
       tokenPerMinute: int(env, 'RATE_LIMIT_TOKEN_PER_MINUTE', 6000, 0, 100_000_000),
       projectPerMinute: int(env, 'RATE_LIMIT_PROJECT_PER_MINUTE', 30000, 0, 100_000_000),

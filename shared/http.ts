@@ -5,6 +5,7 @@ import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest
 import { ApiError, httpStatusFor, type ErrorCode, INTERNAL_ERROR_MESSAGE } from './errors';
 import type { Logger } from './log';
 import { noteErrorCode, type ServiceTracing } from './tracing';
+import { linkRequest, noteCode, type RequestObserver } from './requestObserver';
 
 /** Header names shared by the gateway, the subgraphs and the KMS client. */
 export const HEADER = {
@@ -101,6 +102,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendError(res: ServerResponse, code: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
   const err = new ApiError(code, message, extra);
   noteErrorCode(res, code);
+  noteCode(res, code);
   sendJson(res, httpStatusFor(code), { errors: [{ message: err.message, extensions: err.extensions }], data: null }, headers);
 }
 
@@ -133,6 +135,7 @@ export async function executeApollo<TContext extends BaseContext>(
     }
   }
   const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body: parsed };
+  linkRequest(res, httpGraphQLRequest);
   const result = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
   const outHeaders: Record<string, string> = { ...extraHeaders };
   for (const [k, v] of result.headers) outHeaders[k] = v;
@@ -172,7 +175,7 @@ export interface HttpListener {
  */
 export async function serveHttp(
   handle: (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>,
-  opts: { port: number; host: string; log: Logger; tracing?: ServiceTracing | null },
+  opts: { port: number; host: string; log: Logger; tracing?: ServiceTracing | null; observer?: RequestObserver },
 ): Promise<HttpListener> {
   const { tracing } = opts;
   let draining = false;
@@ -190,6 +193,8 @@ export async function serveHttp(
       open.add(res);
       res.on('finish', () => open.delete(res)).on('close', () => open.delete(res));
     }
+    // GET /metrics, and the access log line and request metrics of a /graphql request.
+    if (opts.observer?.handled(req, res, requestId)) return;
     (tracing ? tracing.serve(req, res, requestId, () => handle(req, res, requestId)) : handle(req, res, requestId)).catch((err) => {
       opts.log.error('request failed', { requestId, err: err instanceof Error ? err.name : 'unknown' });
       if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', INTERNAL_ERROR_MESSAGE, {}, { [HEADER.requestId]: requestId });

@@ -55,6 +55,8 @@ export interface KmsClientOptions {
   /** Whole-call deadline (connect + answer); default config.kmsTimeoutMs. */
   timeoutMs?: number;
   breakerOptions?: BreakerSettings;
+  /** Told of each region's breaker when it is created (shared/metrics.ts reports its state). */
+  onBreaker?: (region: string, breaker: CircuitBreaker) => void;
 }
 
 const ENCRYPT = `mutation SecretsKmsEncrypt($input: EncryptInput!) {
@@ -128,6 +130,7 @@ export class KmsClient {
     if (!b) {
       b = new CircuitBreaker(this.opts.breakerOptions);
       this.breakers.set(region, b);
+      this.opts.onBreaker?.(region, b);
     }
     return b;
   }

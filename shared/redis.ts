@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { RedisConfig, RedisWaitConfig } from './config';
@@ -60,6 +61,12 @@ export async function deleteByPrefix(client: RedisClient, fullPrefix: string): P
   return deleted;
 }
 
+const roundTripObservers = new WeakMap<RedisClient, (seconds: number) => void>();
+/** Lets a service's metrics time this client's pipelined batches (shared/metrics.ts). */
+export function observeRoundTrips(client: RedisClient, observe: (seconds: number) => void): void {
+  roundTripObservers.set(client, observe);
+}
+
 /** One command of a pipelined batch: name and arguments, e.g. ['hgetall', key]. */
 export type Command = [string, ...(string | number | Buffer)[]];
 
@@ -83,6 +90,8 @@ export async function pipelined(client: RedisClient, commands: Command[]): Promi
     groups.set(0, commands.map((_, i) => i));
   }
   const out = new Array<unknown>(commands.length);
+  const observe = roundTripObservers.get(client);
+  const started = observe ? performance.now() : 0;
   await Promise.all(
     [...groups.values()].map(async (idx) => {
       const res = (await client.pipeline(idx.map((i) => commands[i]) as any).exec()) ?? [];
@@ -92,6 +101,7 @@ export async function pipelined(client: RedisClient, commands: Command[]): Promi
       });
     }),
   );
+  observe?.((performance.now() - started) / 1000);
   return out;
 }
 

@@ -6,6 +6,7 @@ import { AuditFlow } from './auditFlow';
 import { AuditBackpressure } from './auditArchive';
 import { FeatureGates } from './featureGates';
 import { Logger } from './log';
+import { ServiceMetrics } from './metrics';
 import { RateLimiter } from './rateLimit';
 
 /** What every service process holds once: config, Redis, and the stores every subgraph shares. */
@@ -21,6 +22,8 @@ export interface Services {
   /** Per-token and per-project request rates (subgraphServer counts each authenticated client request). */
   rateLimiter: RateLimiter;
   log: Logger;
+  /** This service's Prometheus registry (GET /metrics; shared/metrics.ts). */
+  metrics: ServiceMetrics;
   /** Injectable clock (tests move time in milliseconds). */
   now: () => Date;
 }
@@ -53,6 +56,12 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     }
   });
   const audit = new AuditLog(redis);
+  // Refuses events (503) while the project's unarchived backlog is over AUDIT_MAX_UNARCHIVED; with
+  // REDIS_WAIT_REPLICAS / REDIS_WAIT_AOF a change counts only once replicated.
+  const auditFlow = new AuditFlow(audit, new AuditBackpressure(redis, log), writeConfirmation(redis, config.redis.waitFor));
+  const metrics = new ServiceMetrics(name, config.metrics);
+  metrics.watchRedis(redis, config.redis.commandTimeoutMs);
+  metrics.watchAuditFlow(auditFlow);
   return {
     name,
     config,
@@ -60,12 +69,11 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     // Every service that verifies tokens holds INTERNAL_SECRET; Redis alone cannot mint a token.
     tokens: new TokenStore(redis, config.rootToken, tokenRecordMac(config.internalSecret), now, config.quotas.tokens),
     audit,
-    // Refuses events (503) while the project's unarchived backlog is over AUDIT_MAX_UNARCHIVED; with
-    // REDIS_WAIT_REPLICAS / REDIS_WAIT_AOF a change counts only once replicated.
-    auditFlow: new AuditFlow(audit, new AuditBackpressure(redis, log), writeConfirmation(redis, config.redis.waitFor)),
+    auditFlow,
     gates: new FeatureGates(redis),
     rateLimiter: new RateLimiter(redis, config.rateLimits),
     log,
+    metrics,
     now,
   };
 }

@@ -16,6 +16,7 @@ import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES
 import { redactForCode } from './redact';
 import { pingWithin } from './redis';
 import { requestRegion } from './requestRegion';
+import { notePrincipal, observationPlugin, RequestObserver } from './requestObserver';
 import type { Principal } from './principal';
 import type { Services } from './services';
 import { statusPlugin } from './statusPlugin';
@@ -97,7 +98,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     csrfPrevention: true,
     // runService owns SIGTERM/SIGINT; Apollo's own handler would race it and keep the process alive.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), denialsPlugin(), statusPlugin<RequestContext>(), ...(tracing ? [tracingPlugin<RequestContext>()] : [])],
+    plugins: [observationPlugin<RequestContext>(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), denialsPlugin(), statusPlugin<RequestContext>(), ...(tracing ? [tracingPlugin<RequestContext>()] : [])],
     formatError: (formatted, error) => {
       const safe = toApiError(error);
       const original = error instanceof GraphQLError ? error.originalError : error;
@@ -175,11 +176,13 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
       const safe = toApiError(err);
       return sendError(res, safe.extensions.code as any, safe.message, {}, rid);
     }
+    notePrincipal(res, principal.tokenId);
     const ctx = new RequestContext(services, requestId, region, principal, via, deadline);
     await executeApollo(apollo, req, res, body, async () => ctx, rid);
   };
 
-  const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log, tracing });
+  const observer = new RequestObserver(services.metrics, config);
+  const listener = await serveHttp(handle, { port: opts.port, host: opts.host ?? config.host, log, tracing, observer });
   return {
     name,
     url: listener.url,

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { Kind, type OperationDefinitionNode } from 'graphql';
 import { context, createContextKey, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { TracingConfig } from './config';
+import { rootFields } from './requestObserver';
 import { acquire, release, SERVICE, type ProcessTracing } from './tracingProcess';
 
 /**
@@ -149,20 +149,15 @@ export async function withClientSpan<T>(name: string, attributes: Record<string,
   }
 }
 
-/** Root field names of an operation (names only: aliases and arguments stay out). */
-function rootFieldsOf(operation: OperationDefinitionNode): string {
-  const names = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '...'));
-  return names.slice(0, 10).join(',');
-}
-
 /** Notes the operation's type and root fields, and the answer's first error code, on the server span. */
 export function tracingPlugin<T extends BaseContext>(): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       if (!on()) return;
       return {
-        async didResolveOperation({ operation }) {
-          if (operation) noteOnServerSpan({ [ATTR.operationType]: operation.operation, [ATTR.rootFields]: rootFieldsOf(operation) });
+        async didResolveOperation({ operation, document }) {
+          // Field names only (aliases and arguments stay out), the same ones the metrics count.
+          if (operation) noteOnServerSpan({ [ATTR.operationType]: operation.operation, [ATTR.rootFields]: rootFields(operation, document).join(',') });
         },
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;

@@ -44,10 +44,10 @@ function capture(chunk: unknown): boolean {
 }
 
 beforeAll(async () => {
-  // Every service runs in this process and logs through process.stdout / process.stderr.
+  // Every service runs in this process and logs through process.stdout / process.stderr (the access log too).
   process.stdout.write = capture as typeof process.stdout.write;
   process.stderr.write = capture as typeof process.stderr.write;
-  stack = await startStack({ label: 'planted', kms: true, secrets: true, env: { LOG_LEVEL: 'debug' } });
+  stack = await startStack({ label: 'planted', kms: true, secrets: true, env: { LOG_LEVEL: 'debug', ACCESS_LOG: 'on' } });
   raw = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 });
 

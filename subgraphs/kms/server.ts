@@ -10,6 +10,7 @@ import type { Services } from '../../shared/services';
 import { buildFederatedSchema, startSubgraph, type PeerRequest, type RunningService } from '../../shared/subgraphServer';
 import { KeyRingService } from './domain/keyRingService';
 import { KeyWrapper } from './domain/keyWrapper';
+import { instrumentKms } from './domain/kmsMetrics';
 import { Sweeper, type SweeperOptions } from './domain/sweeper';
 import { KeyStore, keyMetadataMac } from './store/keyStore';
 import { NonceStore } from './store/nonceStore';
@@ -120,6 +121,7 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
     // Only the error's name: the use is retried on the next operation, and no key names reach the log.
     onError: (err) => services.log.warn('could not record a key use', { region, err: err instanceof Error ? err.name : 'unknown' }),
   }, services.config.keygenConcurrencyPerProject, { keyVersions: quotas.keyVersions });
+  instrumentKms(kms, services.metrics);
   const sweeper = new Sweeper(kms, store, services.auditFlow, services.log, opts.sweeperOptions);
   const schema = await buildKmsSchema(kms, new Idempotency(services.redis, services.config.internalSecret));
   const running = await startSubgraph({

@@ -47,6 +47,7 @@ export function createAuditArchiver(services: Services, overrides: { now?: () =>
     intervalMs: a.intervalMs,
     webhook: a.webhookUrl ? { url: a.webhookUrl, secret: a.webhookSecret } : null,
     now: overrides.now ?? services.now,
+    onRun: (run) => services.metrics.auditArchiveRun(run),
   });
 }
 

@@ -52,7 +52,7 @@ export interface SecretsSubgraphOptions {
 /** Secrets Manager: a consumer of the regional KMS; it never sees key material. */
 export async function startSecretsSubgraph(services: Services, opts: SecretsSubgraphOptions): Promise<RunningService & { kms: KmsClient; access: SecretAccess }> {
   const ownKms = !opts.kms;
-  const kms = opts.kms ?? new KmsClient(services.config);
+  const kms = opts.kms ?? new KmsClient(services.config, { onBreaker: (region, b) => services.metrics.watchBreaker('kms-client', region, b) });
   const store = new SecretStore(services.redis, { now: services.now, quotas: services.config.quotas });
   const manager = new SecretsManager(store, kms, services.config.regions, { kmsBudgetMs: services.config.kmsTimeoutMs });
   const access = new SecretAccess(store, services.now, {

@@ -1,0 +1,47 @@
+/**
+ * The access log: one JSON line on stdout per GraphQL request a service answered, whatever
+ * LOG_LEVEL says (ACCESS_LOG=on|off is its own switch). Its fields are the whole vocabulary: the
+ * request id, the operation as its bounded root field names, the operation's name when it is a
+ * valid GraphQL Name (cut at 64), the HTTP status, the answer's code, the duration and the
+ * principal id (`viewer.id`, or null). Never a value, a variable, a path, a token or a header.
+ */
+export interface AccessLogEntry {
+  requestId: string;
+  /** Root field names of the operation, sorted and comma-joined; "invalid" or "unknown" when there is none. */
+  operation: string;
+  operationName: string | null;
+  status: number;
+  code: string;
+  durationMs: number;
+  principal: string | null;
+}
+
+const NAME_RE = /^[_A-Za-z][_0-9A-Za-z]*$/;
+const MAX_NAME = 64;
+
+/** The operation's own name if it is a GraphQL Name (it is client-chosen: nothing else is logged), cut at 64. */
+export function loggableOperationName(name: string | undefined | null): string | null {
+  if (!name || !NAME_RE.test(name)) return null;
+  return name.length > MAX_NAME ? name.slice(0, MAX_NAME) : name;
+}
+
+export class AccessLog {
+  constructor(private readonly service: string, private readonly out: { write(line: string): unknown } = process.stdout) {}
+
+  write(e: AccessLogEntry): void {
+    const line = JSON.stringify({
+      t: new Date().toISOString(),
+      level: 'info',
+      service: this.service,
+      msg: 'request',
+      requestId: e.requestId,
+      operation: e.operation,
+      operationName: e.operationName,
+      status: e.status,
+      code: e.code,
+      durationMs: e.durationMs,
+      principal: e.principal,
+    });
+    this.out.write(line + '\n');
+  }
+}

@@ -58,7 +58,7 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     config,
     redis,
     // Every service that verifies tokens holds INTERNAL_SECRET; Redis alone cannot mint a token.
-    tokens: new TokenStore(redis, config.rootToken, tokenRecordMac(config.internalSecret), now, config.quotas.tokens),
+    tokens: new TokenStore(redis, config.rootToken, tokenRecordMac(config.internalSecret), now, config.quotas.tokens, config.tokenCacheMs),
     audit,
     // Refuses events (503) while the project's unarchived backlog is over AUDIT_MAX_UNARCHIVED; with
     // REDIS_WAIT_REPLICAS / REDIS_WAIT_AOF a change counts only once replicated.

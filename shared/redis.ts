@@ -14,8 +14,10 @@ const NOT_AUTO_PIPELINED = ['wait', 'waitaof'];
 
 /**
  * Connection factory. Commands issued in the same event-loop turn (by concurrent requests) leave in
- * one socket write and one round trip (ioredis auto-pipelining; on a cluster, one batch per node):
- * under load a write syscall per command was the largest single cost of a subgraph request.
+ * one socket write and one round trip (ioredis auto-pipelining): under load a write syscall per
+ * command was the largest single cost of a subgraph request. Not on a cluster: there ioredis routes
+ * a batch by its first command's first argument, which for our scripts (AuditLog's, called with the
+ * key count first) is not a key, so a batch could go to a node that owns none of its keys.
  * Credentials in REDIS_URL win over REDIS_USERNAME / REDIS_PASSWORD (ioredis
  * merges the URL's first); cluster nodes get the configured ones and TLS through redisOptions.
  * Fails fast rather than queueing forever: a command that cannot be served
@@ -29,8 +31,6 @@ export function createRedis(cfg: RedisConfig, overrides: Partial<RedisOptions> =
     connectTimeout: Math.max(cfg.commandTimeoutMs, 1000),
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
     lazyConnect: false,
-    enableAutoPipelining: true,
-    autoPipeliningIgnoredCommands: NOT_AUTO_PIPELINED,
     ...(cfg.username ? { username: cfg.username } : {}),
     ...(cfg.password ? { password: cfg.password } : {}),
     // The server's certificate is checked against the system CAs, or REDIS_TLS_CA_FILE's alone.
@@ -43,11 +43,9 @@ export function createRedis(cfg: RedisConfig, overrides: Partial<RedisOptions> =
       keyPrefix: cfg.keyPrefix,
       clusterRetryStrategy: (times) => Math.min(100 * times, 1000),
       enableReadyCheck: true,
-      enableAutoPipelining: true,
-      autoPipeliningIgnoredCommands: NOT_AUTO_PIPELINED,
     });
   }
-  return new Redis(cfg.url, common);
+  return new Redis(cfg.url, { ...common, enableAutoPipelining: true, autoPipeliningIgnoredCommands: NOT_AUTO_PIPELINED });
 }
 
 /** Hash-tagged key part: every key of one resource shares it, so multi-key updates stay on one slot. */
@@ -78,12 +76,19 @@ export async function deleteByPrefix(client: RedisClient, fullPrefix: string): P
 export type Command = [string, ...(string | number | Buffer)[]];
 
 /**
- * Runs a batch of commands in one round trip on a single node. On a cluster, where a pipeline may
+ * Runs a batch of commands in one round trip on a single node (auto-pipelined, or as a pipeline when
+ * the client does not auto-pipeline). On a cluster, where a pipeline may
  * only touch one slot, the batch is split per slot (run in parallel) and the results put back in
  * order. Errors of individual commands are thrown.
  */
 export async function pipelined(client: RedisClient, commands: Command[]): Promise<unknown[]> {
   if (commands.length === 0) return [];
+  // Auto-pipelining (createRedis) already sends what is issued in one tick as one batch per node,
+  // together with the other requests' commands: no separate pipeline (and write) for this one.
+  if (client.options.enableAutoPipelining) {
+    const c = client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    return Promise.all(commands.map(([name, ...args]) => c[name](...args)));
+  }
   const groups = new Map<number, number[]>();
   if (client instanceof Cluster) {
     const prefix = client.options.keyPrefix ?? '';

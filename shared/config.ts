@@ -50,6 +50,8 @@ export interface Config {
   internalSecret: string;
   /** Bootstrap token with every scope in project `default`, or null. */
   rootToken: string | null;
+  /** How long a successful token lookup may be reused by this process (TOKEN_CACHE_MS, 0..1000; 0 = none). */
+  tokenCacheMs: number;
   regions: RegionRegistry;
   /** Region of this kms process (kms subgraph only). */
   region: string | null;
@@ -430,6 +432,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     internalSecret: secret(env, 'INTERNAL_SECRET', true) as string,
     rootToken,
+    tokenCacheMs: int(env, 'TOKEN_CACHE_MS', 1000, 0, 1000),
     regions,
     region,
     kmsRootKey: parseRootKey(env),

@@ -164,13 +164,19 @@ export class RequestContext {
   }
 
   featureGates(): Promise<FeatureGateState> {
-    if (!this.gatesPromise) {
-      this.gatesPromise = this.gates.get(this.project).catch((err) => {
-        this.gatesPromise = null;
-        throw toApiError(err);
-      });
-    }
-    return this.gatesPromise;
+    if (!this.gatesPromise) this.primeFeatureGates(this.gates.get(this.project));
+    return this.gatesPromise!;
+  }
+
+  /** The caller's gates as read for this request (read beside the rate-limit check, say); a failed read is read again when asked. */
+  primeFeatureGates(read: Promise<FeatureGateState>): void {
+    const p = read.catch((err) => {
+      if (this.gatesPromise === p) this.gatesPromise = null;
+      throw toApiError(err);
+    });
+    // Nobody may ask for them: a failed read must not count as unhandled.
+    p.catch(() => undefined);
+    this.gatesPromise = p;
   }
 
   async requireFeature(resource: string, ...features: Feature[]): Promise<void> {

@@ -67,7 +67,7 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
     config,
     redis,
     // Every service that verifies tokens holds INTERNAL_SECRET; Redis alone cannot mint a token.
-    tokens: new TokenStore(redis, config.rootToken, tokenRecordMac(config.internalSecret), now, config.quotas.tokens),
+    tokens: new TokenStore(redis, config.rootToken, tokenRecordMac(config.internalSecret), now, config.quotas.tokens, config.tokenCacheMs),
     audit,
     auditFlow,
     gates: new FeatureGates(redis),

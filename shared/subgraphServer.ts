@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -9,6 +9,7 @@ import gql from 'graphql-tag';
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from 'type-graphql';
 import { RequestContext } from './context';
 import { denialsPlugin } from './denialsPlugin';
+import type { FeatureGateState } from './featureGates';
 import { toApiError } from './errors';
 import { guardTypeFields, type TypeScope } from './fieldScopes';
 import { SHARED_DESCRIPTIONS } from './graphqlTypes';
@@ -63,6 +64,11 @@ export interface SubgraphOptions {
    */
   resolvePeer?: (req: IncomingMessage, services: Services, request: PeerRequest) => Promise<{ principal: Principal; via: string } | null>;
   maxBodyBytes?: number;
+  /**
+   * Every operation of this subgraph checks a feature gate: read the caller's gates in the same
+   * round trip as the rate-limit check (auto-pipelined) instead of one more afterwards.
+   */
+  prefetchGates?: boolean;
 }
 
 /** What a peer check sees of the request besides its headers: the body decides which operation it is. */
@@ -98,7 +104,9 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     csrfPrevention: true,
     // runService owns SIGTERM/SIGINT; Apollo's own handler would race it and keep the process alive.
     stopOnTerminationSignals: false,
-    plugins: [observationPlugin<RequestContext>(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), denialsPlugin(), statusPlugin<RequestContext>(), ...(tracing ? [tracingPlugin<RequestContext>()] : [])],
+    // No cache hints exist in these schemas (every answer is per caller): the cache-control plugin
+    // would only add a hook call to every resolved field (2 of 10 CPU parts of a 1000-item batch).
+    plugins: [observationPlugin<RequestContext>(), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), denialsPlugin(), statusPlugin<RequestContext>(), ...(tracing ? [tracingPlugin<RequestContext>()] : [])],
     formatError: (formatted, error) => {
       const safe = toApiError(error);
       const original = error instanceof GraphQLError ? error.originalError : error;
@@ -146,6 +154,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     }
     let principal: Principal;
     let via: string | null = null;
+    let gates: Promise<FeatureGateState> | null = null;
     try {
       const peer = opts.resolvePeer ? await opts.resolvePeer(req, services, { body, requestId, region }) : null;
       if (peer) {
@@ -163,6 +172,10 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
           return sendError(res, 'UNAUTHENTICATED', 'Missing, unknown, expired or revoked token', {}, rid);
         }
         principal = auth.principal;
+        // Issued in the same tick as the rate-limit script, so both leave in one round trip.
+        gates = opts.prefetchGates ? services.gates.get(principal.project) : null;
+        // A refused request never reads them: its failed read must not count as unhandled.
+        gates?.catch(() => undefined);
         // Peers acting on a caller's behalf (secrets → kms) are not counted: the caller's request
         // was counted where it arrived. Refusals are not audited: that would amplify the flood.
         const verdict = await services.rateLimiter.admit(principal, header(req, HEADER.gatewayRequest));
@@ -178,6 +191,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     }
     notePrincipal(res, principal.tokenId);
     const ctx = new RequestContext(services, requestId, region, principal, via, deadline);
+    if (gates) ctx.primeFeatureGates(gates);
     await executeApollo(apollo, req, res, body, async () => ctx, rid);
   };
 

@@ -1,100 +1,20 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { quotaExceeded, unauthenticated } from './errors';
 import { isProjectName, validateProjectName } from './identifiers';
-import { RecordMac } from './recordMac';
+import type { RecordMac } from './recordMac';
 import { pipelined, type RedisClient } from './redis';
 import { ROOT_PROJECT, type Principal } from './principal';
+import { frozen, TokenCache } from './tokenCache';
+import {
+  ancestorsOf, childrenKey, decode, isTokenRef, LINK, liveKey, projectIndexKey, recordKey, REF_RE, RESERVE_TOKEN_LUA, REVOKE, rootKey, sealedParts, sha256, tokenKey,
+  type AuthResult, type RevokedToken, type TokenRecord,
+} from './tokenRecord';
 
-/** What is stored for a token: never the token itself, only its SHA-256. */
-export interface TokenRecord {
-  id: string;
-  name: string;
-  project: string;
-  scopes: string[];
-  pathPrefixes: string[] | null;
-  createdAt: string;
-  expiresAt: string | null;
-  revoked: boolean;
-}
-
-export type AuthResult =
-  | { ok: true; principal: Principal }
-  /** `tampered`: the stored record's MAC does not hold (written to Redis by someone else). */
-  | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'tampered'; project?: string; tokenId?: string };
+export { tokenRecordMac, type AuthResult, type RevokedToken, type TokenRecord } from './tokenRecord';
 
 const TOKEN_RE = /^smk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
-/** A creator as a token records it: a token id (16 hex), or the root token's SHA-256 (64 hex). */
-const REF_RE = /^(?:[0-9a-f]{16}|[0-9a-f]{64})$/;
-const isTokenRef = (ref: string) => ref.length === 16;
-
-/** A token revoked by a cascade, for its audit event in its own project. */
-export interface RevokedToken {
-  id: string;
-  project: string;
-}
-
 /** Tokens revoked at once per level of a cascade: bounded work however wide the tree. */
 const CASCADE_BATCH = 100;
-
-function sha256(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
-}
-
-const tokenKey = (id: string) => `auth:token:{${id}}`;
-const projectIndexKey = (project: string) => `auth:tokens:{${project}}`;
-/** Live tokens of a project (score = expiry in ms, +inf for none): the tokens quota. Same slot as the index. */
-const liveKey = (project: string) => `auth:live-tokens:{${project}}`;
-
-// KEYS: live. ARGV: id, expiry score, now (ms), max (0 = none). Expired tokens leave first; 1 = a place, 0 = at the quota.
-const RESERVE_TOKEN_LUA = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-local max = tonumber(ARGV[4])
-if max > 0 and redis.call('ZCARD', KEYS[1]) >= max then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-return 1`;
-
-/** The root token's revocation marker, keyed by its SHA-256 (never the token). */
-const rootKey = (hashHex: string) => `auth:root:{${hashHex}}`;
-const recordKey = (ref: string) => (isTokenRef(ref) ? tokenKey(ref) : rootKey(ref));
-/** The tokens a token (or the root) created; in its record's slot, so link and revoke are atomic. */
-const childrenKey = (ref: string) => `auth:children:{${ref}}`;
-
-/**
- * Links a new token under its creator unless the creator is revoked (or, for a token, gone), in
- * one step on the creator's slot: a revocation either sees the child or the child is refused.
- * KEYS: creator record, creator children. ARGV: child id, '1' when the creator is a token.
- */
-const LINK = `
-local r = redis.call('HGET', KEYS[1], 'revoked')
-if r == '1' or (ARGV[2] == '1' and not r) then return 0 end
-redis.call('SADD', KEYS[2], ARGV[1])
-return 1`;
-
-/**
- * Marks a token (or the root) revoked and returns whether it already was, its project and the
- * tokens it created, in one step with LINK's. KEYS: record, children. ARGV: '1' when it is a
- * token (it must exist), the time.
- */
-const REVOKE = `
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local was = redis.call('HGET', KEYS[1], 'revoked')
-if was ~= '1' then redis.call('HSET', KEYS[1], 'revoked', '1', 'revokedAt', ARGV[2]) end
-return { was == '1' and 1 or 0, redis.call('HGET', KEYS[1], 'project') or '', redis.call('SMEMBERS', KEYS[2]) }`;
-
-/** The MAC of token records, derived from INTERNAL_SECRET (which every service that verifies tokens holds). */
-export function tokenRecordMac(internalSecret: string): RecordMac {
-  return new RecordMac(internalSecret, 'token-record-v1');
-}
-
-/**
- * The stored fields the record's `mac` covers (with the id): every field that grants access or
- * bounds it, and the creator chain. Revocation is set in Lua (REVOKE, atomic with the children
- * link), where no MAC can be computed, and the record is re-signed right after; `revoked: '1'` is
- * honoured whatever the MAC says (it only takes access away), so a revoked record whose re-sign
- * has not happened yet is still refused, and clearing the flag later breaks the MAC.
- */
-const SEALED_FIELDS = ['hash', 'name', 'project', 'scopes', 'pathPrefixes', 'createdAt', 'expiresAt', 'revoked', 'ancestors'] as const;
-const sealedParts = (id: string, r: Record<string, string>) => [id, ...SEALED_FIELDS.flatMap((f) => [f, JSON.stringify(r[f] ?? null)])];
 
 /**
  * Opaque bearer tokens `smk_<id>_<256-bit secret>`. The id locates the record in one round trip;
@@ -102,16 +22,23 @@ const sealedParts = (id: string, r: Record<string, string>) => [id, ...SEALED_FI
  */
 export class TokenStore {
   private readonly rootHash: Buffer | null;
+  /** Successful lookups for at most `cacheMs` (TOKEN_CACHE_MS, ≤ 1 s), by the presented token's SHA-256. */
+  private readonly cache: TokenCache<{ principal: Principal; expiresAtMs: number | null }>;
 
-  /** `maxLiveTokens`: unrevoked, unexpired tokens a project may hold (QUOTA_TOKENS; 0 = no limit). */
+  /**
+   * `maxLiveTokens`: unrevoked, unexpired tokens a project may hold (QUOTA_TOKENS; 0 = no limit).
+   * `cacheMs`: how long a successful lookup may be reused (0 = every request reads Redis).
+   */
   constructor(
     private readonly redis: RedisClient,
     rootToken: string | null,
     private readonly mac: RecordMac,
     private readonly now: () => Date = () => new Date(),
     private readonly maxLiveTokens = 0,
+    cacheMs = 0,
   ) {
     this.rootHash = rootToken ? sha256(rootToken) : null;
+    this.cache = new TokenCache(cacheMs);
     const r = redis as RedisClient & Record<string, unknown>;
     if (typeof r.authReserveToken !== 'function') redis.defineCommand('authReserveToken', { numberOfKeys: 1, lua: RESERVE_TOKEN_LUA });
   }
@@ -125,14 +52,34 @@ export class TokenStore {
     return { tokenId: 'root', project: ROOT_PROJECT, scopes: ['*'], pathPrefixes: null, root: true, expiresAt: null, lineage: [this.rootHash!.toString('hex')] };
   }
 
+  /**
+   * A lookup within the last `cacheMs` is reused (TokenCache: revocations anywhere hold within
+   * that long, this process's own at once); expiry is checked against the clock on every request.
+   */
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
     if (!authorization) return { ok: false, reason: 'missing' };
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!m) return { ok: false, reason: 'malformed' };
-    const presented = m[1];
-    const presentedHash = sha256(presented);
+    const presentedHash = sha256(m[1]);
+    const cacheKey = presentedHash.toString('hex');
+    const hit = this.cache.get(cacheKey);
+    if (hit) {
+      const p = hit.principal;
+      if (hit.expiresAtMs !== null && hit.expiresAtMs <= this.now().getTime()) return { ok: false, reason: 'expired', project: p.project, tokenId: p.tokenId };
+      return { ok: true, principal: p };
+    }
+    const readAt = this.cache.now();
+    const res = await this.lookup(m[1], presentedHash);
+    if (res.ok) {
+      const p = res.principal;
+      this.cache.set(cacheKey, { principal: frozen(p), expiresAtMs: p.expiresAt ? Date.parse(p.expiresAt) : null }, readAt);
+    }
+    return res;
+  }
+
+  private async lookup(presented: string, presentedHash: Buffer): Promise<AuthResult> {
     if (this.rootHash && timingSafeEqual(presentedHash, this.rootHash)) {
-      // Read on every request, on every replica: a revocation holds from the next request on.
+      // Read on every lookup, on every replica: a revocation holds within the cache's age.
       const revoked = await this.redis.hget(rootKey(this.rootHash.toString('hex')), 'revoked');
       if (revoked === '1') return { ok: false, reason: 'revoked', project: ROOT_PROJECT, tokenId: 'root' };
       return { ok: true, principal: this.rootPrincipal() };
@@ -293,6 +240,8 @@ export class TokenStore {
    */
   private async cascade(ref: string): Promise<RevokedToken[] | null> {
     const at = this.now().toISOString();
+    // What this process remembered may now be revoked: forget it all (revocations are rare).
+    this.cache.clear();
     const revokeOne = (r: string) => this.redis.eval(REVOKE, 2, recordKey(r), childrenKey(r), isTokenRef(r) ? '1' : '0', at) as Promise<[number, string, string[]] | null>;
     const top = await revokeOne(ref);
     if (!top) return null;
@@ -343,26 +292,4 @@ export class TokenStore {
   }
 }
 
-/** A record's ancestors; none for a token made before lineage was recorded; null if unreadable. */
-function ancestorsOf(r: Record<string, string>): string[] | null {
-  if (!r.ancestors) return [];
-  try {
-    const a = JSON.parse(r.ancestors) as unknown;
-    return Array.isArray(a) && a.every((x) => typeof x === 'string' && REF_RE.test(x)) ? (a as string[]) : null;
-  } catch {
-    return null;
-  }
-}
 
-function decode(id: string, r: Record<string, string>): TokenRecord {
-  return {
-    id,
-    name: r.name,
-    project: r.project,
-    scopes: JSON.parse(r.scopes) as string[],
-    pathPrefixes: JSON.parse(r.pathPrefixes || 'null') as string[] | null,
-    createdAt: r.createdAt,
-    expiresAt: r.expiresAt || null,
-    revoked: r.revoked === '1',
-  };
-}

@@ -1,3 +1,4 @@
+import { TOKEN_CACHE_MAX_MS } from '../shared/tokenCache';
 import { testConfig } from './support/env';
 import { failure } from './support/gql';
 import { startKmsHarness, type KmsHarness } from './support/kms';
@@ -26,6 +27,8 @@ describe('a token record altered in Redis', () => {
     const { token, id } = await stack.token(['secrets:read'], { project: 'victim' });
     expect(failure(await stack.gql(LIST_TOKENS, {}, { token }))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
     await redis().hset(`auth:token:{${id}}`, 'scopes', JSON.stringify(['*']));
+    // The platform may reuse its lookup of the token for up to TOKEN_CACHE_MS (README, Security).
+    await new Promise((r) => setTimeout(r, TOKEN_CACHE_MAX_MS));
     for (const q of [LIST_TOKENS, '{ secrets { nodes { path } } }']) {
       expect(failure(await stack.gql(q, {}, { token }))).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
     }
@@ -44,6 +47,8 @@ describe('a token record altered in Redis', () => {
     const b = await stack.token(['secrets:read']);
     expect((await stack.gql('{ secrets { nodes { path } } }', {}, { token: b.token })).status).toBe(200);
     await redis().hdel(`auth:token:{${b.id}}`, 'mac');
+    // The secrets service may reuse its lookup of b for up to TOKEN_CACHE_MS (README, Security).
+    await new Promise((r) => setTimeout(r, TOKEN_CACHE_MAX_MS));
     expect(failure(await stack.gql('{ secrets { nodes { path } } }', {}, { token: b.token }))).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
     expect(await tampered('default', `token:${b.id}`)).toHaveLength(1);
   });

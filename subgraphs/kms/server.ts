@@ -132,6 +132,8 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
     host: opts.host,
     fixedRegion: region,
     resolvePeer: onBehalfOf(services.config.serviceCredential, new NonceStore(services.redis)),
+    // Every kms operation checks the `kms` gate.
+    prefetchGates: true,
   });
   if (opts.sweeper !== false) sweeper.start();
   return {

@@ -1,16 +1,16 @@
 import { badInput } from '../../../shared/errors';
 
-const STD_B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Plaintext, messages and associated data are capped at 64 KiB once decoded (API.md). */
 export const MAX_BINARY_BYTES = 64 * 1024;
 
 /**
  * Strict standard base64 (padding required, no whitespace, canonical trailing bits); anything
- * else is null. Node's own decoder silently skips junk, so it is not enough on its own.
+ * else is null. Node's own decoder silently skips junk (and takes base64url), so the bytes must
+ * encode back to exactly `s`: only the encoder's own output, i.e. canonical base64, does.
  */
 export function decodeBase64Strict(s: string): Buffer | null {
-  if (!STD_B64.test(s)) return null;
+  if (s.length % 4 !== 0) return null;
   const buf = Buffer.from(s, 'base64');
   return buf.toString('base64') === s ? buf : null;
 }

@@ -50,7 +50,8 @@ export function forkReady(name: string, modulePath: string, arg: unknown, execAr
  */
 export function forkService(name: string, entry: string, env: Record<string, string>, execArgv: string[] = []): Proc {
   const guard = path.join(__dirname, 'orphanGuard.js');
-  const child = fork(entry, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['-r', guard, ...execArgv] });
+  // stdout is the access log (one line per request): written, as in production, but not printed.
+  const child = fork(entry, [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: ['-r', guard, ...execArgv] });
   return { name, child, pid: child.pid! };
 }
 

@@ -15,7 +15,8 @@
  * --concurrency N (default 32), --latency-concurrency N (reveal rows, default 4),
  * --only a,b,… (SCENARIOS below; `audit-lookup` runs only when named), --results DIR (default
  * bench/results), --memory-requests N (default 100000), --stored N (reveal-1m, default 1000000),
- * --profile DIR (every service and floor process runs with --cpu-prof into DIR).
+ * --profile DIR (every service and floor process runs with --cpu-prof into DIR), --env NAME=value
+ * (repeatable: extra environment for our services, e.g. --env ACCESS_LOG=off).
  */
 import '../shared/telemetryOff';
 import { randomBytes } from 'node:crypto';
@@ -40,7 +41,7 @@ const WATCHDOG_MS = 20 * 60_000;
 function parseArgs(argv: string[]): BenchArgs {
   const a: BenchArgs = {
     seconds: 6, warmupSeconds: 1, concurrency: 32, latencyConcurrency: 4, only: null, resultsDir: path.join(__dirname, '..', '..', 'bench', 'results'),
-    memoryRequests: 100_000, stored: 1_000_000, profileDir: null, breakFloor: false,
+    memoryRequests: 100_000, stored: 1_000_000, profileDir: null, breakFloor: false, serviceEnv: {},
   };
   const num = (v: string | undefined, min: number, max: number, name: string) => {
     const n = Number(v);
@@ -55,6 +56,11 @@ function parseArgs(argv: string[]): BenchArgs {
     else if (k === '--latency-concurrency') a.latencyConcurrency = Math.floor(num(v, 1, 64, k));
     else if (k === '--only') a.only = (v ?? '').split(',').filter(Boolean);
     else if (k === '--results') a.resultsDir = path.resolve(v ?? '');
+    else if (k === '--env') {
+      const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(v ?? '');
+      if (!m) throw new Error('--env takes NAME=value');
+      a.serviceEnv[m[1]] = m[2];
+    }
     else if (k === '--memory-requests') a.memoryRequests = Math.floor(num(v, 100, 10_000_000, k));
     else if (k === '--stored') a.stored = Math.floor(num(v, 1000, 10_000_000, k));
     else if (k === '--profile') a.profileDir = path.resolve(v ?? '');
@@ -134,7 +140,7 @@ async function main(): Promise<number> {
     if (OURS.some(selected) || selected('audit-lookup')) {
       log('starting our stack: gateway, platform, secrets, kms us-east-1, kms eu-west-1 (one process each)');
       const execArgv = args.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${args.profileDir}`] : [];
-      stack = await startOurStack({ keyPrefix, redisUrl, execArgv });
+      stack = await startOurStack({ keyPrefix, redisUrl, execArgv, env: args.serviceEnv });
       for (const p of stack.procs) procs.set(p.name, p);
       log('creating keys and secrets through the gateway');
       const fx = await setUpData(stack.gatewayUrl, stack.rootToken);

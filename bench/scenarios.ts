@@ -21,6 +21,8 @@ export interface BenchArgs {
   stored: number;
   profileDir: string | null;
   breakFloor: boolean;
+  /** Extra environment for our services (--env K=V), e.g. ACCESS_LOG=off to see what the access log costs. */
+  serviceEnv: Record<string, string>;
 }
 
 export interface Ctx {

@@ -2,7 +2,8 @@
  * Our stack as in production (scripts/start.js): one process per service, each from its
  * production entry in dist/ (gateway, platform, secrets, kms us-east-1, kms eu-west-1), on
  * 127.0.0.1 free ports, NODE_ENV production, LOG_LEVEL silent, rate limits and quotas far above
- * the load, all under the run's `bench:<random>:` Redis prefix.
+ * the load, all under the run's `bench:<random>:` Redis prefix. The access log is on, as in
+ * production, and written to /dev/null (its cost is measured, its lines are not printed).
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -19,7 +20,7 @@ export interface OurStack {
 
 const dist = (rel: string) => path.join(__dirname, '..', rel);
 
-export async function startOurStack(opts: { keyPrefix: string; redisUrl: string; execArgv?: string[] }): Promise<OurStack> {
+export async function startOurStack(opts: { keyPrefix: string; redisUrl: string; execArgv?: string[]; env?: Record<string, string> }): Promise<OurStack> {
   const [gwPort, platformPort, secretsPort, ...kmsPorts] = await freePorts(2 + 1 + REGIONS.length);
   const rootToken = `root_${randomBytes(32).toString('base64url')}`;
   const serviceCredential = randomBytes(32).toString('base64url');
@@ -41,7 +42,7 @@ export async function startOurStack(opts: { keyPrefix: string; redisUrl: string;
     // The reveal-at-1M scenario stores a million secrets in one project.
     QUOTA_SECRETS: '100000000',
   };
-  const base = { ...process.env, ...common } as Record<string, string>;
+  const base = { ...process.env, ...common, ...opts.env } as Record<string, string>;
   const services: { name: string; entry: string; port: number; env: Record<string, string> }[] = [
     ...REGIONS.map((region, i) => ({
       name: `kms-${region}`, entry: 'subgraphs/kms/index.js', port: kmsPorts[i],

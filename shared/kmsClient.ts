@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config';
 import { CircuitBreaker, type BreakerSettings } from './circuitBreaker';
-import { ApiError, isErrorCode, regionUnavailable, internalError } from './errors';
+import { ApiError, isErrorCode, regionUnavailable, internalError, type ErrorCode } from './errors';
 import { HEADER, REQUEST_ID_RE } from './http';
 import { createAssertion, onBehalfKey, type OnBehalfOperation } from './onBehalfOf';
 import { SubgraphTransport, type GraphQLBody } from './subgraphTransport';
@@ -42,6 +42,19 @@ export interface DecryptRequest extends CallBase {
   associatedDataB64: string;
 }
 
+/** Many ciphertexts of one key, decrypted by one call (and one kms.decrypt audit event). */
+export interface DecryptBatchRequest extends CallBase {
+  keyIdentity: string;
+  items: { ciphertext: string; associatedDataB64: string }[];
+}
+
+/** One item of a batch decrypt, in input order: its plaintext or its own error. */
+export interface DecryptBatchItem {
+  plaintextB64: string | null;
+  keyVersion: number | null;
+  error: { code: ErrorCode; message: string } | null;
+}
+
 export interface KmsKeyInfo {
   identity: string;
   type: string;
@@ -61,6 +74,9 @@ const ENCRYPT = `mutation SecretsKmsEncrypt($input: EncryptInput!) {
 }`;
 const DECRYPT = `mutation SecretsKmsDecrypt($input: DecryptInput!) {
   decrypt(input: $input) { keyIdentity keyVersion plaintext }
+}`;
+const DECRYPT_BATCH = `mutation SecretsKmsDecryptBatch($keyIdentity: String!, $items: [DecryptBatchItemInput!]!) {
+  decryptBatch(keyIdentity: $keyIdentity, items: $items) { index keyVersion plaintext error { code message } }
 }`;
 const GET_KEY = `query SecretsKmsKey($identity: String!) {
   kmsKey(identity: $identity) { identity type purpose status region }
@@ -101,6 +117,18 @@ export class KmsClient {
     const r = data.decrypt as { plaintext?: unknown; keyVersion?: unknown } | null | undefined;
     if (!r || typeof r.plaintext !== 'string' || !Number.isInteger(r.keyVersion)) throw malformed();
     return { plaintextB64: r.plaintext, keyVersion: r.keyVersion as number };
+  }
+
+  /**
+   * One decryptBatch call: a whole-call error (NOT_FOUND, KMS_KEY_NOT_ACTIVE, REGION_UNAVAILABLE…)
+   * throws as for decrypt; an item's own error (INVALID_CIPHERTEXT…) comes back in its place.
+   */
+  async decryptBatch(req: DecryptBatchRequest): Promise<DecryptBatchItem[]> {
+    const data = await this.call(req, 'decryptBatch', DECRYPT_BATCH, {
+      keyIdentity: req.keyIdentity,
+      items: req.items.map((i) => ({ ciphertext: i.ciphertext, associatedData: i.associatedDataB64 })),
+    });
+    return batchItems(data.decryptBatch, req.items.length);
   }
 
   /** The key in that region, or null when it does not exist there. */
@@ -176,6 +204,22 @@ export class KmsClient {
 
 /** A KMS answer we cannot use: the client-facing internal error, saying nothing more. */
 const malformed = internalError;
+
+/** decryptBatch's answer checked item by item: one per input, in order; an item error keeps only a known code. */
+function batchItems(raw: unknown, expected: number): DecryptBatchItem[] {
+  if (!Array.isArray(raw) || raw.length !== expected) throw malformed();
+  return raw.map((r: { index?: unknown; keyVersion?: unknown; plaintext?: unknown; error?: { code?: unknown; message?: unknown } | null } | null, i) => {
+    if (!r || r.index !== i) throw malformed();
+    if (r.error) {
+      const code = isErrorCode(r.error.code) && r.error.code !== 'INTERNAL_SERVER_ERROR' ? r.error.code : null;
+      if (!code) throw malformed();
+      const message = typeof r.error.message === 'string' && r.error.message.length > 0 ? r.error.message.slice(0, MAX_MESSAGE_LENGTH) : code;
+      return { plaintextB64: null, keyVersion: null, error: { code, message } };
+    }
+    if (typeof r.plaintext !== 'string' || !Number.isInteger(r.keyVersion)) throw malformed();
+    return { plaintextB64: r.plaintext, keyVersion: r.keyVersion as number, error: null };
+  });
+}
 
 /** A KMS GraphQL error as our own ApiError: same code, safe extensions, a bounded message. */
 function fromKmsError(e: { message?: unknown; extensions?: Record<string, unknown> }, region: string): ApiError {

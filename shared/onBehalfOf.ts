@@ -16,6 +16,7 @@ import { REQUEST_ID_RE } from './http';
 export const ON_BEHALF_OPERATIONS = {
   encrypt: { type: 'mutation', field: 'encrypt', scope: 'kms:encrypt' },
   decrypt: { type: 'mutation', field: 'decrypt', scope: 'kms:decrypt' },
+  decryptBatch: { type: 'mutation', field: 'decryptBatch', scope: 'kms:decrypt' },
   getKey: { type: 'query', field: 'kmsKey', scope: 'kms:read' },
 } as const;
 export type OnBehalfOperation = keyof typeof ON_BEHALF_OPERATIONS;

@@ -1,17 +1,19 @@
-import { ApiError, badInput, notFound } from '../../../shared/errors';
+import { ApiError, badInput } from '../../../shared/errors';
 import { validateKeyIdentity } from '../../../shared/identifiers';
 import type { RegionRegistry } from '../../../shared/regions';
 import type { KmsCaller, KmsClient } from '../../../shared/kmsClient';
 import { secretAssociatedDataB64 } from './associatedData';
-import { revealAudit, type BatchRevealItem, type RevealOutcome } from './batchReveal';
-import { secretExists, secretNotFound, versionDestroyed } from './errors';
+import { readableValue, revealedValue, revealMany } from './batchDecrypt';
+import { revealAudit, type BatchRevealItem } from './batchReveal';
+import { secretExists, secretNotFound } from './errors';
+import { assertKeyBindable } from './keyBindable';
 import type { ListSecretsQuery, SecretIndexReads, SecretMetaUpdate, SecretRepository } from './ports';
 import { newSecretUid, type Page, type SecretMeta, type SecretVersionRecord } from './secret';
 import {
   validateDescription, validateExpectedVersion, validateFirst, validateMaxVersions, validatePath, validatePathPrefix,
-  validateTags, validateValue, validateVersionList, validateVersionNumber, validateBatchPaths, isPathShaped,
+  validateTags, validateValue, validateVersionList, validateVersionNumber, validateBatchPaths,
 } from './secretInput';
-import { assertKeyUnchanged, assertReadable, versionToRead, type VersionAction } from './secretVersion';
+import { assertKeyUnchanged, type VersionAction } from './secretVersion';
 
 /**
  * Secrets Manager as a consumer of KMS (the seed): validates input, checks the key binding, and
@@ -20,7 +22,7 @@ import { assertKeyUnchanged, assertReadable, versionToRead, type VersionAction }
  * scopes and feature gates are the resolver's job (it knows the request), and so is writing the
  * audit events, whose content this module decides where it is a rule (batch reveal, create's region).
  */
-export type KmsPort = Pick<KmsClient, 'encrypt' | 'decrypt' | 'getKey'>;
+export type KmsPort = Pick<KmsClient, 'encrypt' | 'decrypt' | 'decryptBatch' | 'getKey'>;
 
 /** Who acts and for which request: forwarded to KMS so its audit events name the caller. */
 export interface SecretsCall {
@@ -38,8 +40,7 @@ export const POST_KMS_RESERVE_MS = 100;
 
 const noGuard = () => undefined;
 
-/** Only symmetric encryption keys can protect secret values (seed: "Supported key types"). */
-export const SUPPORTED_KEY_TYPES = ['AES128_GCM96', 'AES256_GCM96', 'CHACHA20_POLY1305'] as const;
+export { SUPPORTED_KEY_TYPES } from './keyBindable';
 
 export interface CreateSecretArgs {
   path: unknown;
@@ -103,7 +104,7 @@ export class SecretsManager {
     (call.beforeCommit ?? noGuard)(); // past its deadline already: no KMS call, nothing written
     const deadline = this.deadline(call);
     if (await this.store.getMeta(call.project, path)) throw secretExists();
-    await this.assertKeyBindable(call, region, kmsKeyIdentity, deadline);
+    await assertKeyBindable(this.kms, this.regions, call, region, kmsKeyIdentity, deadline);
     const uid = newSecretUid();
     let firstVersion: { ciphertext: string; kmsKeyVersion: number; valueBytes: number } | null = null;
     if (value !== null) {
@@ -169,11 +170,10 @@ export class SecretsManager {
   }
 
   /**
-   * ≤ 100 paths; each item fails on its own (bad path, FORBIDDEN by `check` — see
-   * pathConfinement —, NOT_FOUND, KMS errors). Order kept; a repeated path is revealed once and
-   * every copy gets that result. The first copy of each path comes with the audit event it needs
-   * (batchReveal.ts), decided from the secret as read before the reveal; where there is no secret
-   * the event is in `requestRegion`.
+   * ≤ 100 paths; each item fails on its own (bad path, FORBIDDEN by `check` — see pathConfinement —,
+   * NOT_FOUND, KMS errors). Order kept; a repeated path is revealed once (one decryptBatch per key
+   * and region: batchDecrypt.ts) and every copy gets that result. The first copy of each path comes
+   * with its audit event (batchReveal.ts), in the secret's region as read, else in `requestRegion`.
    */
   async batchGetSecretValue(
     call: SecretsCall,
@@ -182,33 +182,14 @@ export class SecretsManager {
     opts: { requestRegion?: string } = {},
   ): Promise<BatchRevealItem[]> {
     const list = validateBatchPaths(paths);
-    const recorded = [...new Set(list.filter(isPathShaped))];
-    const metas = await this.store.getMetaMany(call.project, recorded);
-    const metaOf = new Map(recorded.map((p, i) => [p, metas[i]]));
-    const deadline = this.deadline(call);
-    // A path listed again is the same reveal: decrypted and audited once, its outcome shared by every copy.
     const distinct = [...new Set(list)];
-    const outcomes = await Promise.all(
-      distinct.map(async (p): Promise<RevealOutcome> => {
-        const path = typeof p === 'string' ? p : '';
-        try {
-          validatePath(p);
-          const denied = check(path);
-          if (denied) throw denied;
-          return { path, value: await this.reveal(call, path, null, deadline), error: null };
-        } catch (err) {
-          if (err instanceof ApiError) return { path, value: null, error: err };
-          throw err;
-        }
-      }),
-    );
+    const outcomes = await revealMany(this.store, this.kms, call, distinct, check, this.deadline(call));
     const outcomeOf = new Map(distinct.map((p, i) => [p, outcomes[i]]));
     const seen = new Set<unknown>();
     return list.map((p) => {
-      const item = outcomeOf.get(p)!;
+      const { outcome: item, meta } = outcomeOf.get(p)!;
       const first = !seen.has(p);
       seen.add(p);
-      const meta = metaOf.get(item.path) ?? null;
       return { ...item, audit: first ? revealAudit(item, meta, opts.requestRegion) : null, revealed: first && item.value ? meta : null };
     });
   }
@@ -259,16 +240,12 @@ export class SecretsManager {
   // ------------------------------------------------------------------------------------------
 
   private async reveal(call: SecretsCall, path: string, requested: number | null, deadline: number | undefined): Promise<RevealedValue> {
-    const { secret, version } = await this.store.readValue(call.project, path, requested);
-    if (!secret) throw secretNotFound();
-    const n = versionToRead(secret, requested);
-    assertReadable(n, version);
-    if (!version.ciphertext) throw versionDestroyed(n);
+    const ready = readableValue(call.project, path, await this.store.readValue(call.project, path, requested), requested);
     const dec = await this.kms.decrypt({
-      region: secret.region, keyIdentity: secret.kmsKeyIdentity, ciphertext: version.ciphertext,
-      associatedDataB64: secretAssociatedDataB64(call.project, path, n, secret.uid), caller: call.caller, requestId: call.requestId, deadline,
+      region: ready.secret.region, keyIdentity: ready.secret.kmsKeyIdentity, ciphertext: ready.ciphertext,
+      associatedDataB64: ready.associatedDataB64, caller: call.caller, requestId: call.requestId, deadline,
     });
-    return { path, version: n, value: Buffer.from(dec.plaintextB64, 'base64').toString('utf8'), createdAt: version.createdAt, kmsKeyVersion: dec.keyVersion };
+    return revealedValue(ready, dec);
   }
 
   private async requireSecret(project: string, path: string): Promise<SecretMeta> {
@@ -293,29 +270,6 @@ export class SecretsManager {
   private validateRegion(region: unknown): string {
     if (typeof region !== 'string' || !this.regions.has(region)) throw badInput('region is not a known region', { field: 'region' });
     return region;
-  }
-
-  /** The seed's key binding rules, checked against the KMS of the secret's region. */
-  private async assertKeyBindable(call: SecretsCall, region: string, identity: string, deadline: number | undefined): Promise<void> {
-    const key = await this.kms.getKey({ region, identity, caller: call.caller, requestId: call.requestId, deadline });
-    if (!key) {
-      // Tell "wrong region" from "no such key": look in the other regions that have KMS (in parallel;
-      // an unreachable region just doesn't count).
-      const others = this.regions.withKms().filter((r) => r.name !== region);
-      const found = await Promise.all(
-        others.map((r) => this.kms.getKey({ region: r.name, identity, caller: call.caller, requestId: call.requestId, deadline }).catch(() => null)),
-      );
-      if (found.some(Boolean)) {
-        throw new ApiError('KEY_REGION_MISMATCH', `KMS key ${identity} is not in region ${region}; a secret's key must be in the secret's region`, { region });
-      }
-      throw notFound(`No KMS key ${identity} in region ${region}`);
-    }
-    if (!(SUPPORTED_KEY_TYPES as readonly string[]).includes(key.type)) {
-      throw new ApiError('UNSUPPORTED_KEY_TYPE', `Secrets can be bound only to symmetric encryption keys (${SUPPORTED_KEY_TYPES.join(', ')})`);
-    }
-    if (key.status !== 'ACTIVE') {
-      throw new ApiError('KMS_KEY_NOT_ACTIVE', `KMS key ${identity} is ${key.status}`, { kmsKeyStatus: key.status });
-    }
   }
 }
 

@@ -3,7 +3,7 @@ import type { Config } from './config';
 import { CircuitBreaker, type BreakerSettings } from './circuitBreaker';
 import { ApiError, isErrorCode, regionUnavailable, internalError, type ErrorCode } from './errors';
 import { HEADER, REQUEST_ID_RE } from './http';
-import { createAssertion, onBehalfKey, type OnBehalfOperation } from './onBehalfOf';
+import { createAssertion, INTERNAL_KMS_PATHS, onBehalfKey, type OnBehalfOperation } from './onBehalfOf';
 import { SubgraphTransport, type GraphQLBody } from './subgraphTransport';
 
 /**
@@ -92,6 +92,7 @@ const MAX_MESSAGE_LENGTH = 300;
 export class KmsClient {
   private readonly timeoutMs: number;
   private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly internalUrls = new Map<string, string>();
   private readonly transport: SubgraphTransport;
   private readonly assertionKey: Buffer | null;
 
@@ -150,6 +151,16 @@ export class KmsClient {
     this.transport.close();
   }
 
+  private internalUrl(kmsUrl: string, path: string): string {
+    const key = `${kmsUrl} ${path}`;
+    let url = this.internalUrls.get(key);
+    if (!url) {
+      url = new URL(path, kmsUrl).toString();
+      this.internalUrls.set(key, url);
+    }
+    return url;
+  }
+
   private breaker(region: string): CircuitBreaker {
     let b = this.breakers.get(region);
     if (!b) {
@@ -160,14 +171,19 @@ export class KmsClient {
   }
 
   private async call(req: CallBase, operation: OnBehalfOperation, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const url = this.config.regions.get(req.region)?.kmsUrl ?? null;
-    if (!url) throw regionUnavailable(req.region, 60);
+    const kmsUrl = this.config.regions.get(req.region)?.kmsUrl ?? null;
+    if (!kmsUrl) throw regionUnavailable(req.region, 60);
+    // The hot operations take the KMS's lean internal route (same auth, checks and audit; no GraphQL
+    // parse/validate/execute on either side); the rest is a GraphQL request.
+    const internalPath = (INTERNAL_KMS_PATHS as Partial<Record<OnBehalfOperation, string>>)[operation];
+    const url = internalPath ? this.internalUrl(kmsUrl, internalPath) : kmsUrl;
+    const payload = internalPath ? JSON.stringify(variables) : JSON.stringify({ query, variables });
     const breaker = this.breaker(req.region);
     if (!breaker.canRequest()) throw regionUnavailable(req.region, breaker.retryAfterSeconds());
     const left = req.deadline === undefined ? this.timeoutMs : Math.floor(req.deadline - Date.now());
     if (left <= 0) throw regionUnavailable(req.region, BUDGET_RETRY_AFTER_S);
     const timeoutMs = Math.min(this.timeoutMs, left);
-    const outcome = await this.transport.post(url, JSON.stringify({ query, variables }), this.headers(req, operation), timeoutMs);
+    const outcome = await this.transport.post(url, payload, this.headers(req, operation), timeoutMs);
     if (outcome.kind === 'unreachable') {
       // A complete answer below 500 that is not GraphQL: the region is up, its answer is broken.
       if (outcome.reason === 'not-graphql' && outcome.status !== undefined && outcome.status < 500) {

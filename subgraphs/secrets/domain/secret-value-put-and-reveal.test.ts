@@ -12,7 +12,7 @@ import { SecretsManager, type SecretsCall } from './secretsManager';
 /**
  * The real kms subgraph is built elsewhere; until the cross-service tests exist, this is a small
  * KMS over real HTTP with real AES-256-GCM (associated data checked by GCM itself), reached through
- * the real KmsClient. It answers only the three operations the secrets subgraph uses.
+ * the real KmsClient. It answers only the operations the secrets subgraph uses.
  */
 interface LocalKey { type: string; status: string; versions: Buffer[] }
 const keys = new Map<string, LocalKey>(); // `${region}/${identity}`
@@ -23,8 +23,11 @@ function kmsServer(region: string): http.Server {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const { query, variables } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const op = /encrypt\(/.test(query) ? 'encrypt' : /decryptBatch\(/.test(query) ? 'decryptBatch' : /decrypt\(/.test(query) ? 'decrypt' : 'kmsKey';
+      // encrypt, decrypt and decryptBatch come on the KMS's internal routes (the body is the variables); the key lookup is GraphQL.
+      const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const internal = /^\/internal\/v1\/(encrypt|decrypt|decryptBatch)$/.exec(req.url ?? '');
+      const variables = internal ? parsed : parsed.variables;
+      const op = internal ? internal[1] : 'kmsKey';
       calls.push({ region, op, requestId: String(req.headers['x-request-id']), onBehalfOf: String(req.headers['x-on-behalf-of']) });
       const send = (body: unknown) => {
         res.writeHead(200, { 'content-type': 'application/json' });

@@ -6,7 +6,7 @@ import type { SecretMeta, StoredSecretVersion } from './secret';
 import type { RevealOutcome } from './batchReveal';
 import type { SecretRepository } from './ports';
 import { validatePath } from './secretInput';
-import type { RevealedValue } from './secretsManager';
+import type { RevealedValue } from './secretsTypes';
 import { assertReadable, versionToRead } from './secretVersion';
 
 /**

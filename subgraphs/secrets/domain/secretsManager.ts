@@ -1,14 +1,14 @@
 import { ApiError, badInput } from '../../../shared/errors';
 import { validateKeyIdentity } from '../../../shared/identifiers';
 import type { RegionRegistry } from '../../../shared/regions';
-import type { KmsCaller, KmsClient } from '../../../shared/kmsClient';
 import { secretAssociatedDataB64 } from './associatedData';
 import { readableValue, revealedValue, revealMany } from './batchDecrypt';
 import { revealAudit, type BatchRevealItem } from './batchReveal';
-import { secretExists, secretNotFound } from './errors';
+import { currentVersionChanged, secretExists, secretNotFound } from './errors';
 import { assertKeyBindable } from './keyBindable';
 import type { ListSecretsQuery, SecretIndexReads, SecretMetaUpdate, SecretRepository } from './ports';
 import { newSecretUid, type Page, type SecretMeta, type SecretVersionRecord } from './secret';
+import { POST_KMS_RESERVE_MS, type CreateSecretArgs, type KmsPort, type PreparedReveal, type RevealedValue, type SecretsCall, type UpdateSecretArgs } from './secretsTypes';
 import {
   validateDescription, validateExpectedVersion, validateFirst, validateMaxVersions, validatePath, validatePathPrefix,
   validateTags, validateValue, validateVersionList, validateVersionNumber, validateBatchPaths,
@@ -22,52 +22,11 @@ import { assertKeyUnchanged, type VersionAction } from './secretVersion';
  * scopes and feature gates are the resolver's job (it knows the request), and so is writing the
  * audit events, whose content this module decides where it is a rule (batch reveal, create's region).
  */
-export type KmsPort = Pick<KmsClient, 'encrypt' | 'decrypt' | 'decryptBatch' | 'getKey'>;
-
-/** Who acts and for which request: forwarded to KMS so its audit events name the caller. */
-export interface SecretsCall {
-  project: string;
-  caller: KmsCaller;
-  requestId: string;
-  /** The request's deadline (ms since epoch; null/absent: none announced): bounds the KMS calls. */
-  deadline?: number | null;
-  /** Throws once the deadline has passed; called first and right before each commit. */
-  beforeCommit?: () => void;
-}
-
-/** What a call keeps of its deadline for its own work after a KMS call: the commit and its audit event. */
-export const POST_KMS_RESERVE_MS = 100;
-
-const noGuard = () => undefined;
-
+export type { CreateSecretArgs, KmsPort, PreparedReveal, RevealedValue, SecretsCall, UpdateSecretArgs } from './secretsTypes';
+export { POST_KMS_RESERVE_MS } from './secretsTypes';
 export { SUPPORTED_KEY_TYPES } from './keyBindable';
 
-export interface CreateSecretArgs {
-  path: unknown;
-  kmsKeyIdentity: unknown;
-  region?: unknown;
-  description?: unknown;
-  tags?: unknown;
-  maxVersions?: unknown;
-  value?: unknown;
-}
-
-export interface UpdateSecretArgs {
-  path: unknown;
-  description?: unknown;
-  tags?: unknown;
-  maxVersions?: unknown;
-  kmsKeyIdentity?: unknown;
-}
-
-/** A revealed value (the GraphQL layer maps it onto SecretValue). */
-export interface RevealedValue {
-  path: string;
-  version: number;
-  value: string;
-  createdAt: string;
-  kmsKeyVersion: number;
-}
+const noGuard = () => undefined;
 
 export class SecretsManager {
   constructor(
@@ -132,16 +91,21 @@ export class SecretsManager {
     return this.store.updateSecret(project, path, update);
   }
 
-  /** putSecretValue: reserve a number (CAS) → KMS encrypt with AAD(version) → commit (see store/versionStore.ts). */
-  async putSecretValue(call: SecretsCall, args: { path: unknown; value: unknown; expectedVersion?: unknown }): Promise<SecretVersionRecord> {
+  /**
+   * putSecretValue: reserve a number (CAS) → KMS encrypt with AAD(version) → commit (see
+   * store/versionStore.ts). `known`: the secret as the caller already read it in this request (no
+   * second read); a reservation for another incarnation (deleted and re-created since) is given back.
+   */
+  async putSecretValue(call: SecretsCall, args: { path: unknown; value: unknown; expectedVersion?: unknown }, known: SecretMeta | null = null): Promise<SecretVersionRecord> {
     const path = validatePath(args.path);
     const value = validateValue(args.value);
     const expected = validateExpectedVersion(args.expectedVersion);
     (call.beforeCommit ?? noGuard)();
     const deadline = this.deadline(call);
-    const secret = await this.requireSecret(call.project, path);
+    const secret = known && known.path === path ? known : await this.requireSecret(call.project, path);
     const plaintextB64 = Buffer.from(value, 'utf8').toString('base64');
     return this.store.putVersion(call.project, path, expected, async (r) => {
+      if (r.uid !== secret.uid) throw currentVersionChanged('secret re-created');
       const enc = await this.kms.encrypt({
         region: secret.region, keyIdentity: secret.kmsKeyIdentity, plaintextB64,
         associatedDataB64: secretAssociatedDataB64(call.project, path, r.version, r.uid), caller: call.caller, requestId: call.requestId, deadline,
@@ -164,9 +128,37 @@ export class SecretsManager {
    * NOT_FOUND (no fall-back to an older one). Decrypts in the secret's region.
    */
   async getSecretValue(call: SecretsCall, args: { path: unknown; version?: unknown }): Promise<RevealedValue> {
+    return this.revealPrepared(call, await this.prepareReveal(call.project, args));
+  }
+
+  /**
+   * A reveal's one store read (the secret and the version's ciphertext), which can start before
+   * the request's checks are done: it decides nothing and returns nothing to the caller by itself.
+   * A bad `version` is kept to be thrown by revealPrepared (so it is that reveal's FAILURE) and the
+   * current version is read meanwhile, for the secret's region.
+   */
+  async prepareReveal(project: string, args: { path: unknown; version?: unknown }): Promise<PreparedReveal> {
     const path = validatePath(args.path);
-    const requested = args.version === undefined || args.version === null ? null : validateVersionNumber(args.version);
-    return this.reveal(call, path, requested, this.deadline(call));
+    let requested: number | null = null;
+    let invalid: ApiError | null = null;
+    try {
+      requested = args.version === undefined || args.version === null ? null : validateVersionNumber(args.version);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      invalid = err;
+    }
+    return { path, requested, invalid, read: await this.store.readValue(project, path, requested) };
+  }
+
+  /** The rest of a reveal: the version rules, then KMS decrypt in the secret's region. */
+  async revealPrepared(call: SecretsCall, p: PreparedReveal): Promise<RevealedValue> {
+    if (p.invalid) throw p.invalid;
+    const ready = readableValue(call.project, p.path, p.read, p.requested);
+    const dec = await this.kms.decrypt({
+      region: ready.secret.region, keyIdentity: ready.secret.kmsKeyIdentity, ciphertext: ready.ciphertext,
+      associatedDataB64: ready.associatedDataB64, caller: call.caller, requestId: call.requestId, deadline: this.deadline(call),
+    });
+    return revealedValue(ready, dec);
   }
 
   /**
@@ -238,15 +230,6 @@ export class SecretsManager {
   }
 
   // ------------------------------------------------------------------------------------------
-
-  private async reveal(call: SecretsCall, path: string, requested: number | null, deadline: number | undefined): Promise<RevealedValue> {
-    const ready = readableValue(call.project, path, await this.store.readValue(call.project, path, requested), requested);
-    const dec = await this.kms.decrypt({
-      region: ready.secret.region, keyIdentity: ready.secret.kmsKeyIdentity, ciphertext: ready.ciphertext,
-      associatedDataB64: ready.associatedDataB64, caller: call.caller, requestId: call.requestId, deadline,
-    });
-    return revealedValue(ready, dec);
-  }
 
   private async requireSecret(project: string, path: string): Promise<SecretMeta> {
     const secret = await this.store.getMeta(project, path);

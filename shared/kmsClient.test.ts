@@ -10,7 +10,8 @@ interface Captured {
   method?: string;
   url?: string;
   headers: http.IncomingHttpHeaders;
-  body: { query: string; variables: Record<string, unknown> };
+  /** GraphQL `{ query, variables }` on /graphql; the variables alone on an internal route. */
+  body: { query?: string; variables?: Record<string, unknown>; [k: string]: unknown };
 }
 
 let captured: Captured[] = [];
@@ -111,16 +112,15 @@ test('encrypt sends an assertion for the caller and this one operation (never th
   expect(captured).toHaveLength(1);
   const c = captured[0];
   expect(c.method).toBe('POST');
-  expect(c.url).toBe('/graphql');
+  // encrypt takes the KMS's lean internal route: the body is the mutation's variables.
+  expect(c.url).toBe('/internal/v1/encrypt');
   expect(c.headers['x-internal-secret']).toBe(config.internalSecret);
   expect(c.headers['x-service-credential']).toBeUndefined();
   expect(c.headers['x-request-id']).toBe('req-42');
   expect(c.headers['content-type']).toBe('application/json');
   const verified = verifyAssertion(onBehalfKey(config.serviceCredential!), c.headers['x-on-behalf-of'] as string, { requestId: 'req-42', operation: 'encrypt' });
   expect(verified).toMatchObject({ ok: true, assertion: { tokenId: 'tok123', project: 'acme', operation: 'encrypt' } });
-  expect(c.body.query).toMatch(/encrypt\(input: \$input\)\s*\{\s*keyIdentity keyVersion ciphertext\s*\}/);
-  expect(c.body.query).toMatch(/\$input: EncryptInput!/);
-  expect(c.body.variables).toEqual({ input: { keyIdentity: 'k1', plaintext: PLAINTEXT_B64, associatedData: 'YWFk' } });
+  expect(c.body).toEqual({ input: { keyIdentity: 'k1', plaintext: PLAINTEXT_B64, associatedData: 'YWFk' } });
 });
 
 test('a request id that would break the header is replaced, not sent (and the region is not blamed)', async () => {
@@ -135,17 +135,18 @@ test('a request id that would break the header is replaced, not sent (and the re
 test('decrypt and getKey map the KMS answers; an absent key is null', async () => {
   const { client } = clientFor();
   reply = (c) =>
-    c.body.query.includes('decrypt(')
+    c.url === '/internal/v1/decrypt'
       ? { status: 200, body: JSON.stringify({ data: { decrypt: { keyIdentity: 'k1', keyVersion: 2, plaintext: PLAINTEXT_B64 } } }) }
-      : c.body.variables.identity === 'k1'
+      : c.body.variables?.identity === 'k1'
         ? { status: 200, body: JSON.stringify({ data: { kmsKey: { identity: 'k1', type: 'AES256_GCM96', purpose: 'ENCRYPT_DECRYPT', status: 'ACTIVE', region: 'us-east-1' } } }) }
         : { status: 200, body: JSON.stringify({ data: { kmsKey: null } }) };
   const d = await client.decrypt({ region: 'us-east-1', keyIdentity: 'k1', ciphertext: 'kms:v2:BBBB', associatedDataB64: 'YWFk', caller, requestId: 'r1' });
   expect(d).toEqual({ plaintextB64: PLAINTEXT_B64, keyVersion: 2 });
-  expect(captured[0].body.variables).toEqual({ input: { keyIdentity: 'k1', ciphertext: 'kms:v2:BBBB', associatedData: 'YWFk' } });
-  expect(captured[0].body.query).toMatch(/\$input: DecryptInput!/);
+  expect(captured[0].url).toBe('/internal/v1/decrypt');
+  expect(captured[0].body).toEqual({ input: { keyIdentity: 'k1', ciphertext: 'kms:v2:BBBB', associatedData: 'YWFk' } });
   const k = await client.getKey({ region: 'us-east-1', identity: 'k1', caller, requestId: 'r2' });
   expect(k).toEqual({ identity: 'k1', type: 'AES256_GCM96', purpose: 'ENCRYPT_DECRYPT', status: 'ACTIVE', region: 'us-east-1' });
+  expect(captured[1].url).toBe('/graphql');
   expect(captured[1].body.query).toMatch(/kmsKey\(identity: \$identity\)\s*\{\s*identity type purpose status region\s*\}/);
   expect(await client.getKey({ region: 'us-east-1', identity: 'nope', caller, requestId: 'r3' })).toBeNull();
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config';
 import { CircuitBreaker, type BreakerSettings } from './circuitBreaker';
-import { ApiError, isErrorCode, regionUnavailable, internalError } from './errors';
+import { ApiError, isErrorCode, regionUnavailable, internalError, type ErrorCode } from './errors';
 import { HEADER, REQUEST_ID_RE } from './http';
-import { createAssertion, onBehalfKey, type OnBehalfOperation } from './onBehalfOf';
+import { createAssertion, INTERNAL_KMS_PATHS, onBehalfKey, type OnBehalfOperation } from './onBehalfOf';
 import { SubgraphTransport, type GraphQLBody } from './subgraphTransport';
 import { withClientSpan } from './tracing';
 
@@ -43,6 +43,19 @@ export interface DecryptRequest extends CallBase {
   associatedDataB64: string;
 }
 
+/** Many ciphertexts of one key, decrypted by one call (and one kms.decrypt audit event). */
+export interface DecryptBatchRequest extends CallBase {
+  keyIdentity: string;
+  items: { ciphertext: string; associatedDataB64: string }[];
+}
+
+/** One item of a batch decrypt, in input order: its plaintext or its own error. */
+export interface DecryptBatchItem {
+  plaintextB64: string | null;
+  keyVersion: number | null;
+  error: { code: ErrorCode; message: string } | null;
+}
+
 export interface KmsKeyInfo {
   identity: string;
   type: string;
@@ -65,6 +78,9 @@ const ENCRYPT = `mutation SecretsKmsEncrypt($input: EncryptInput!) {
 const DECRYPT = `mutation SecretsKmsDecrypt($input: DecryptInput!) {
   decrypt(input: $input) { keyIdentity keyVersion plaintext }
 }`;
+const DECRYPT_BATCH = `mutation SecretsKmsDecryptBatch($keyIdentity: String!, $items: [DecryptBatchItemInput!]!) {
+  decryptBatch(keyIdentity: $keyIdentity, items: $items) { index keyVersion plaintext error { code message } }
+}`;
 const GET_KEY = `query SecretsKmsKey($identity: String!) {
   kmsKey(identity: $identity) { identity type purpose status region }
 }`;
@@ -79,6 +95,7 @@ const MAX_MESSAGE_LENGTH = 300;
 export class KmsClient {
   private readonly timeoutMs: number;
   private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly internalUrls = new Map<string, string>();
   private readonly transport: SubgraphTransport;
   private readonly assertionKey: Buffer | null;
 
@@ -106,6 +123,18 @@ export class KmsClient {
     return { plaintextB64: r.plaintext, keyVersion: r.keyVersion as number };
   }
 
+  /**
+   * One decryptBatch call: a whole-call error (NOT_FOUND, KMS_KEY_NOT_ACTIVE, REGION_UNAVAILABLE…)
+   * throws as for decrypt; an item's own error (INVALID_CIPHERTEXT…) comes back in its place.
+   */
+  async decryptBatch(req: DecryptBatchRequest): Promise<DecryptBatchItem[]> {
+    const data = await this.call(req, 'decryptBatch', DECRYPT_BATCH, {
+      keyIdentity: req.keyIdentity,
+      items: req.items.map((i) => ({ ciphertext: i.ciphertext, associatedData: i.associatedDataB64 })),
+    });
+    return batchItems(data.decryptBatch, req.items.length);
+  }
+
   /** The key in that region, or null when it does not exist there. */
   async getKey(req: CallBase & { identity: string }): Promise<KmsKeyInfo | null> {
     const data = await this.call(req, 'getKey', GET_KEY, { identity: req.identity });
@@ -125,6 +154,16 @@ export class KmsClient {
     this.transport.close();
   }
 
+  private internalUrl(kmsUrl: string, path: string): string {
+    const key = `${kmsUrl} ${path}`;
+    let url = this.internalUrls.get(key);
+    if (!url) {
+      url = new URL(path, kmsUrl).toString();
+      this.internalUrls.set(key, url);
+    }
+    return url;
+  }
+
   private breaker(region: string): CircuitBreaker {
     let b = this.breakers.get(region);
     if (!b) {
@@ -141,14 +180,19 @@ export class KmsClient {
   }
 
   private async callOnce(req: CallBase, operation: OnBehalfOperation, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const url = this.config.regions.get(req.region)?.kmsUrl ?? null;
-    if (!url) throw regionUnavailable(req.region, 60);
+    const kmsUrl = this.config.regions.get(req.region)?.kmsUrl ?? null;
+    if (!kmsUrl) throw regionUnavailable(req.region, 60);
+    // The hot operations take the KMS's lean internal route (same auth, checks and audit; no GraphQL
+    // parse/validate/execute on either side); the rest is a GraphQL request.
+    const internalPath = (INTERNAL_KMS_PATHS as Partial<Record<OnBehalfOperation, string>>)[operation];
+    const url = internalPath ? this.internalUrl(kmsUrl, internalPath) : kmsUrl;
+    const payload = internalPath ? JSON.stringify(variables) : JSON.stringify({ query, variables });
     const breaker = this.breaker(req.region);
     if (!breaker.canRequest()) throw regionUnavailable(req.region, breaker.retryAfterSeconds());
     const left = req.deadline === undefined ? this.timeoutMs : Math.floor(req.deadline - Date.now());
     if (left <= 0) throw regionUnavailable(req.region, BUDGET_RETRY_AFTER_S);
     const timeoutMs = Math.min(this.timeoutMs, left);
-    const outcome = await this.transport.post(url, JSON.stringify({ query, variables }), this.headers(req, operation), timeoutMs);
+    const outcome = await this.transport.post(url, payload, this.headers(req, operation), timeoutMs);
     if (outcome.kind === 'unreachable') {
       // A complete answer below 500 that is not GraphQL: the region is up, its answer is broken.
       if (outcome.reason === 'not-graphql' && outcome.status !== undefined && outcome.status < 500) {
@@ -185,6 +229,22 @@ export class KmsClient {
 
 /** A KMS answer we cannot use: the client-facing internal error, saying nothing more. */
 const malformed = internalError;
+
+/** decryptBatch's answer checked item by item: one per input, in order; an item error keeps only a known code. */
+function batchItems(raw: unknown, expected: number): DecryptBatchItem[] {
+  if (!Array.isArray(raw) || raw.length !== expected) throw malformed();
+  return raw.map((r: { index?: unknown; keyVersion?: unknown; plaintext?: unknown; error?: { code?: unknown; message?: unknown } | null } | null, i) => {
+    if (!r || r.index !== i) throw malformed();
+    if (r.error) {
+      const code = isErrorCode(r.error.code) && r.error.code !== 'INTERNAL_SERVER_ERROR' ? r.error.code : null;
+      if (!code) throw malformed();
+      const message = typeof r.error.message === 'string' && r.error.message.length > 0 ? r.error.message.slice(0, MAX_MESSAGE_LENGTH) : code;
+      return { plaintextB64: null, keyVersion: null, error: { code, message } };
+    }
+    if (typeof r.plaintext !== 'string' || !Number.isInteger(r.keyVersion)) throw malformed();
+    return { plaintextB64: r.plaintext, keyVersion: r.keyVersion as number, error: null };
+  });
+}
 
 /** A KMS GraphQL error as our own ApiError: same code, safe extensions, a bounded message. */
 function fromKmsError(e: { message?: unknown; extensions?: Record<string, unknown> }, region: string): ApiError {

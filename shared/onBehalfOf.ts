@@ -16,9 +16,22 @@ import { REQUEST_ID_RE } from './http';
 export const ON_BEHALF_OPERATIONS = {
   encrypt: { type: 'mutation', field: 'encrypt', scope: 'kms:encrypt' },
   decrypt: { type: 'mutation', field: 'decrypt', scope: 'kms:decrypt' },
+  decryptBatch: { type: 'mutation', field: 'decryptBatch', scope: 'kms:decrypt' },
   getKey: { type: 'query', field: 'kmsKey', scope: 'kms:read' },
 } as const;
 export type OnBehalfOperation = keyof typeof ON_BEHALF_OPERATIONS;
+
+/**
+ * The on-behalf operations a KMS also serves on a lean internal route (`POST <path>`, the
+ * operation's variables as JSON, answered in the GraphQL response shape; see
+ * subgraphs/kms/internal/internalOps.ts). The path names the operation the assertion must be for.
+ */
+export const INTERNAL_KMS_PATHS = {
+  encrypt: '/internal/v1/encrypt',
+  decrypt: '/internal/v1/decrypt',
+  decryptBatch: '/internal/v1/decryptBatch',
+} as const satisfies Partial<Record<OnBehalfOperation, string>>;
+export type InternalKmsOperation = keyof typeof INTERNAL_KMS_PATHS;
 
 export const MAX_LIFETIME_MS = 30_000;
 /** Clock difference between the two services tolerated on the issue time. */

@@ -36,6 +36,15 @@ export function noteCode(res: ServerResponse, code: string): void {
   if (o && o.code === null) o.code = code;
 }
 
+/** The operation of a request answered without GraphQL (an internal route): a name fixed by the code. */
+export function noteOperation(res: ServerResponse, operation: string): void {
+  const o = byResponse.get(res);
+  if (!o) return;
+  o.reachedApollo = true;
+  o.operation = operation;
+  o.fields = operation;
+}
+
 /** Who is calling, as viewer.id names them (a token id or `root`); never the token. */
 export function notePrincipal(res: ServerResponse, id: string | null): void {
   const o = byResponse.get(res);
@@ -125,7 +134,9 @@ export class RequestObserver {
       this.metrics.serve(req, res).catch(() => res.destroy());
       return true;
     }
-    if (!url.startsWith('/graphql') || (url.length > 8 && url[8] !== '?')) return false;
+    const graphql = url.startsWith('/graphql') && (url.length === 8 || url[8] === '?');
+    // A service's internal routes (the KMS's lean on-behalf operations) are requests like any other.
+    if (!graphql && !url.startsWith('/internal/')) return false;
     if (!this.accessLog && !this.metrics.enabled) return false;
     const o: Observation = { requestId, started: performance.now(), operation: null, fields: null, operationName: null, reachedApollo: false, code: null, principal: null };
     byResponse.set(res, o);

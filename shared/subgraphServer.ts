@@ -17,7 +17,7 @@ import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES
 import { redactForCode } from './redact';
 import { pingWithin } from './redis';
 import { requestRegion } from './requestRegion';
-import { notePrincipal, observationPlugin, RequestObserver } from './requestObserver';
+import { noteCode, noteOperation, notePrincipal, observationPlugin, RequestObserver } from './requestObserver';
 import type { Principal } from './principal';
 import type { Services } from './services';
 import { statusPlugin } from './statusPlugin';
@@ -69,6 +69,20 @@ export interface SubgraphOptions {
    * round trip as the rate-limit check (auto-pipelined) instead of one more afterwards.
    */
   prefetchGates?: boolean;
+  /** Non-GraphQL operations for peers acting on a caller's behalf (see InternalRoutes). */
+  internal?: InternalRoutes;
+}
+
+/**
+ * `POST /internal/…` operations of a service, answered without GraphQL: only for a request that
+ * passed the internal secret AND a peer check (resolvePeer) for exactly that operation — never a
+ * bearer token alone. `run` gets the same RequestContext a resolver would, and answers with the
+ * GraphQL response shape (writing the request's denials first, fail closed).
+ */
+export interface InternalRoutes {
+  /** The operation a path names, or null (404). */
+  operationOf(path: string): string | null;
+  run(operation: string, ctx: RequestContext, body: string): Promise<{ status: number; body: unknown }>;
 }
 
 /** What a peer check sees of the request besides its headers: the body decides which operation it is. */
@@ -76,6 +90,8 @@ export interface PeerRequest {
   body: string;
   requestId: string;
   region: string;
+  /** Set on an internal route: the one operation its path names (the body is then not GraphQL). */
+  internalOperation?: string;
 }
 
 export interface RunningService {
@@ -134,7 +150,8 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
       if (await pingWithin(services.redis, config.redis.commandTimeoutMs)) return sendJson(res, 200, { status: 'ready', service: name, redis: 'ok' }, rid);
       return sendJson(res, 503, { status: 'unavailable', service: name, redis: 'unreachable' }, rid);
     }
-    if (path !== '/graphql') return sendJson(res, 404, { error: 'not found' }, rid);
+    const internalOperation = path !== '/graphql' && req.method === 'POST' ? opts.internal?.operationOf(path) ?? null : null;
+    if (path !== '/graphql' && !internalOperation) return sendJson(res, 404, { error: 'not found' }, rid);
     if (!secretEquals(header(req, HEADER.internalSecret), config.internalSecret)) {
       return sendError(res, 'UNAUTHENTICATED', 'This service accepts requests only through the gateway', {}, rid);
     }
@@ -156,7 +173,10 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     let via: string | null = null;
     let gates: Promise<FeatureGateState> | null = null;
     try {
-      const peer = opts.resolvePeer ? await opts.resolvePeer(req, services, { body, requestId, region }) : null;
+      const peerRequest: PeerRequest = internalOperation ? { body, requestId, region, internalOperation } : { body, requestId, region };
+      const peer = opts.resolvePeer ? await opts.resolvePeer(req, services, peerRequest) : null;
+      // Internal routes serve peers only: without an on-behalf-of assertion there is no fallback to the bearer token.
+      if (!peer && internalOperation) return sendError(res, 'UNAUTHENTICATED', 'This operation accepts only a peer acting on a caller\'s behalf', {}, rid);
       if (peer) {
         principal = peer.principal;
         via = peer.via;
@@ -192,6 +212,14 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     notePrincipal(res, principal.tokenId);
     const ctx = new RequestContext(services, requestId, region, principal, via, deadline);
     if (gates) ctx.primeFeatureGates(gates);
+    if (internalOperation && opts.internal) {
+      const out = await opts.internal.run(internalOperation, ctx, body);
+      noteOperation(res, internalOperation);
+      if (tracing) noteOnServerSpan({ [ATTR.rootFields]: internalOperation });
+      const code = (out.body as { errors?: { extensions?: { code?: unknown } }[] } | null)?.errors?.[0]?.extensions?.code;
+      noteCode(res, typeof code === 'string' ? code : 'OK');
+      return sendJson(res, out.status, out.body, rid);
+    }
     await executeApollo(apollo, req, res, body, async () => ctx, rid);
   };
 

@@ -73,12 +73,14 @@ export function startTracing(config: TracingConfig | undefined, service: string,
     serve(req, res, requestId, run) {
       const path = (req.url ?? '/').split('?')[0];
       // Health probes and static files are not worth a trace.
-      if (path !== '/graphql' || req.method === 'OPTIONS') return run();
+      // GraphQL and a service's internal routes (the KMS's lean on-behalf operations); not health or metrics.
+      const route = path === '/graphql' ? '/graphql' : path.startsWith('/internal/') ? '/internal' : null;
+      if (route === null || req.method === 'OPTIONS') return run();
       const parent = (opts.trustIncoming ? propagation.extract(ROOT_CONTEXT, req.headers) : ROOT_CONTEXT).setValue(SERVICE, service);
       const method = req.method ?? 'GET';
-      const span = tracer.startSpan(`${method} /graphql ${service}`, {
+      const span = tracer.startSpan(`${method} ${route} ${service}`, {
         kind: SpanKind.SERVER,
-        attributes: { [ATTR.service]: service, [ATTR.method]: method, [ATTR.route]: '/graphql', [ATTR.requestId]: requestId, ...(opts.region ? { [ATTR.region]: opts.region } : {}) },
+        attributes: { [ATTR.service]: service, [ATTR.method]: method, [ATTR.route]: route, [ATTR.requestId]: requestId, ...(opts.region ? { [ATTR.region]: opts.region } : {}) },
       }, parent);
       spanOfResponse.set(res, span);
       let ended = false;

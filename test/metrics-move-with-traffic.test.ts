@@ -68,6 +68,8 @@ it('request, KMS, Redis and audit metrics move when traffic flows', async () => 
   const refused = await stack.gql(REVEAL, { path: 'm/one' });
   await secrets.redis.del('audit:{default}:full');
   expect(refused.status).toBe(503);
+  // A listing: the secrets store reads a page's records in one pipelined batch.
+  expect((await stack.ok(`{ secrets(pathPrefix: "m/") { nodes { path } } }`)).secrets.nodes.length).toBeGreaterThan(0);
   await (stack.running.get('platform') as RunningPlatform).archiver!.runOnce();
   const after = await scrapeAll();
 

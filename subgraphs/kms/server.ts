@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { ApiError } from '../../shared/errors';
-import { ON_BEHALF_OPERATIONS, onBehalfKey, operationOfRequest, verifyAssertion } from '../../shared/onBehalfOf';
+import { ON_BEHALF_OPERATIONS, onBehalfKey, operationOfRequest, verifyAssertion, type OnBehalfOperation } from '../../shared/onBehalfOf';
 import { header, HEADER, secretEquals } from '../../shared/http';
 import type { Principal } from '../../shared/principal';
 import type { Services } from '../../shared/services';
@@ -19,6 +19,7 @@ import { EncryptResolver } from './graphql/encrypt.resolver';
 import { ExportResolver } from './graphql/export.resolver';
 import { KeyLifecycleResolver } from './graphql/keyLifecycle.resolver';
 import { Idempotency } from '../../shared/idempotency';
+import { kmsInternalRoutes } from './internal/internalOps';
 import { kmsKeyReference } from './graphql/kmsKey.reference';
 import { KmsKeyResolver } from './graphql/kmsKey.resolver';
 import { MacResolver } from './graphql/mac.resolver';
@@ -67,7 +68,9 @@ export function onBehalfOf(serviceCredential: string | null, nonces: NonceStore)
       throw new ApiError('UNAUTHENTICATED', 'Invalid service credential');
     }
     const now = services.now().getTime();
-    const result = verifyAssertion(key, raw, { requestId: request.requestId, operation: operationOfRequest(request.body) }, now);
+    // An internal route names its operation by its path (its body is not GraphQL); /graphql by the body's one root field.
+    const operation = request.internalOperation !== undefined ? internalOperationOf(request.internalOperation) : operationOfRequest(request.body);
+    const result = verifyAssertion(key, raw, { requestId: request.requestId, operation }, now);
     const authentic = result.ok || 'assertion' in result ? result.assertion : null;
     if (result.ok && (await nonces.claim(result.assertion.nonce, result.assertion.expiresAt - now))) {
       const { tokenId, project, operation } = result.assertion;
@@ -81,6 +84,10 @@ export function onBehalfOf(serviceCredential: string | null, nonces: NonceStore)
     }
     throw new ApiError('UNAUTHENTICATED', `Missing, invalid, expired or replayed ${HEADER.onBehalfOf} assertion`);
   };
+}
+
+function internalOperationOf(op: string): OnBehalfOperation | null {
+  return Object.prototype.hasOwnProperty.call(ON_BEHALF_OPERATIONS, op) ? (op as OnBehalfOperation) : null;
 }
 
 export interface KmsSubgraphOptions {
@@ -134,6 +141,7 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
     resolvePeer: onBehalfOf(services.config.serviceCredential, new NonceStore(services.redis)),
     // Every kms operation checks the `kms` gate.
     prefetchGates: true,
+    internal: kmsInternalRoutes(kms, services.log),
   });
   if (opts.sweeper !== false) sweeper.start();
   return {

@@ -70,6 +70,7 @@ class InMemorySecrets implements SecretRepository, Pick<SecretIndexReads, 'listS
 const refusingKms: KmsPort = {
   encrypt: () => Promise.reject(new Error('KMS must not be reached')),
   decrypt: () => Promise.reject(new Error('KMS must not be reached')),
+  decryptBatch: () => Promise.reject(new Error('KMS must not be reached')),
   getKey: () => Promise.reject(new Error('KMS must not be reached')),
 };
 

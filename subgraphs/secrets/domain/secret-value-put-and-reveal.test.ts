@@ -12,7 +12,7 @@ import { SecretsManager, type SecretsCall } from './secretsManager';
 /**
  * The real kms subgraph is built elsewhere; until the cross-service tests exist, this is a small
  * KMS over real HTTP with real AES-256-GCM (associated data checked by GCM itself), reached through
- * the real KmsClient. It answers only the three operations the secrets subgraph uses.
+ * the real KmsClient. It answers only the operations the secrets subgraph uses.
  */
 interface LocalKey { type: string; status: string; versions: Buffer[] }
 const keys = new Map<string, LocalKey>(); // `${region}/${identity}`
@@ -23,8 +23,11 @@ function kmsServer(region: string): http.Server {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const { query, variables } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const op = /encrypt\(/.test(query) ? 'encrypt' : /decrypt\(/.test(query) ? 'decrypt' : 'kmsKey';
+      // encrypt, decrypt and decryptBatch come on the KMS's internal routes (the body is the variables); the key lookup is GraphQL.
+      const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const internal = /^\/internal\/v1\/(encrypt|decrypt|decryptBatch)$/.exec(req.url ?? '');
+      const variables = internal ? parsed : parsed.variables;
+      const op = internal ? internal[1] : 'kmsKey';
       calls.push({ region, op, requestId: String(req.headers['x-request-id']), onBehalfOf: String(req.headers['x-on-behalf-of']) });
       const send = (body: unknown) => {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -35,11 +38,11 @@ function kmsServer(region: string): http.Server {
         const k = keys.get(`${region}/${variables.identity}`);
         return send({ data: { kmsKey: k ? { identity: variables.identity, type: k.type, purpose: 'ENCRYPT_DECRYPT', status: k.status, region } : null } });
       }
-      const input = variables.input;
+      const input = op === 'decryptBatch' ? { keyIdentity: variables.keyIdentity } : variables.input;
       const k = keys.get(`${region}/${input.keyIdentity}`);
       if (!k) return fail('NOT_FOUND');
       if (k.status !== 'ACTIVE') return fail('KMS_KEY_NOT_ACTIVE', { kmsKeyStatus: k.status });
-      const aad = Buffer.from(input.associatedData, 'base64');
+      const aad = Buffer.from(input.associatedData ?? '', 'base64');
       if (op === 'encrypt') {
         const v = k.versions.length;
         const nonce = randomBytes(12);
@@ -48,14 +51,26 @@ function kmsServer(region: string): http.Server {
         const ciphertext = `kms:v${v}:${Buffer.concat([nonce, ct, c.getAuthTag()]).toString('base64')}`;
         return send({ data: { encrypt: { keyIdentity: input.keyIdentity, keyVersion: v, ciphertext } } });
       }
-      try {
-        const m = /^kms:v(\d+):(.+)$/.exec(input.ciphertext)!;
+      const open = (ciphertext: string, itemAad: Buffer) => {
+        const m = /^kms:v(\d+):(.+)$/.exec(ciphertext)!;
         const v = Number(m[1]);
         const raw = Buffer.from(m[2], 'base64');
-        const d = createDecipheriv('aes-256-gcm', k.versions[v - 1], raw.subarray(0, 12)).setAAD(aad);
+        const d = createDecipheriv('aes-256-gcm', k.versions[v - 1], raw.subarray(0, 12)).setAAD(itemAad);
         d.setAuthTag(raw.subarray(raw.length - 16));
-        const pt = Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]);
-        return send({ data: { decrypt: { keyIdentity: input.keyIdentity, keyVersion: v, plaintext: pt.toString('base64') } } });
+        return { keyVersion: v, plaintext: Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString('base64') };
+      };
+      if (op === 'decryptBatch') {
+        const items = (variables.items as { ciphertext: string; associatedData: string }[]).map((item, index) => {
+          try {
+            return { index, ...open(item.ciphertext, Buffer.from(item.associatedData, 'base64')), error: null };
+          } catch {
+            return { index, keyVersion: null, plaintext: null, error: { code: 'INVALID_CIPHERTEXT', message: 'INVALID_CIPHERTEXT' } };
+          }
+        });
+        return send({ data: { decryptBatch: items } });
+      }
+      try {
+        return send({ data: { decrypt: { keyIdentity: input.keyIdentity, ...open(input.ciphertext, aad) } } });
       } catch {
         return fail('INVALID_CIPHERTEXT');
       }
@@ -122,7 +137,7 @@ test('create with a value, put, and reveal by current and by version; KMS sees t
   // Each call carries its own assertion for the caller, the request and that one operation.
   const key = onBehalfKey(config.serviceCredential!);
   for (const c of calls) {
-    const operation = c.op === 'kmsKey' ? 'getKey' : (c.op as 'encrypt' | 'decrypt');
+    const operation = c.op === 'kmsKey' ? 'getKey' : (c.op as 'encrypt' | 'decrypt' | 'decryptBatch');
     expect(verifyAssertion(key, c.onBehalfOf, { requestId: 'req-1', operation })).toMatchObject({ ok: true, assertion: { tokenId: 'tok1', project: 'acme', operation } });
   }
   expect(new Set(calls.map((c) => c.onBehalfOf)).size).toBe(calls.length);

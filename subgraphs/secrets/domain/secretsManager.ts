@@ -1,17 +1,19 @@
-import { ApiError, badInput, notFound } from '../../../shared/errors';
+import { ApiError, badInput } from '../../../shared/errors';
 import { validateKeyIdentity } from '../../../shared/identifiers';
 import type { RegionRegistry } from '../../../shared/regions';
-import type { KmsCaller, KmsClient } from '../../../shared/kmsClient';
 import { secretAssociatedDataB64 } from './associatedData';
-import { revealAudit, type BatchRevealItem, type RevealOutcome } from './batchReveal';
-import { secretExists, secretNotFound, versionDestroyed } from './errors';
+import { readableValue, revealedValue, revealMany } from './batchDecrypt';
+import { revealAudit, type BatchRevealItem } from './batchReveal';
+import { currentVersionChanged, secretExists, secretNotFound } from './errors';
+import { assertKeyBindable } from './keyBindable';
 import type { ListSecretsQuery, SecretIndexReads, SecretMetaUpdate, SecretRepository } from './ports';
 import { newSecretUid, type Page, type SecretMeta, type SecretVersionRecord } from './secret';
+import { POST_KMS_RESERVE_MS, type CreateSecretArgs, type KmsPort, type PreparedReveal, type RevealedValue, type SecretsCall, type UpdateSecretArgs } from './secretsTypes';
 import {
   validateDescription, validateExpectedVersion, validateFirst, validateMaxVersions, validatePath, validatePathPrefix,
-  validateTags, validateValue, validateVersionList, validateVersionNumber, validateBatchPaths, isPathShaped,
+  validateTags, validateValue, validateVersionList, validateVersionNumber, validateBatchPaths,
 } from './secretInput';
-import { assertKeyUnchanged, assertReadable, versionToRead, type VersionAction } from './secretVersion';
+import { assertKeyUnchanged, type VersionAction } from './secretVersion';
 
 /**
  * Secrets Manager as a consumer of KMS (the seed): validates input, checks the key binding, and
@@ -20,53 +22,11 @@ import { assertKeyUnchanged, assertReadable, versionToRead, type VersionAction }
  * scopes and feature gates are the resolver's job (it knows the request), and so is writing the
  * audit events, whose content this module decides where it is a rule (batch reveal, create's region).
  */
-export type KmsPort = Pick<KmsClient, 'encrypt' | 'decrypt' | 'getKey'>;
-
-/** Who acts and for which request: forwarded to KMS so its audit events name the caller. */
-export interface SecretsCall {
-  project: string;
-  caller: KmsCaller;
-  requestId: string;
-  /** The request's deadline (ms since epoch; null/absent: none announced): bounds the KMS calls. */
-  deadline?: number | null;
-  /** Throws once the deadline has passed; called first and right before each commit. */
-  beforeCommit?: () => void;
-}
-
-/** What a call keeps of its deadline for its own work after a KMS call: the commit and its audit event. */
-export const POST_KMS_RESERVE_MS = 100;
+export type { CreateSecretArgs, KmsPort, PreparedReveal, RevealedValue, SecretsCall, UpdateSecretArgs } from './secretsTypes';
+export { POST_KMS_RESERVE_MS } from './secretsTypes';
+export { SUPPORTED_KEY_TYPES } from './keyBindable';
 
 const noGuard = () => undefined;
-
-/** Only symmetric encryption keys can protect secret values (seed: "Supported key types"). */
-export const SUPPORTED_KEY_TYPES = ['AES128_GCM96', 'AES256_GCM96', 'CHACHA20_POLY1305'] as const;
-
-export interface CreateSecretArgs {
-  path: unknown;
-  kmsKeyIdentity: unknown;
-  region?: unknown;
-  description?: unknown;
-  tags?: unknown;
-  maxVersions?: unknown;
-  value?: unknown;
-}
-
-export interface UpdateSecretArgs {
-  path: unknown;
-  description?: unknown;
-  tags?: unknown;
-  maxVersions?: unknown;
-  kmsKeyIdentity?: unknown;
-}
-
-/** A revealed value (the GraphQL layer maps it onto SecretValue). */
-export interface RevealedValue {
-  path: string;
-  version: number;
-  value: string;
-  createdAt: string;
-  kmsKeyVersion: number;
-}
 
 export class SecretsManager {
   constructor(
@@ -103,7 +63,7 @@ export class SecretsManager {
     (call.beforeCommit ?? noGuard)(); // past its deadline already: no KMS call, nothing written
     const deadline = this.deadline(call);
     if (await this.store.getMeta(call.project, path)) throw secretExists();
-    await this.assertKeyBindable(call, region, kmsKeyIdentity, deadline);
+    await assertKeyBindable(this.kms, this.regions, call, region, kmsKeyIdentity, deadline);
     const uid = newSecretUid();
     let firstVersion: { ciphertext: string; kmsKeyVersion: number; valueBytes: number } | null = null;
     if (value !== null) {
@@ -131,16 +91,21 @@ export class SecretsManager {
     return this.store.updateSecret(project, path, update);
   }
 
-  /** putSecretValue: reserve a number (CAS) → KMS encrypt with AAD(version) → commit (see store/versionStore.ts). */
-  async putSecretValue(call: SecretsCall, args: { path: unknown; value: unknown; expectedVersion?: unknown }): Promise<SecretVersionRecord> {
+  /**
+   * putSecretValue: reserve a number (CAS) → KMS encrypt with AAD(version) → commit (see
+   * store/versionStore.ts). `known`: the secret as the caller already read it in this request (no
+   * second read); a reservation for another incarnation (deleted and re-created since) is given back.
+   */
+  async putSecretValue(call: SecretsCall, args: { path: unknown; value: unknown; expectedVersion?: unknown }, known: SecretMeta | null = null): Promise<SecretVersionRecord> {
     const path = validatePath(args.path);
     const value = validateValue(args.value);
     const expected = validateExpectedVersion(args.expectedVersion);
     (call.beforeCommit ?? noGuard)();
     const deadline = this.deadline(call);
-    const secret = await this.requireSecret(call.project, path);
+    const secret = known && known.path === path ? known : await this.requireSecret(call.project, path);
     const plaintextB64 = Buffer.from(value, 'utf8').toString('base64');
     return this.store.putVersion(call.project, path, expected, async (r) => {
+      if (r.uid !== secret.uid) throw currentVersionChanged('secret re-created');
       const enc = await this.kms.encrypt({
         region: secret.region, keyIdentity: secret.kmsKeyIdentity, plaintextB64,
         associatedDataB64: secretAssociatedDataB64(call.project, path, r.version, r.uid), caller: call.caller, requestId: call.requestId, deadline,
@@ -163,17 +128,44 @@ export class SecretsManager {
    * NOT_FOUND (no fall-back to an older one). Decrypts in the secret's region.
    */
   async getSecretValue(call: SecretsCall, args: { path: unknown; version?: unknown }): Promise<RevealedValue> {
-    const path = validatePath(args.path);
-    const requested = args.version === undefined || args.version === null ? null : validateVersionNumber(args.version);
-    return this.reveal(call, path, requested, this.deadline(call));
+    return this.revealPrepared(call, await this.prepareReveal(call.project, args));
   }
 
   /**
-   * ≤ 100 paths; each item fails on its own (bad path, FORBIDDEN by `check` — see
-   * pathConfinement —, NOT_FOUND, KMS errors). Order kept; a repeated path is revealed once and
-   * every copy gets that result. The first copy of each path comes with the audit event it needs
-   * (batchReveal.ts), decided from the secret as read before the reveal; where there is no secret
-   * the event is in `requestRegion`.
+   * A reveal's one store read (the secret and the version's ciphertext), which can start before
+   * the request's checks are done: it decides nothing and returns nothing to the caller by itself.
+   * A bad `version` is kept to be thrown by revealPrepared (so it is that reveal's FAILURE) and the
+   * current version is read meanwhile, for the secret's region.
+   */
+  async prepareReveal(project: string, args: { path: unknown; version?: unknown }): Promise<PreparedReveal> {
+    const path = validatePath(args.path);
+    let requested: number | null = null;
+    let invalid: ApiError | null = null;
+    try {
+      requested = args.version === undefined || args.version === null ? null : validateVersionNumber(args.version);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      invalid = err;
+    }
+    return { path, requested, invalid, read: await this.store.readValue(project, path, requested) };
+  }
+
+  /** The rest of a reveal: the version rules, then KMS decrypt in the secret's region. */
+  async revealPrepared(call: SecretsCall, p: PreparedReveal): Promise<RevealedValue> {
+    if (p.invalid) throw p.invalid;
+    const ready = readableValue(call.project, p.path, p.read, p.requested);
+    const dec = await this.kms.decrypt({
+      region: ready.secret.region, keyIdentity: ready.secret.kmsKeyIdentity, ciphertext: ready.ciphertext,
+      associatedDataB64: ready.associatedDataB64, caller: call.caller, requestId: call.requestId, deadline: this.deadline(call),
+    });
+    return revealedValue(ready, dec);
+  }
+
+  /**
+   * ≤ 100 paths; each item fails on its own (bad path, FORBIDDEN by `check` — see pathConfinement —,
+   * NOT_FOUND, KMS errors). Order kept; a repeated path is revealed once (one decryptBatch per key
+   * and region: batchDecrypt.ts) and every copy gets that result. The first copy of each path comes
+   * with its audit event (batchReveal.ts), in the secret's region as read, else in `requestRegion`.
    */
   async batchGetSecretValue(
     call: SecretsCall,
@@ -182,33 +174,14 @@ export class SecretsManager {
     opts: { requestRegion?: string } = {},
   ): Promise<BatchRevealItem[]> {
     const list = validateBatchPaths(paths);
-    const recorded = [...new Set(list.filter(isPathShaped))];
-    const metas = await this.store.getMetaMany(call.project, recorded);
-    const metaOf = new Map(recorded.map((p, i) => [p, metas[i]]));
-    const deadline = this.deadline(call);
-    // A path listed again is the same reveal: decrypted and audited once, its outcome shared by every copy.
     const distinct = [...new Set(list)];
-    const outcomes = await Promise.all(
-      distinct.map(async (p): Promise<RevealOutcome> => {
-        const path = typeof p === 'string' ? p : '';
-        try {
-          validatePath(p);
-          const denied = check(path);
-          if (denied) throw denied;
-          return { path, value: await this.reveal(call, path, null, deadline), error: null };
-        } catch (err) {
-          if (err instanceof ApiError) return { path, value: null, error: err };
-          throw err;
-        }
-      }),
-    );
+    const outcomes = await revealMany(this.store, this.kms, call, distinct, check, this.deadline(call));
     const outcomeOf = new Map(distinct.map((p, i) => [p, outcomes[i]]));
     const seen = new Set<unknown>();
     return list.map((p) => {
-      const item = outcomeOf.get(p)!;
+      const { outcome: item, meta } = outcomeOf.get(p)!;
       const first = !seen.has(p);
       seen.add(p);
-      const meta = metaOf.get(item.path) ?? null;
       return { ...item, audit: first ? revealAudit(item, meta, opts.requestRegion) : null, revealed: first && item.value ? meta : null };
     });
   }
@@ -258,19 +231,6 @@ export class SecretsManager {
 
   // ------------------------------------------------------------------------------------------
 
-  private async reveal(call: SecretsCall, path: string, requested: number | null, deadline: number | undefined): Promise<RevealedValue> {
-    const { secret, version } = await this.store.readValue(call.project, path, requested);
-    if (!secret) throw secretNotFound();
-    const n = versionToRead(secret, requested);
-    assertReadable(n, version);
-    if (!version.ciphertext) throw versionDestroyed(n);
-    const dec = await this.kms.decrypt({
-      region: secret.region, keyIdentity: secret.kmsKeyIdentity, ciphertext: version.ciphertext,
-      associatedDataB64: secretAssociatedDataB64(call.project, path, n, secret.uid), caller: call.caller, requestId: call.requestId, deadline,
-    });
-    return { path, version: n, value: Buffer.from(dec.plaintextB64, 'base64').toString('utf8'), createdAt: version.createdAt, kmsKeyVersion: dec.keyVersion };
-  }
-
   private async requireSecret(project: string, path: string): Promise<SecretMeta> {
     const secret = await this.store.getMeta(project, path);
     if (!secret) throw secretNotFound();
@@ -293,29 +253,6 @@ export class SecretsManager {
   private validateRegion(region: unknown): string {
     if (typeof region !== 'string' || !this.regions.has(region)) throw badInput('region is not a known region', { field: 'region' });
     return region;
-  }
-
-  /** The seed's key binding rules, checked against the KMS of the secret's region. */
-  private async assertKeyBindable(call: SecretsCall, region: string, identity: string, deadline: number | undefined): Promise<void> {
-    const key = await this.kms.getKey({ region, identity, caller: call.caller, requestId: call.requestId, deadline });
-    if (!key) {
-      // Tell "wrong region" from "no such key": look in the other regions that have KMS (in parallel;
-      // an unreachable region just doesn't count).
-      const others = this.regions.withKms().filter((r) => r.name !== region);
-      const found = await Promise.all(
-        others.map((r) => this.kms.getKey({ region: r.name, identity, caller: call.caller, requestId: call.requestId, deadline }).catch(() => null)),
-      );
-      if (found.some(Boolean)) {
-        throw new ApiError('KEY_REGION_MISMATCH', `KMS key ${identity} is not in region ${region}; a secret's key must be in the secret's region`, { region });
-      }
-      throw notFound(`No KMS key ${identity} in region ${region}`);
-    }
-    if (!(SUPPORTED_KEY_TYPES as readonly string[]).includes(key.type)) {
-      throw new ApiError('UNSUPPORTED_KEY_TYPE', `Secrets can be bound only to symmetric encryption keys (${SUPPORTED_KEY_TYPES.join(', ')})`);
-    }
-    if (key.status !== 'ACTIVE') {
-      throw new ApiError('KMS_KEY_NOT_ACTIVE', `KMS key ${identity} is ${key.status}`, { kmsKeyStatus: key.status });
-    }
   }
 }
 

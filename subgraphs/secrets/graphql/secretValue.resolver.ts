@@ -26,10 +26,14 @@ export class SecretValueResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<SecretValue> {
     const r = secretResource(path);
+    // The reveal's one store read runs beside the gate check (same round trip); nothing of it is
+    // used unless the checks pass, and it also gives the secret's region for the audit event.
+    const prepared = this.deps.manager.prepareReveal(ctx.project, { path: r.path, version });
+    prepared.catch(() => undefined);
     await guard(ctx, r.resource, { scopes: ['secrets:read_value'], features: ['secrets', 'kms'], path: r.path });
-    const meta = await secretLoader(ctx, this.deps.manager).load(r.path);
+    const meta = await prepared.then((p) => p.read.secret, () => null);
     const value = await ctx.audited('secrets.get_value', r.resource, async () => {
-      const v = await this.deps.manager.getSecretValue(callOf(ctx), { path: r.path, version });
+      const v = await this.deps.manager.revealPrepared(callOf(ctx), await prepared);
       return { value: toSecretValue(v), keyVersion: v.kmsKeyVersion };
     }, { region: meta?.region });
     // A reveal counts once its value leaves (audited); recorded in the background, never awaited.
@@ -64,12 +68,15 @@ export class SecretValueResolver {
   @Mutation(() => SecretVersion, { description: 'Writes a new version (currentVersion + 1), encrypted by the bound key, which must be ACTIVE. Needs secrets:write; NOT_FOUND, VERSION_CONFLICT (expectedVersion), KMS_KEY_NOT_ACTIVE, BAD_USER_INPUT, REGION_UNAVAILABLE.' })
   async putSecretValue(@Arg('input', () => PutSecretValueInput, { description: 'Path, value and optional compare-and-set version.' }) input: PutSecretValueInput, @Ctx() ctx: RequestContext): Promise<SecretVersion> {
     const r = secretResource(input.path);
-    await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
     const loader = secretLoader(ctx, this.deps.manager);
-    const meta = await loader.load(r.path);
+    // The secret's read runs beside the gate check (same round trip); it is used only once the checks pass.
+    const metaRead = loader.load(r.path);
+    metaRead.catch(() => undefined);
+    await guard(ctx, r.resource, { scopes: ['secrets:write'], features: ['secrets', 'kms'], path: r.path });
+    const meta = await metaRead;
     const key = validateIdempotencyKey(input.idempotencyKey);
     const put = () => ctx.auditedChange('secrets.put_value', r.resource, async () => {
-      const v = await this.deps.manager.putSecretValue(callOf(ctx), { path: r.path, value: input.value, expectedVersion: input.expectedVersion });
+      const v = await this.deps.manager.putSecretValue(callOf(ctx), { path: r.path, value: input.value, expectedVersion: input.expectedVersion }, meta);
       return { value: v, keyVersion: v.kmsKeyVersion };
     }, { region: meta?.region });
     // The reference names the secret's incarnation too: a version of a deleted and re-created secret is not the first result.

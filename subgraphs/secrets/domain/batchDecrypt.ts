@@ -1,0 +1,133 @@
+import { ApiError, internalError } from '../../../shared/errors';
+import type { DecryptBatchItem, KmsClient } from '../../../shared/kmsClient';
+import { secretAssociatedDataB64 } from './associatedData';
+import { secretNotFound, versionDestroyed } from './errors';
+import type { SecretMeta, StoredSecretVersion } from './secret';
+import type { RevealOutcome } from './batchReveal';
+import type { SecretRepository } from './ports';
+import { validatePath } from './secretInput';
+import type { RevealedValue } from './secretsTypes';
+import { assertReadable, versionToRead } from './secretVersion';
+
+/**
+ * The reveal rules shared by getSecretValue and batchGetSecretValue, and the batch's KMS step:
+ * every readable item of a batch is decrypted by ONE decryptBatch call per (region, key) — one
+ * KMS hop and one kms.decrypt event per key, not one per path. Plain TypeScript: the KMS is a port.
+ */
+export type BatchKmsPort = Pick<KmsClient, 'decryptBatch'>;
+
+/** A version that passed the rules and is ready for its KMS: the ciphertext and its associated data. */
+export interface ReadableValue {
+  path: string;
+  version: number;
+  secret: SecretMeta;
+  ciphertext: string;
+  associatedDataB64: string;
+  createdAt: string;
+}
+
+/**
+ * The version a reveal of `requested` (null: current) opens, from what the store read: NOT_FOUND
+ * for no secret, no value yet, an absent, DELETED or DESTROYED version.
+ */
+export function readableValue(
+  project: string,
+  path: string,
+  read: { secret: SecretMeta | null; version: StoredSecretVersion | null },
+  requested: number | null,
+): ReadableValue {
+  const { secret, version } = read;
+  if (!secret) throw secretNotFound();
+  const n = versionToRead(secret, requested);
+  assertReadable(n, version);
+  if (!version.ciphertext) throw versionDestroyed(n);
+  return { path, version: n, secret, ciphertext: version.ciphertext, associatedDataB64: secretAssociatedDataB64(project, path, n, secret.uid), createdAt: version.createdAt };
+}
+
+/** What one readable item's decrypt came to: the plaintext and key version, or the error of its own item or of its key's call. */
+export type DecryptOutcome = { plaintextB64: string; keyVersion: number } | { error: ApiError };
+
+/**
+ * Decrypts every item, grouped by the secret's region and key: one decryptBatch per group, the
+ * groups in parallel. A group's whole-call error (key not ACTIVE, region unavailable…) is every
+ * one of its items' error; an item's own error (INVALID_CIPHERTEXT) is its alone. Order kept.
+ */
+export async function decryptGrouped(
+  kms: BatchKmsPort,
+  call: { caller: { tokenId: string; project: string }; requestId: string },
+  items: ReadableValue[],
+  deadline: number | undefined,
+): Promise<DecryptOutcome[]> {
+  const groups = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    const k = `${item.secret.region}\n${item.secret.kmsKeyIdentity}`;
+    const g = groups.get(k);
+    if (g) g.push(i);
+    else groups.set(k, [i]);
+  });
+  const out: DecryptOutcome[] = new Array(items.length);
+  await Promise.all([...groups.values()].map(async (indexes) => {
+    const { region, kmsKeyIdentity } = items[indexes[0]].secret;
+    let results: DecryptBatchItem[];
+    try {
+      results = await kms.decryptBatch({
+        region, keyIdentity: kmsKeyIdentity, caller: call.caller, requestId: call.requestId, deadline,
+        items: indexes.map((i) => ({ ciphertext: items[i].ciphertext, associatedDataB64: items[i].associatedDataB64 })),
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      for (const i of indexes) out[i] = { error: err };
+      return;
+    }
+    indexes.forEach((i, j) => {
+      const r = results[j];
+      out[i] = r.error || r.plaintextB64 === null || r.keyVersion === null
+        ? { error: r.error ? new ApiError(r.error.code, r.error.message) : internalError() }
+        : { plaintextB64: r.plaintextB64, keyVersion: r.keyVersion };
+    });
+  }));
+  return out;
+}
+
+export function revealedValue(r: ReadableValue, dec: { plaintextB64: string; keyVersion: number }): RevealedValue {
+  return { path: r.path, version: r.version, value: Buffer.from(dec.plaintextB64, 'base64').toString('utf8'), createdAt: r.createdAt, kmsKeyVersion: dec.keyVersion };
+}
+
+/**
+ * The reveals of a batch's distinct paths, in order: each path validated and checked (`check`:
+ * FORBIDDEN) and read on its own, then every readable one decrypted by decryptGrouped. `meta` is
+ * the secret as read (null where none), for the item's audit event. Store failures fail the batch.
+ */
+export async function revealMany(
+  store: Pick<SecretRepository, 'readValue'>,
+  kms: BatchKmsPort,
+  call: { project: string; caller: { tokenId: string; project: string }; requestId: string },
+  distinct: unknown[],
+  check: (path: string) => ApiError | null,
+  deadline: number | undefined,
+): Promise<{ outcome: RevealOutcome; meta: SecretMeta | null }[]> {
+  const reads = await Promise.all(distinct.map(async (p): Promise<{ path: string; meta: SecretMeta | null; ready?: ReadableValue; error?: ApiError }> => {
+    const path = typeof p === 'string' ? p : '';
+    let meta: SecretMeta | null = null;
+    try {
+      validatePath(p);
+      const denied = check(path);
+      if (denied) throw denied;
+      const read = await store.readValue(call.project, path, null);
+      meta = read.secret;
+      return { path, meta, ready: readableValue(call.project, path, read, null) };
+    } catch (err) {
+      if (err instanceof ApiError) return { path, meta, error: err };
+      throw err;
+    }
+  }));
+  const ready = reads.filter((r) => r.ready).map((r) => r.ready!);
+  const decrypted = await decryptGrouped(kms, call, ready, deadline);
+  let next = 0;
+  return reads.map((r) => {
+    if (!r.ready) return { outcome: { path: r.path, value: null, error: r.error! }, meta: r.meta };
+    const d = decrypted[next++];
+    const outcome: RevealOutcome = 'error' in d ? { path: r.path, value: null, error: d.error } : { path: r.path, value: revealedValue(r.ready, d), error: null };
+    return { outcome, meta: r.meta };
+  });
+}

@@ -1,5 +1,5 @@
-import { Cluster } from 'ioredis';
-import { pipelined, type RedisClient } from '../../../shared/redis';
+import { hgetallMany } from '../../../shared/hashReads';
+import type { RedisClient } from '../../../shared/redis';
 import type { SecretMeta, SecretTag, SecretVersionRecord, VersionState } from '../domain/secret';
 import { checkProject, metaKey } from './keyLayout';
 
@@ -17,41 +17,10 @@ export async function readMeta(redis: RedisClient, project: string, path: string
   return parseMeta(project, path, await redis.hgetall(metaKey(project, path)));
 }
 
-/** Keys one script call reads: bounds how long one call holds Redis. */
-const META_PER_SCRIPT = 250;
-// KEYS: meta hashes. The flat HGETALL of each, in order ({} for an absent one).
-const META_MANY_LUA = `local out = {}
-for i, k in ipairs(KEYS) do out[i] = redis.call('HGETALL', k) end
-return out`;
-
-type MetaManyClient = RedisClient & { secretsMetaMany?: (n: number, ...keys: string[]) => Promise<string[][]> };
-
-/**
- * Many secrets in one round trip; null where absent. Order kept. On a single node the hashes come
- * back from one script call per META_PER_SCRIPT keys, pipelined (a page of 200 is one command
- * instead of 200, about half the client CPU); on a cluster, where a script may touch one slot
- * only, one pipelined HGETALL per key (per slot).
- */
+/** Many secrets in one round trip (shared/hashReads.ts); null where absent. Order kept. */
 export async function readMetaMany(redis: RedisClient, project: string, paths: string[]): Promise<(SecretMeta | null)[]> {
   checkProject(project);
-  const keys = paths.map((p) => metaKey(project, p));
-  let flats: unknown[];
-  if (redis instanceof Cluster || keys.length < 2) {
-    flats = await pipelined(redis, keys.map((k) => ['hgetall', k]));
-  } else {
-    const r = redis as MetaManyClient;
-    if (typeof r.secretsMetaMany !== 'function') r.defineCommand('secretsMetaMany', { lua: META_MANY_LUA });
-    const pipe = r.pipeline() as unknown as { secretsMetaMany(n: number, ...keys: string[]): void; exec(): Promise<[Error | null, unknown][] | null> };
-    for (let i = 0; i < keys.length; i += META_PER_SCRIPT) {
-      const chunk = keys.slice(i, i + META_PER_SCRIPT);
-      pipe.secretsMetaMany(chunk.length, ...chunk);
-    }
-    flats = [];
-    for (const [err, val] of (await pipe.exec()) ?? []) {
-      if (err) throw err;
-      flats.push(...(val as string[][]));
-    }
-  }
+  const flats = await hgetallMany(redis, paths.map((p) => metaKey(project, p)));
   return flats.map((flat, i) => parseMeta(project, paths[i], flat as Flat));
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { CircuitBreaker, type BreakerSettings } from '../shared/circuitBreaker';
 import type { Config } from '../shared/config';
@@ -106,7 +106,8 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     stopOnTerminationSignals: false,
     validationRules: limitRules(),
     parseOptions: { maxTokens: LIMITS.maxTokens },
-    plugins: [observationPlugin<GatewayContext>(), landingPage, statusPlugin<GatewayContext>(), operationResolutionPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>(), ...(tracing ? [tracingPlugin<GatewayContext>()] : [])],
+    // No cache hints: the cache-control plugin would only merge empty policies per request.
+    plugins: [observationPlugin<GatewayContext>(), landingPage, ApolloServerPluginCacheControlDisabled(), statusPlugin<GatewayContext>(), operationResolutionPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>(), ...(tracing ? [tracingPlugin<GatewayContext>()] : [])],
     formatError: gatewayFormatError(log),
     logger: apolloLogger(log),
   });

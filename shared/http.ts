@@ -119,7 +119,9 @@ export async function executeApollo<TContext extends BaseContext>(
   for (const [k, v] of Object.entries(req.headers)) {
     if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
   }
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const target = req.url ?? '/';
+  const q = target.indexOf('?');
+  const search = q < 0 ? '' : target.slice(q);
   let parsed: unknown = undefined;
   if (req.method === 'POST' && body.length > 0) {
     const ct = headers.get('content-type') ?? '';
@@ -134,7 +136,7 @@ export async function executeApollo<TContext extends BaseContext>(
       parsed = body;
     }
   }
-  const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body: parsed };
+  const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search, body: parsed };
   linkRequest(res, httpGraphQLRequest);
   const result = await server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
   const outHeaders: Record<string, string> = { ...extraHeaders };

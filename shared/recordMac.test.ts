@@ -18,4 +18,10 @@ describe('record MACs', () => {
     expect(new RecordMac('t'.repeat(40), 'token-record-v1').verify(parts, m)).toBe(false);
     expect(new RecordMac('s'.repeat(40), 'kms-key-metadata-v1').verify(parts, m)).toBe(false);
   });
+
+  it('is the HMAC of the length-prefixed parts: these values were signed by earlier releases and must still verify', () => {
+    expect(mac.sign(parts)).toBe('b_0ElFt9fESkLn-JO0g9F2xcB7498s2E5bj7G6rcISM');
+    expect(mac.sign([])).toBe('eItIqB4L0-PaS3V8UeGgLykXXIEcw0jz9FunTF17Wos');
+    expect(mac.sign(['', 'é€😀', 'x'.repeat(300)])).toBe('d5HjR08IUAb1k6Gj8hsSteI2ACX74J_i72ZgHxpYJYo');
+  });
 });

@@ -11,8 +11,18 @@ const JSON_CALLBACK = 'application/json; callbackSpec=1.0; charset=utf-8';
 /** Whether Apollo Server will answer this `accept` with application/graphql-response+json. */
 export function answersGraphQLResponseJson(accept: string | undefined): boolean {
   if (!accept) return false;
-  return new Negotiator({ headers: { accept } }).mediaType([APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, JSON_CALLBACK]) === GRAPHQL_RESPONSE_JSON;
+  const known = negotiated.get(accept);
+  if (known !== undefined) return known;
+  const answer = new Negotiator({ headers: { accept } }).mediaType([APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, JSON_CALLBACK]) === GRAPHQL_RESPONSE_JSON;
+  // Clients send a handful of distinct accept headers: remember them (bounded, so junk cannot grow it).
+  if (negotiated.size >= MAX_NEGOTIATED) negotiated.clear();
+  negotiated.set(accept, answer);
+  return answer;
 }
+
+const MAX_NEGOTIATED = 256;
+/** The answer of answersGraphQLResponseJson per accept header (it depends on the header alone). */
+const negotiated = new Map<string, boolean>();
 
 /**
  * API.md's status rule: when the operation produced no data (data null, or every root field null)

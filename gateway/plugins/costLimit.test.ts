@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { repoRoot } from '../supergraph';
-import { AUDIT_EVENT_COST, MAX_COST, operationCost } from './costLimit';
+import { AUDIT_EVENT_COST, costLimitPlugin, MAX_COST, operationCost } from './costLimit';
 import { LIMITS } from './limits';
 
 /** The API schema clients see (from the checked-in supergraph), so connection defaults are the real ones. */
@@ -114,5 +114,32 @@ describe('operationCost', () => {
       secrets200x20Versions: 12601,
     });
     for (const c of Object.values(typical)) expect(c).toBeLessThanOrEqual(MAX_COST);
+  });
+});
+
+describe('costLimitPlugin', () => {
+  async function check(query: ReturnType<typeof parse>, variables: Record<string, unknown>, maxCost = 200): Promise<'ok' | string> {
+    const plugin = costLimitPlugin(maxCost);
+    const hooks = (await plugin.requestDidStart!({} as never)) as { didResolveOperation: (rc: unknown) => Promise<void> };
+    const operation = query.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+    try {
+      await hooks.didResolveOperation({ request: { variables }, document: query, operation, schema });
+      return 'ok';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  it('a cost that variables enter is computed per request, even for a document seen before', async () => {
+    const doc = parse('query($f: Int) { kmsKeys(first: $f) { nodes { identity } } }');
+    expect(await check(doc, { f: 3 })).toBe('ok');
+    expect(await check(doc, { f: 1000 })).toBe('Query cost 2001 exceeds the limit of 200');
+    expect(await check(doc, { f: 3 })).toBe('ok');
+  });
+
+  it('a cost of the document alone is the same on every request (computed once)', async () => {
+    const doc = parse('query($i: String!) { kmsKey(identity: $i) { identity } kmsKeys(first: 150) { nodes { identity } } }');
+    for (const i of ['a', 'b']) expect(await check(doc, { i })).toBe('Query cost 303 exceeds the limit of 200');
+    expect(await check(doc, { i: 'c' }, 1000)).toBe('ok');
   });
 });

@@ -61,6 +61,12 @@ type Variables = Readonly<Record<string, unknown>>;
  * cannot make the computation itself expensive); both branches of a type condition are counted.
  */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Variables = {}): number {
+  return costOf(schema, document, operation, variables).cost;
+}
+
+/** The cost, and whether any variable's value entered it (if not, it is the document's alone). */
+function costOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Variables): { cost: number; readVariables: boolean } {
+  let readVariables = false;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) {
     if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
@@ -74,6 +80,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
 
   /** A variable's value as sent, else its default in the operation, else undefined. */
   const variable = (name: string): unknown => {
+    readVariables = true;
     const sent = variables[name];
     if (sent !== undefined && sent !== null) return sent;
     const dflt = variableDefaults.get(name);
@@ -157,7 +164,8 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   };
 
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
-  return selectionCost(operation.selectionSet, root ?? undefined);
+  const cost = selectionCost(operation.selectionSet, root ?? undefined);
+  return { cost, readVariables };
 }
 
 export function costLimitError(cost: number, maxCost: number): GraphQLError {
@@ -171,13 +179,27 @@ export function costLimitError(cost: number, maxCost: number): GraphQLError {
  * GRAPHQL_VALIDATION_FAILED (400) before any subgraph is called. It runs once the operation is
  * resolved, so variables count (a validation rule would not see them).
  */
+/** Costs that depend on the document alone (no variable read), per document and operation; dropped with the document. */
+const documentCosts = new WeakMap<DocumentNode, WeakMap<OperationDefinitionNode, number>>();
+
 export function costLimitPlugin<T extends BaseContext>(maxCost: number = MAX_COST): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation, schema }) {
           if (!operation) return;
-          const cost = operationCost(schema, document, operation, request.variables ?? {});
+          // Apollo keeps one parsed DocumentNode per query string, so a cost that no variable
+          // entered is computed once per document and operation, not per request.
+          let perOperation = documentCosts.get(document);
+          let cost = perOperation?.get(operation);
+          if (cost === undefined) {
+            const got = costOf(schema, document, operation, request.variables ?? {});
+            cost = got.cost;
+            if (!got.readVariables) {
+              if (!perOperation) documentCosts.set(document, (perOperation = new WeakMap()));
+              perOperation.set(operation, cost);
+            }
+          }
           if (cost > maxCost) throw costLimitError(cost, maxCost);
         },
       };

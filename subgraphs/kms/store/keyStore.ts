@@ -1,5 +1,6 @@
 import { quotaExceeded, recordTampered } from '../../../shared/errors';
 import { validateKeyIdentity, validateProjectName } from '../../../shared/identifiers';
+import { hashRecord, hgetallMany } from '../../../shared/hashReads';
 import { RecordMac } from '../../../shared/recordMac';
 import { pipelined, type RedisClient } from '../../../shared/redis';
 import type { KeyVersionInfo, KmsKeyRecord } from '../domain/keyRing';
@@ -245,10 +246,10 @@ export class KeyStore implements KeyRepository, SweepQueue {
     return this.checked(ref, await this.redis.hgetall(metaKey(ref)));
   }
 
-  /** Many records in one round trip (pipelined on a single node; one pipeline per slot on a cluster). */
+  /** Many records in one round trip (shared/hashReads.ts: one script call on a single node, pipelined per slot on a cluster). */
   async getMany(refs: readonly KeyRef[]): Promise<(KmsKeyRecord | null)[]> {
-    const hashes = (await pipelined(this.redis, refs.map((r) => ['hgetall', metaKey(r)]))) as Record<string, string>[];
-    return Promise.all(hashes.map((h, i) => this.checked(refs[i], h)));
+    const hashes = await hgetallMany(this.redis, refs.map(metaKey));
+    return Promise.all(hashes.map((h, i) => this.checked(refs[i], hashRecord(h) ?? {})));
   }
 
   /** The record, or null if there is none; refused when its MAC does not hold (also for records without one). */

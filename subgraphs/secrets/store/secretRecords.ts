@@ -1,4 +1,5 @@
-import { pipelined, type RedisClient } from '../../../shared/redis';
+import { hgetallMany } from '../../../shared/hashReads';
+import type { RedisClient } from '../../../shared/redis';
 import type { SecretMeta, SecretTag, SecretVersionRecord, VersionState } from '../domain/secret';
 import { checkProject, metaKey } from './keyLayout';
 
@@ -16,11 +17,11 @@ export async function readMeta(redis: RedisClient, project: string, path: string
   return parseMeta(project, path, await redis.hgetall(metaKey(project, path)));
 }
 
-/** Many secrets in one pipelined round trip (per cluster slot); null where absent. Order kept. */
+/** Many secrets in one round trip (shared/hashReads.ts); null where absent. Order kept. */
 export async function readMetaMany(redis: RedisClient, project: string, paths: string[]): Promise<(SecretMeta | null)[]> {
   checkProject(project);
-  const res = await pipelined(redis, paths.map((p) => ['hgetall', metaKey(project, p)]));
-  return res.map((flat, i) => parseMeta(project, paths[i], flat as Flat));
+  const flats = await hgetallMany(redis, paths.map((p) => metaKey(project, p)));
+  return flats.map((flat, i) => parseMeta(project, paths[i], flat as Flat));
 }
 
 export function parseMeta(project: string, path: string, flat: Flat | null | undefined): SecretMeta | null {

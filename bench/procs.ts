@@ -25,7 +25,8 @@ export interface Proc {
 
 /** Forks a bench module that answers {cmd: 'ready', url} over IPC once it serves. */
 export function forkReady(name: string, modulePath: string, arg: unknown, execArgv: string[] = [], timeoutMs = 60_000): Promise<Proc & { url: string }> {
-  const child = fork(modulePath, [JSON.stringify(arg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  // Production mode like our services (graphql-js skips its development checks): the floor is not handicapped.
+  const child = fork(modulePath, [JSON.stringify(arg)], { env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

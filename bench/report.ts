@@ -191,7 +191,7 @@ export function writeResults(dir: string, m: Machine, rows: Row[], settings: Rec
     `- command: \`${m.command}\``,
     `- load: autocannon in its own process, ${settings.concurrency} connections (reveal rows ${settings.latencyConcurrency}), ` +
       `${settings.warmupSeconds} s warm-up then ${settings.seconds} s per scenario; every response body checked (GraphQL or item errors fail the run)`,
-    '- layout: floor (a), (b), (c) each in its own process; our stack one process per service (gateway, platform, secrets, kms us-east-1, kms eu-west-1), NODE_ENV production; all on 127.0.0.1',
+    '- layout: floor (a), (b), (c) each in its own process; our stack one process per service (gateway, platform, secrets, kms us-east-1, kms eu-west-1); every process NODE_ENV production; all on 127.0.0.1',
     '- ×(b), ×(c): this row\'s req/s over floor (b) / (c) of the same run. CPU split: each process\'s CPU time during the timed run as % of one core; `other` is the rest of the machine (work that is not this bench).',
     '',
     markdownTable(rows),

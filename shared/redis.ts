@@ -10,8 +10,10 @@ export type RedisClient = Redis | Cluster;
  * Commands sent on their own even with auto-pipelining: WAIT / WAITAOF count the writes of the
  * connection they are sent on and block it until they answer, so they must not wait in (or hold up)
  * a batch of other requests' commands; on a cluster they name no key a batch could be routed by.
+ * SCAN: in an auto-pipeline ioredis puts the key prefix in front of its MATCH pattern a second time
+ * (the patterns here already carry it), so it matched nothing and walked the whole keyspace.
  */
-const NOT_AUTO_PIPELINED = ['wait', 'waitaof'];
+const NOT_AUTO_PIPELINED = ['wait', 'waitaof', 'scan'];
 
 /**
  * Connection factory. Commands issued in the same event-loop turn (by concurrent requests) leave in

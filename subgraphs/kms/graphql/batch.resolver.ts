@@ -3,18 +3,19 @@ import type { RequestContext } from '../../../shared/context';
 import { optionalBinaryInput } from '../domain/base64';
 import type { KeyRingService } from '../domain/keyRingService';
 import { checkBatchSize, type BatchItemOutcome } from '../domain/operations/encrypt';
-import { DecryptBatchArgs, EncryptBatchArgs } from './types/args';
-import { BatchItemError, BatchItemResult } from './types/results';
+import { DecryptBatchArgs, EncryptBatchItems, EncryptBatchKeyIdentity, type EncryptBatchItem } from './types/args';
+import { BatchItemResult } from './types/results';
 import { guard, keyResource, loadKey } from './kmsRequest';
 
+/** A plain object per item (BatchItemResult has simpleResolvers: graphql reads the properties). */
 function toResult(o: BatchItemOutcome): BatchItemResult {
-  return Object.assign(new BatchItemResult(), {
+  return {
     index: o.index,
     ciphertext: o.ciphertext,
     plaintext: o.plaintext ? o.plaintext.toString('base64') : null,
     keyVersion: o.keyVersion,
-    error: o.error ? Object.assign(new BatchItemError(), o.error) : null,
-  });
+    error: o.error,
+  };
 }
 
 /**
@@ -26,7 +27,8 @@ export class BatchResolver {
   constructor(private readonly kms: KeyRingService) {}
 
   @Mutation(() => [BatchItemResult], { description: 'Encrypts up to 1000 items with one key, one result per item in input order; an item fails on its own in `error`. Needs kms:encrypt; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT (more than 1000 items) fail the whole call.' })
-  async encryptBatch(@Args(() => EncryptBatchArgs) { keyIdentity, items }: EncryptBatchArgs, @Ctx() ctx: RequestContext): Promise<BatchItemResult[]> {
+  // Parameter decorators run last to first: items first here puts keyIdentity first in the schema.
+  async encryptBatch(@EncryptBatchItems() items: EncryptBatchItem[], @EncryptBatchKeyIdentity() keyIdentity: string, @Ctx() ctx: RequestContext): Promise<BatchItemResult[]> {
     checkBatchSize(items.length);
     const resource = keyResource(this.kms, keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:encrypt');

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../../shared/context';
 import { optionalBinaryInput } from '../domain/base64';
 import type { KeyRingService } from '../domain/keyRingService';
 import { checkBatchSize, type BatchItemOutcome } from '../domain/operations/encrypt';
-import { DecryptBatchArgs, EncryptBatchItems, EncryptBatchKeyIdentity, type EncryptBatchItem } from './types/args';
+import { DecryptBatchArgs, EncryptBatchArgs } from './types/args';
 import { BatchItemResult } from './types/results';
 import { guard, keyResource, loadKey } from './kmsRequest';
 
@@ -27,8 +27,7 @@ export class BatchResolver {
   constructor(private readonly kms: KeyRingService) {}
 
   @Mutation(() => [BatchItemResult], { description: 'Encrypts up to 1000 items with one key, one result per item in input order; an item fails on its own in `error`. Needs kms:encrypt; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT (more than 1000 items) fail the whole call.' })
-  // Parameter decorators run last to first: items first here puts keyIdentity first in the schema.
-  async encryptBatch(@EncryptBatchItems() items: EncryptBatchItem[], @EncryptBatchKeyIdentity() keyIdentity: string, @Ctx() ctx: RequestContext): Promise<BatchItemResult[]> {
+  async encryptBatch(@Args(() => EncryptBatchArgs) { keyIdentity, items }: EncryptBatchArgs, @Ctx() ctx: RequestContext): Promise<BatchItemResult[]> {
     checkBatchSize(items.length);
     const resource = keyResource(this.kms, keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:encrypt');

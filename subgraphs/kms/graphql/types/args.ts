@@ -1,4 +1,4 @@
-import { ArgsType, createParameterDecorator, Field, Int } from 'type-graphql';
+import { ArgsType, Field, Int } from 'type-graphql';
 import type { KeyStatus } from '../../domain/keyTypes';
 import { KeyStatusEnum } from './enums';
 import { DecryptBatchItemInput, EncryptBatchItemInput } from './inputs';
@@ -29,21 +29,11 @@ export class ExportKeyArgs {
   @Field(() => Int, { nullable: true, description: 'Version to export: 1 to latestVersion (NOT_FOUND otherwise, or when destroyed); null: the latest.' }) version?: number | null;
 }
 
-/**
- * encryptBatch's arguments, registered one by one so the resolver gets graphql's coerced values as
- * they are: an @ArgsType would have type-graphql copy each of the 1000 items into a class instance
- * (4% of the KMS's CPU on a batch). Same names, types, order and descriptions in the schema.
- */
-export const EncryptBatchKeyIdentity = () =>
-  createParameterDecorator<object>(({ args }) => args.keyIdentity as string, {
-    arg: { name: 'keyIdentity', typeFunc: () => String, options: { description: "Identity of an ACTIVE ENCRYPT_DECRYPT key in the request's region; NOT_FOUND if absent." } },
-  });
-export const EncryptBatchItems = () =>
-  createParameterDecorator<object>(({ args }) => args.items as EncryptBatchItem[], {
-    arg: { name: 'items', typeFunc: () => [EncryptBatchItemInput], options: { description: "At most 1000 items (BAD_USER_INPUT otherwise), each encrypted with the key's default encryption version." } },
-  });
-/** One coerced item of encryptBatch (a plain object). */
-export type EncryptBatchItem = Pick<EncryptBatchItemInput, 'plaintext' | 'associatedData'>;
+@ArgsType()
+export class EncryptBatchArgs {
+  @Field(() => String, { description: "Identity of an ACTIVE ENCRYPT_DECRYPT key in the request's region; NOT_FOUND if absent." }) keyIdentity!: string;
+  @Field(() => [EncryptBatchItemInput], { description: "At most 1000 items (BAD_USER_INPUT otherwise), each encrypted with the key's default encryption version." }) items!: EncryptBatchItemInput[];
+}
 
 @ArgsType()
 export class DecryptBatchArgs {

@@ -4,17 +4,18 @@ import { optionalBinaryInput } from '../domain/base64';
 import type { KeyRingService } from '../domain/keyRingService';
 import { checkBatchSize, type BatchItemOutcome } from '../domain/operations/encrypt';
 import { DecryptBatchArgs, EncryptBatchArgs } from './types/args';
-import { BatchItemError, BatchItemResult } from './types/results';
+import { BatchItemResult } from './types/results';
 import { guard, keyResource, loadKey } from './kmsRequest';
 
+/** A plain object per item (BatchItemResult has simpleResolvers: graphql reads the properties). */
 function toResult(o: BatchItemOutcome): BatchItemResult {
-  return Object.assign(new BatchItemResult(), {
+  return {
     index: o.index,
     ciphertext: o.ciphertext,
     plaintext: o.plaintext ? o.plaintext.toString('base64') : null,
     keyVersion: o.keyVersion,
-    error: o.error ? Object.assign(new BatchItemError(), o.error) : null,
-  });
+    error: o.error,
+  };
 }
 
 /**

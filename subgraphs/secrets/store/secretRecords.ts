@@ -1,4 +1,4 @@
-import { hgetallMany } from '../../../shared/hashReads';
+import { hashRecord, hgetallMany } from '../../../shared/hashReads';
 import type { RedisClient } from '../../../shared/redis';
 import type { SecretMeta, SecretTag, SecretVersionRecord, VersionState } from '../domain/secret';
 import { checkProject, metaKey } from './keyLayout';
@@ -25,7 +25,7 @@ export async function readMetaMany(redis: RedisClient, project: string, paths: s
 }
 
 export function parseMeta(project: string, path: string, flat: Flat | null | undefined): SecretMeta | null {
-  const h = toRecord(flat);
+  const h = hashRecord(flat);
   if (!h || !h.region) return null;
   const current = Number(h.currentVersion ?? 0);
   return {
@@ -48,15 +48,6 @@ export function parseVersion(version: number, raw: string | null | undefined): S
   if (!raw) return null;
   const r = JSON.parse(raw) as { s: VersionState; c: string; k: number };
   return { version, state: r.s, createdAt: r.c, kmsKeyVersion: Number(r.k) };
-}
-
-function toRecord(flat: Flat | null | undefined): Record<string, string> | null {
-  if (!flat) return null;
-  if (!Array.isArray(flat)) return Object.keys(flat).length ? flat : null;
-  if (flat.length === 0) return null;
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]] = flat[i + 1];
-  return out;
 }
 
 function safeTags(json: string | undefined): SecretTag[] {

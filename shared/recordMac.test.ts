@@ -1,4 +1,4 @@
-import { RecordMac } from './recordMac';
+import { RecordMac, VerifiedRecords } from './recordMac';
 
 describe('record MACs', () => {
   const mac = new RecordMac('s'.repeat(40), 'token-record-v1');
@@ -23,5 +23,17 @@ describe('record MACs', () => {
     expect(mac.sign(parts)).toBe('b_0ElFt9fESkLn-JO0g9F2xcB7498s2E5bj7G6rcISM');
     expect(mac.sign([])).toBe('eItIqB4L0-PaS3V8UeGgLykXXIEcw0jz9FunTF17Wos');
     expect(mac.sign(['', 'é€😀', 'x'.repeat(300)])).toBe('d5HjR08IUAb1k6Gj8hsSteI2ACX74J_i72ZgHxpYJYo');
+  });
+
+  it('VerifiedRecords holds only the exact values remembered under that MAC, and stays bounded', () => {
+    const v = new VerifiedRecords(2);
+    v.remember('m1', ['a', undefined, 'c']);
+    expect(v.holds('m1', ['a', undefined, 'c'])).toBe(true);
+    for (const other of [['a', 'undefined', 'c'], ['a', undefined], ['a', undefined, 'c', 'd'], ['a', '', 'c']]) expect(v.holds('m1', other)).toBe(false);
+    expect(v.holds('m2', ['a', undefined, 'c'])).toBe(false);
+    expect(v.holds(undefined, ['a', undefined, 'c'])).toBe(false);
+    v.remember('m2', ['x']);
+    v.remember('m3', ['y']);
+    expect([v.holds('m1', ['a', undefined, 'c']), v.holds('m2', ['x']), v.holds('m3', ['y'])]).toEqual([false, true, true]);
   });
 });

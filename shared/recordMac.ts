@@ -41,3 +41,32 @@ export class RecordMac {
     return timingSafeEqual(Buffer.from(mac, 'base64url'), Buffer.from(this.sign(parts), 'base64url'));
   }
 }
+
+/**
+ * The records a RecordMac has already verified, by MAC: whether `mac` holds over a record is a
+ * pure function of the key and the record's sealed values, so a record read again with the same
+ * MAC and exactly the same values (compared one by one, no encoding) needs no second HMAC. A page
+ * of 100 KMS keys is re-read on every request: without this, the HMAC per record is most of the
+ * KMS's CPU for it. Only values that passed a real verification are remembered; a changed value,
+ * or a MAC not seen, goes to the HMAC as before. Bounded (oldest dropped first).
+ */
+export class VerifiedRecords {
+  private readonly seen = new Map<string, readonly (string | undefined)[]>();
+
+  constructor(private readonly max = 4096) {}
+
+  /** True only if these exact values were verified under this MAC before. */
+  holds(mac: string | undefined, values: readonly (string | undefined)[]): boolean {
+    if (typeof mac !== 'string') return false;
+    const known = this.seen.get(mac);
+    if (known === undefined || known.length !== values.length) return false;
+    for (let i = 0; i < values.length; i++) if (known[i] !== values[i]) return false;
+    return true;
+  }
+
+  /** Call only after the MAC over these values was verified. */
+  remember(mac: string, values: readonly (string | undefined)[]): void {
+    if (this.seen.size >= this.max && !this.seen.has(mac)) this.seen.delete(this.seen.keys().next().value as string);
+    this.seen.set(mac, values);
+  }
+}

@@ -80,6 +80,16 @@ describe("a key's metadata altered in Redis", () => {
     }
   });
 
+  it('a key read (and verified) many times, then altered, is refused; put back as it was, it works again', async () => {
+    await stack.ok('mutation { createKmsKey(input: { identity: "seen", type: AES256_GCM96 }) { identity } }');
+    for (let i = 0; i < 3; i++) expect((await stack.ok(ENCRYPT, { id: 'seen' })).encrypt.ciphertext).toEqual(expect.any(String));
+    const before = await redis().hget(meta('seen'), 'minDecryptionVersion');
+    await redis().hset(meta('seen'), 'minDecryptionVersion', '0');
+    expect(failure(await stack.gql(ENCRYPT, { id: 'seen' }))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    await redis().hset(meta('seen'), 'minDecryptionVersion', before ?? '');
+    expect((await stack.ok(ENCRYPT, { id: 'seen' })).encrypt.ciphertext).toEqual(expect.any(String));
+  });
+
   it('an untouched key still works', async () => {
     await stack.ok('mutation { createKmsKey(input: { identity: "fine", type: AES256_GCM96 }) { identity } }');
     await stack.ok('mutation { rotateKmsKey(identity: "fine") { latestVersion } }');

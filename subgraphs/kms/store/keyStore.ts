@@ -1,7 +1,7 @@
 import { quotaExceeded, recordTampered } from '../../../shared/errors';
 import { validateKeyIdentity, validateProjectName } from '../../../shared/identifiers';
 import { hashRecord, hgetallMany } from '../../../shared/hashReads';
-import { RecordMac } from '../../../shared/recordMac';
+import { RecordMac, VerifiedRecords } from '../../../shared/recordMac';
 import { pipelined, type RedisClient } from '../../../shared/redis';
 import type { KeyVersionInfo, KmsKeyRecord } from '../domain/keyRing';
 import type { KeyPurpose, KeyStatus, KeyType } from '../domain/keyTypes';
@@ -127,6 +127,12 @@ const SEALED_FIELDS = [
   'rotatedAt', 'materialDestroyed', 'rev', 'autoRotatePeriodDays', 'deletionDate',
 ] as const;
 const sealedParts = (ref: KeyRef, h: Record<string, string>) => [ref.region, ref.project, ref.identity, ...SEALED_FIELDS.flatMap((f) => [f, JSON.stringify(h[f] ?? null)])];
+/** The same values raw, for VerifiedRecords (equal raw values ⇔ equal sealed parts). */
+const sealedValues = (ref: KeyRef, h: Record<string, string>): (string | undefined)[] => {
+  const out: (string | undefined)[] = [ref.region, ref.project, ref.identity];
+  for (const f of SEALED_FIELDS) out.push(h[f]);
+  return out;
+};
 /** What a key's stored `mac` covers (a root-key rotation signs the same parts under the new key). */
 export { sealedParts as keyMetadataSealedParts };
 
@@ -181,6 +187,8 @@ const scheduleMember = (project: string, identity: string) => JSON.stringify([pr
 /** The KMS key store: records, version rings of wrapped material, listing index, sweeper schedules. */
 export class KeyStore implements KeyRepository, SweepQueue {
   private readonly redis: RedisClient & Scripts;
+  /** Records already verified under mac or previousMac (both fixed for this store's life). */
+  private readonly verified = new VerifiedRecords();
 
   /**
    * `mac` signs and checks every record (key from the region's KMS root key). A record that fails
@@ -256,11 +264,14 @@ export class KeyStore implements KeyRepository, SweepQueue {
   private async checked(ref: KeyRef, h: Record<string, string>): Promise<KmsKeyRecord | null> {
     const rec = decode(ref, h);
     if (rec === null) return null;
+    const values = sealedValues(ref, h);
+    if (this.verified.holds(h.mac, values)) return rec;
     const parts = sealedParts(ref, h);
     if (!this.mac.verify(parts, h.mac) && !this.opts.previousMac?.verify(parts, h.mac)) {
       await this.opts.onTampered?.(ref);
       throw recordTampered();
     }
+    this.verified.remember(h.mac, values);
     return rec;
   }
 

@@ -6,6 +6,9 @@ import { pipelined, type RedisClient } from '../../../shared/redis';
 import type { KeyVersionInfo, KmsKeyRecord } from '../domain/keyRing';
 import type { KeyPurpose, KeyStatus, KeyType } from '../domain/keyTypes';
 import type { CommitOptions, KeyRef, KeyRepository, SweepQueue } from '../domain/ports';
+import { decode, encode, sealedParts, sealedValues } from './keyRecord';
+
+export { keyMetadataMac, keyMetadataSealedParts } from './keyRecord';
 
 export type { KeyRef } from '../domain/ports';
 
@@ -116,71 +119,6 @@ type Scripts = {
   kmsReserveKey(quota: string, identity: string, max: string): Promise<number>;
   kmsNewestVersions(meta: string, versions: string, n: string): Promise<string[]>;
 };
-
-/**
- * The meta fields the record's `mac` covers, with region, project and identity (so a record cannot
- * be copied onto another key): everything but the description. Every write goes through encode,
- * which signs the whole record it writes.
- */
-const SEALED_FIELDS = [
-  'type', 'purpose', 'status', 'exportable', 'createdAt', 'latestVersion', 'minDecryptionVersion', 'minEncryptionVersion',
-  'rotatedAt', 'materialDestroyed', 'rev', 'autoRotatePeriodDays', 'deletionDate',
-] as const;
-const sealedParts = (ref: KeyRef, h: Record<string, string>) => [ref.region, ref.project, ref.identity, ...SEALED_FIELDS.flatMap((f) => [f, JSON.stringify(h[f] ?? null)])];
-/** The same values raw, for VerifiedRecords (equal raw values ⇔ equal sealed parts). */
-const sealedValues = (ref: KeyRef, h: Record<string, string>): (string | undefined)[] => {
-  const out: (string | undefined)[] = [ref.region, ref.project, ref.identity];
-  for (const f of SEALED_FIELDS) out.push(h[f]);
-  return out;
-};
-/** What a key's stored `mac` covers (a root-key rotation signs the same parts under the new key). */
-export { sealedParts as keyMetadataSealedParts };
-
-function encode(rec: KmsKeyRecord, mac: RecordMac): { set: string[]; del: string[] } {
-  const set: string[] = [
-    'type', rec.type, 'purpose', rec.purpose, 'status', rec.status, 'exportable', rec.exportable ? '1' : '0',
-    'createdAt', rec.createdAt, 'latestVersion', String(rec.latestVersion),
-    'minDecryptionVersion', String(rec.minDecryptionVersion), 'minEncryptionVersion', String(rec.minEncryptionVersion),
-    'rotatedAt', rec.rotatedAt, 'materialDestroyed', rec.materialDestroyed ? '1' : '0', 'rev', String(rec.rev),
-  ];
-  const del: string[] = [];
-  const optional: [string, string | null][] = [
-    ['description', rec.description],
-    ['autoRotatePeriodDays', rec.autoRotatePeriodDays === null ? null : String(rec.autoRotatePeriodDays)],
-    ['deletionDate', rec.deletionDate],
-  ];
-  for (const [f, v] of optional) {
-    if (v === null) del.push(f);
-    else set.push(f, v);
-  }
-  const fields: Record<string, string> = {};
-  for (let i = 0; i < set.length; i += 2) fields[set[i]] = set[i + 1];
-  set.push('mac', mac.sign(sealedParts(rec, fields)));
-  return { set, del };
-}
-
-function decode(ref: KeyRef, h: Record<string, string>): KmsKeyRecord | null {
-  if (!h || !h.type || !h.rev) return null;
-  return {
-    region: ref.region,
-    project: ref.project,
-    identity: ref.identity,
-    type: h.type as KeyType,
-    purpose: h.purpose as KeyPurpose,
-    status: h.status as KeyStatus,
-    description: h.description ?? null,
-    exportable: h.exportable === '1',
-    createdAt: h.createdAt,
-    latestVersion: Number(h.latestVersion),
-    minDecryptionVersion: Number(h.minDecryptionVersion),
-    minEncryptionVersion: Number(h.minEncryptionVersion),
-    autoRotatePeriodDays: h.autoRotatePeriodDays !== undefined ? Number(h.autoRotatePeriodDays) : null,
-    deletionDate: h.deletionDate ?? null,
-    rotatedAt: h.rotatedAt,
-    materialDestroyed: h.materialDestroyed === '1',
-    rev: Number(h.rev),
-  };
-}
 
 const scheduleMember = (project: string, identity: string) => JSON.stringify([project, identity]);
 
@@ -353,9 +291,4 @@ export class KeyStore implements KeyRepository, SweepQueue {
       return { region, project, identity };
     });
   }
-}
-
-/** The MAC of a region's key metadata, derived from its KMS root key (which only that KMS holds). */
-export function keyMetadataMac(rootKey: Buffer): RecordMac {
-  return new RecordMac(rootKey, 'kms-key-metadata-v1');
 }

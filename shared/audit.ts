@@ -142,7 +142,27 @@ for k = 2, #KEYS do
 end
 return redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])`;
 
-const SCRIPTS = { auditAppend: APPEND, auditSettle: SETTLE, auditIndexPage: INDEX_PAGE };
+/**
+ * Appends many events of one project in one step (KEYS: stream, then each event's
+ * INDEXED_FIELDS.length index keys in order; ARGV: per event its field count, then its fields).
+ * Every key's type is checked before the first write, so a bad key writes none of them.
+ */
+const APPEND_MANY = `local INTENTS = 0\n${CHECK_TYPES}
+local PER = ${INDEXED_FIELDS.length}
+local ids, a, k = {}, 1, 2
+while a <= #ARGV do
+  local n = tonumber(ARGV[a])
+  local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, a + 1, a + n))
+  local d = string.find(id, '-', 1, true)
+  local ms, seq = string.sub(id, 1, d - 1), string.sub(id, d + 1)
+  local member = string.char(96 + #ms) .. ms .. string.char(96 + #seq) .. seq
+  for i = k, k + PER - 1 do redis.call('ZADD', KEYS[i], 0, member) end
+  ids[#ids + 1] = id
+  a, k = a + n + 1, k + PER
+end
+return ids`;
+
+const SCRIPTS = { auditAppend: APPEND, auditAppendMany: APPEND_MANY, auditSettle: SETTLE, auditIndexPage: INDEX_PAGE };
 
 /** Records an intent only if the stream can take the final event (exists as a stream, or not yet). */
 const BEGIN = `
@@ -182,6 +202,24 @@ export class AuditLog {
   async append(e: AuditEventInput): Promise<string> {
     const id = await this.script('auditAppend', [streamKey(e.project), ...indexKeysOf(e.project, e)], fields(e));
     return id as string;
+  }
+
+  /**
+   * Many events of ONE project (a batch's per-item events) in one script call: all or none are
+   * written. Resolves to their ids in order; rejects if the log could not take them.
+   */
+  async appendMany(events: AuditEventInput[]): Promise<string[]> {
+    if (events.length === 0) return [];
+    const project = events[0].project;
+    if (events.some((e) => e.project !== project)) throw new Error('appendMany takes the events of one project');
+    const keys = [streamKey(project)];
+    const args: string[] = [];
+    for (const e of events) {
+      keys.push(...indexKeysOf(project, e));
+      const f = fields(e);
+      args.push(String(f.length), ...f);
+    }
+    return (await this.script('auditAppendMany', keys, args)) as string[];
   }
 
   /**

@@ -67,6 +67,16 @@ export class AuditFlow {
     if (written.status === 'rejected' || accepts.status === 'rejected' || !accepts.value) throw this.notWritten('record');
   }
 
+  /**
+   * Many events of one project (a batch's per-item events) as one append, with one capacity
+   * check: all are written before the caller goes on, or the caller fails (fail closed).
+   */
+  async recordMany(events: AuditEventInput[]): Promise<void> {
+    if (events.length === 0) return;
+    const [written, accepts] = await Promise.allSettled([this.log.appendMany(events), this.accepts(events[0].project)]);
+    if (written.status === 'rejected' || accepts.status === 'rejected' || !accepts.value) throw this.notWritten('record');
+  }
+
   async read<T>(planned: AuditEventInput, op: () => Promise<Outcome<T>>): Promise<T> {
     let out: Outcome<T>;
     let accepts: Promise<boolean>;

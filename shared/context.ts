@@ -89,6 +89,11 @@ export class RequestContext {
     return this.auditFlow.record(this.event(action, resource, outcome, extra));
   }
 
+  /** Many events in the caller's project as one append (a batch's items); awaited like `audit`. */
+  auditMany(events: { action: AuditAction; resource: string; outcome: AuditOutcome; extra?: AuditExtra }[]): Promise<void> {
+    return this.auditFlow.recordMany(events.map((e) => this.event(e.action, e.resource, e.outcome, e.extra ?? {})));
+  }
+
   /** A state change under a write-ahead audit intent (shared/auditFlow.ts). */
   auditedChange<T>(
     action: AuditAction,

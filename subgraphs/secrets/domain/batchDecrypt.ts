@@ -95,32 +95,44 @@ export function revealedValue(r: ReadableValue, dec: { plaintextB64: string; key
 
 /**
  * The reveals of a batch's distinct paths, in order: each path validated and checked (`check`:
- * FORBIDDEN) and read on its own, then every readable one decrypted by decryptGrouped. `meta` is
+ * FORBIDDEN), the rest read in one round trip, then every readable one decrypted by decryptGrouped. `meta` is
  * the secret as read (null where none), for the item's audit event. Store failures fail the batch.
  */
 export async function revealMany(
-  store: Pick<SecretRepository, 'readValue'>,
+  store: Pick<SecretRepository, 'readValue' | 'readCurrentValues'>,
   kms: BatchKmsPort,
   call: { project: string; caller: { tokenId: string; project: string }; requestId: string },
   distinct: unknown[],
   check: (path: string) => ApiError | null,
   deadline: number | undefined,
 ): Promise<{ outcome: RevealOutcome; meta: SecretMeta | null }[]> {
-  const reads = await Promise.all(distinct.map(async (p): Promise<{ path: string; meta: SecretMeta | null; ready?: ReadableValue; error?: ApiError }> => {
+  type Read = { path: string; meta: SecretMeta | null; ready?: ReadableValue; error?: ApiError };
+  const reads: Read[] = distinct.map((p) => {
     const path = typeof p === 'string' ? p : '';
-    let meta: SecretMeta | null = null;
     try {
       validatePath(p);
       const denied = check(path);
-      if (denied) throw denied;
-      const read = await store.readValue(call.project, path, null);
-      meta = read.secret;
-      return { path, meta, ready: readableValue(call.project, path, read, null) };
+      return denied ? { path, meta: null, error: denied } : { path, meta: null };
     } catch (err) {
-      if (err instanceof ApiError) return { path, meta, error: err };
+      if (err instanceof ApiError) return { path, meta: null, error: err };
       throw err;
     }
-  }));
+  });
+  // One read for every path that passed the checks (store failures fail the batch).
+  const toRead = reads.filter((r) => !r.error);
+  const paths = toRead.map((r) => r.path);
+  const values = store.readCurrentValues
+    ? await store.readCurrentValues(call.project, paths)
+    : await Promise.all(paths.map((p) => store.readValue(call.project, p, null)));
+  toRead.forEach((r, i) => {
+    r.meta = values[i].secret;
+    try {
+      r.ready = readableValue(call.project, r.path, values[i], null);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      r.error = err;
+    }
+  });
   const ready = reads.filter((r) => r.ready).map((r) => r.ready!);
   const decrypted = await decryptGrouped(kms, call, ready, deadline);
   let next = 0;

@@ -78,6 +78,8 @@ export interface SecretRepository {
   putVersion(project: string, path: string, expectedVersion: number | null, encrypt: (r: Reservation) => Promise<EncryptedValue>, valueBytes?: number): Promise<SecretVersionRecord>;
   /** The secret and the version a reveal reads (currentVersion when null); null where absent. */
   readValue(project: string, path: string, version: number | null): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }>;
+  /** readValue at currentVersion of many paths, in order, in one round trip (batch reveal); optional: readValue per path otherwise. */
+  readCurrentValues?(project: string, paths: string[]): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }[]>;
   /** Newest first; NOT_FOUND when the secret is absent. */
   listVersions(project: string, path: string, first: number, after?: string | null): Promise<Page<SecretVersionRecord>>;
   /** All-or-nothing state change of versions (rules in secretVersion.ts). */

@@ -46,14 +46,16 @@ export class SecretValueResolver {
     validateBatchPaths(paths); // before the guard: a malformed call is not a denial
     await guard(ctx, 'secret:*', { scopes: ['secrets:read_value'], features: ['secrets', 'kms'] });
     const items = await this.deps.manager.batchGetSecretValue(callOf(ctx), paths, pathConfinement(ctx.principal.pathPrefixes), { requestRegion: ctx.region });
-    // Every item's event (decided by the domain) is written, in parallel, before any value leaves;
-    // one failed write fails the call. FORBIDDEN items join the request's denials (one event with
-    // their count, written before the response leaves).
-    await Promise.all(items.map((item) => {
-      if (!item.audit) return undefined;
-      if (item.audit.action === 'auth.denied') return ctx.recordDenial(item.error!, item.audit.resource);
-      return ctx.audit(item.audit.action, item.audit.resource, item.audit.outcome, item.audit.extra);
-    }));
+    // Every item's event (decided by the domain) is written before any value leaves, all in one
+    // append (one script call: all or none); a failed write fails the call. FORBIDDEN items join
+    // the request's denials (one event with their count, written before the response leaves).
+    const events = [];
+    for (const item of items) {
+      if (!item.audit) continue;
+      if (item.audit.action === 'auth.denied') ctx.recordDenial(item.error!, item.audit.resource);
+      else events.push(item.audit);
+    }
+    await ctx.auditMany(events);
     for (const item of items) if (item.revealed) this.deps.access.record(item.revealed);
     return items.map((item) =>
       Object.assign(new BatchSecretValueResult(), {

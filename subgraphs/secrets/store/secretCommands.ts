@@ -1,4 +1,5 @@
 import { internalError } from '../../../shared/errors';
+import { Cluster } from 'ioredis';
 import type { Command, RedisClient } from '../../../shared/redis';
 import type { SecretTag, VersionState } from '../domain/secret';
 import { VERSION_STATES } from '../domain/secret';
@@ -27,12 +28,32 @@ const PER_SECRET = {
 const PER_INDEX = { secretsRecordAccess: lua.RECORD_ACCESS, secretsAccessed: lua.ACCESSED, secretsReserveBytes: lua.RESERVE_BYTES } as const;
 const PER_PROJECT = { secretsIndexNew: lua.INDEX_NEW } as const;
 
+/**
+ * READ_VALUE of many secrets at their current version (KEYS: meta, versions, values of each), one
+ * reply per secret as READ_VALUE's. Single node only: the secrets' keys are in different slots.
+ */
+const READ_CURRENT_MANY = `
+local out = {}
+for i = 1, #KEYS, 3 do
+  local meta = redis.call('HGETALL', KEYS[i])
+  if #meta == 0 then out[#out + 1] = { meta } else
+    local v = redis.call('HGET', KEYS[i], 'currentVersion')
+    out[#out + 1] = { meta, v, redis.call('HGET', KEYS[i + 1], v), redis.call('HGET', KEYS[i + 2], v) }
+  end
+end
+return out`;
+/** Secrets per script call: bounds how long one call holds Redis. */
+const READS_PER_SCRIPT = 100;
+
+type ReadReply = { meta: Flat; version?: string; record?: string | null; ciphertext?: string | null };
+
 type Raw = Record<keyof typeof PER_SECRET | keyof typeof PER_INDEX | keyof typeof PER_PROJECT, (...args: string[]) => Promise<unknown>>;
 
 export class SecretCommands {
   private readonly raw: Raw;
 
-  constructor(redis: RedisClient) {
+  constructor(private readonly redis: RedisClient) {
+    redis.defineCommand('secretsReadCurrentMany', { lua: READ_CURRENT_MANY });
     for (const [name, script] of Object.entries(PER_SECRET)) redis.defineCommand(name, { numberOfKeys: 6, lua: script });
     for (const [name, script] of Object.entries(PER_INDEX)) redis.defineCommand(name, { numberOfKeys: 1, lua: script });
     for (const [name, script] of Object.entries(PER_PROJECT)) redis.defineCommand(name, { numberOfKeys: 2, lua: script });
@@ -109,6 +130,23 @@ export class SecretCommands {
       string[], string?, (string | null)?, (string | null)?,
     ];
     return { meta, version, record, ciphertext };
+  }
+
+  /**
+   * readValue at currentVersion of many secrets in order. On a single node one script call per
+   * READS_PER_SCRIPT secrets (ioredis' per-command cost dominated a batch reveal's 100 reads); on
+   * a cluster, where a script may touch one slot only, one readValue per secret (auto-pipelined).
+   */
+  async readCurrentValues(keysList: SecretKeys[]): Promise<ReadReply[]> {
+    if (this.redis instanceof Cluster || keysList.length < 2) return Promise.all(keysList.map((keys) => this.readValue({ keys, version: null })));
+    const many = (this.redis as unknown as Record<string, (n: number, ...k: string[]) => Promise<unknown>>).secretsReadCurrentMany.bind(this.redis);
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < keysList.length; i += READS_PER_SCRIPT) {
+      const keys = keysList.slice(i, i + READS_PER_SCRIPT).flatMap((k) => [k[0], k[1], k[2]]);
+      calls.push(many(keys.length, ...keys));
+    }
+    const replies = (await Promise.all(calls)).flat() as [string[], string?, (string | null)?, (string | null)?][];
+    return replies.map(([meta, version, record, ciphertext]) => ({ meta, version, record, ciphertext }));
   }
 
   /** Up to `count` versions below `before` (null = from the newest), newest first, as [number, raw record]. */

@@ -142,6 +142,9 @@ export class SecretStore implements SecretRepository, SecretIndexReads, AccessIn
   readValue(project: string, path: string, version: number | null): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }> {
     return this.versions.readValue(project, path, version);
   }
+  readCurrentValues(project: string, paths: string[]): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }[]> {
+    return this.versions.readCurrentValues(project, paths);
+  }
   getVersion(project: string, path: string, version: number): Promise<StoredSecretVersion | null> {
     return this.versions.getVersion(project, path, version);
   }

@@ -8,7 +8,7 @@ import { nextState, type VersionAction } from '../domain/secretVersion';
 import { checkProject, secretKeys } from './keyLayout';
 import type { SecretCommands } from './secretCommands';
 import type { SecretQuotas } from './secretQuotas';
-import { parseMeta, parseVersion } from './secretRecords';
+import { parseMeta, parseVersion, type Flat } from './secretRecords';
 
 const RESERVATION_TTL_MS = 60_000;
 
@@ -106,12 +106,16 @@ export class VersionStore {
    */
   async readValue(project: string, path: string, version: number | null): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }> {
     checkProject(project);
-    const r = await this.scripts.readValue({ keys: secretKeys(project, path), version });
-    const secret = parseMeta(project, path, r.meta);
-    if (!secret || !r.version || !r.record) return { secret, version: null };
-    const rec = parseVersion(Number(r.version), r.record)!;
-    return { secret, version: { ...rec, ciphertext: rec.state === 'DESTROYED' ? null : r.ciphertext ?? null } };
+    return valueRead(project, path, await this.scripts.readValue({ keys: secretKeys(project, path), version }));
   }
+
+  /** readValue at currentVersion of many paths of a project, in order, in one round trip. */
+  async readCurrentValues(project: string, paths: string[]): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }[]> {
+    checkProject(project);
+    const replies = await this.scripts.readCurrentValues(paths.map((p) => secretKeys(project, p)));
+    return replies.map((r, i) => valueRead(project, paths[i], r));
+  }
+
 
   /** A version for reveal (ciphertext included); null when the secret or version is absent. */
   async getVersion(project: string, path: string, version: number): Promise<StoredSecretVersion | null> {
@@ -140,4 +144,12 @@ export class VersionStore {
     await this.quotas?.freeBytes(project, freed);
     return parseMeta(project, path, meta)!;
   }
+}
+
+/** A READ_VALUE reply as the secret (MAC checked by parseMeta) and the version with its ciphertext. */
+function valueRead(project: string, path: string, r: { meta: Flat; version?: string; record?: string | null; ciphertext?: string | null }): { secret: SecretMeta | null; version: StoredSecretVersion | null } {
+  const secret = parseMeta(project, path, r.meta);
+  if (!secret || !r.version || !r.record) return { secret, version: null };
+  const rec = parseVersion(Number(r.version), r.record)!;
+  return { secret, version: { ...rec, ciphertext: rec.state === 'DESTROYED' ? null : r.ciphertext ?? null } };
 }

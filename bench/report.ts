@@ -162,7 +162,8 @@ export function machine(redisVersion: string, argv: string[]): Machine {
     }
   };
   const commit = git('rev-parse', 'HEAD') || 'unknown';
-  const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+  // The results files themselves (written by the last run) do not make the code dirty.
+  const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results') !== '';
   let ramGiB = os.totalmem() / 1024 ** 3;
   try {
     ramGiB = Number(/MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) / 1024 ** 2 || ramGiB;

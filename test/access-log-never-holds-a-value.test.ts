@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AccessLogEntry } from '../shared/accessLog';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -30,17 +31,8 @@ afterAll(async () => {
   await stack.stop();
 });
 
-interface Line {
-  service: string;
-  msg: string;
-  requestId: string;
-  operation: string;
-  operationName: string | null;
-  status: number;
-  code: string;
-  durationMs: number;
-  principal: string | null;
-}
+/** A line as written: the entry's fields, and the service and message every log line carries. */
+type Line = AccessLogEntry & { service: string; msg: string };
 
 it('one line per request per service, and no planted value, encoding or token in any of them', async () => {
   const scopes = ['kms:admin', 'kms:encrypt', 'kms:decrypt', 'secrets:read', 'secrets:read_value', 'secrets:write'];

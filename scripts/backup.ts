@@ -3,6 +3,7 @@ import { createRedis } from '../shared/redis';
 import { readKmsKeyDump, scanKmsKeys } from '../subgraphs/kms/store/keyBackup';
 import { readSecretDump, scanSecrets } from '../subgraphs/secrets/store/secretBackup';
 import { writeBackupFile, type BackupRecord } from './backupFile';
+import { runCommand } from './runCommand';
 
 /**
  * `npm run backup -- <file>`: every KMS key (metadata with its MAC, version list, WRAPPED
@@ -38,10 +39,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`backup: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCommand('backup', main);

@@ -1,6 +1,7 @@
 import { loadConfig } from '../shared/config';
 import { createRedis } from '../shared/redis';
 import { SecretStore } from '../subgraphs/secrets/store/secretStore';
+import { runCommand } from './runCommand';
 
 /**
  * `npm run repair-indexes -- <project> [<project>…]`: rebuilds the secrets indexes (all secrets
@@ -27,10 +28,4 @@ async function main(projects: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`repair-indexes: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCommand('repair-indexes', main);

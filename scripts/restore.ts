@@ -6,6 +6,7 @@ import { kmsKeyExists, writeKmsKeyDump } from '../subgraphs/kms/store/keyBackup'
 import { recountStoredBytes, secretExists, writeSecretDump } from '../subgraphs/secrets/store/secretBackup';
 import { repairIndexes } from '../subgraphs/secrets/store/indexRepair';
 import { BackupFileError, backupRecords, verifyBackupFile } from './backupFile';
+import { runCommand } from './runCommand';
 
 /**
  * `npm run restore -- <file> [--force]`: checks the file's checksum (a damaged file restores
@@ -81,10 +82,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`restore: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCommand('restore', main);

@@ -5,6 +5,7 @@ import { KeyWrapper } from '../subgraphs/kms/domain/keyWrapper';
 import { rewrapKmsKey, scanKmsKeys } from '../subgraphs/kms/store/keyBackup';
 import { keyMetadataMac, kmsRotationKeyNames } from '../subgraphs/kms/store/keyStore';
 import { configuredRootKey, readKeyFile, RootKeyError } from '../subgraphs/kms/rootKey';
+import { runCommand } from './runCommand';
 
 /**
  * `npm run rotate-root-key -- --region R [--new-key-file F] [--limit N]`: rewraps every key
@@ -101,10 +102,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`rotate-root-key: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCommand('rotate-root-key', main);

@@ -89,7 +89,11 @@ return { was == '1' and 1 or 0, redis.call('HGET', KEYS[1], 'project') or '', re
  * has not happened yet is still refused, and clearing the flag later breaks the MAC.
  */
 const SEALED_FIELDS = ['hash', 'name', 'project', 'scopes', 'pathPrefixes', 'createdAt', 'expiresAt', 'revoked', 'ancestors'] as const;
-export const sealedParts = (id: string, r: Record<string, string>) => [id, ...SEALED_FIELDS.flatMap((f) => [f, JSON.stringify(r[f] ?? null)])];
+export function sealedParts(id: string, r: Record<string, string>): string[] {
+  const parts = [id];
+  for (const f of SEALED_FIELDS) parts.push(f, JSON.stringify(r[f] ?? null));
+  return parts;
+}
 
 /** A record's ancestors; none for a token made before lineage was recorded; null if unreadable. */
 export function ancestorsOf(r: Record<string, string>): string[] | null {

@@ -8,15 +8,19 @@
  * CPU time of every process is sampled per scenario. Targets (issue 12) are judged as measured;
  * a miss is reported with its CPU split. The run exits non-zero only when a scenario had errors.
  *
- * Redis is the one at REDIS_URL (default 127.0.0.1:6379); everything goes under a fresh
- * `bench:<random>:` prefix and only that prefix is deleted at the end. A watchdog stops it all.
+ * Redis is a private redis-server on a free port (no persistence), started for the run and killed
+ * after it: on a shared Redis another client's work (a prefix SCAN walks every key, 5M more with
+ * reveal-1m) stalls every request and lands in the p99s. `--shared-redis` uses the one at
+ * REDIS_URL (default 127.0.0.1:6379) instead, as does a machine without redis-server. Either way
+ * everything goes under a fresh `bench:<random>:` prefix and only that prefix is deleted at the
+ * end. A watchdog stops it all.
  *
  * Options: --seconds N (timed seconds per scenario, default 6), --warmup N (default 1),
  * --concurrency N (default 32), --latency-concurrency N (reveal rows, default 4),
  * --only a,b,… (SCENARIOS below; `audit-lookup` runs only when named), --results DIR (default
  * bench/results), --memory-requests N (default 100000), --stored N (reveal-1m, default 1000000),
  * --profile DIR (every service and floor process runs with --cpu-prof into DIR), --env NAME=value
- * (repeatable: extra environment for our services, e.g. --env ACCESS_LOG=off).
+ * (repeatable: extra environment for our services, e.g. --env ACCESS_LOG=off), --shared-redis.
  */
 import '../shared/telemetryOff';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +34,7 @@ import { FLOOR, runFloor } from './floorRun';
 import { LoadGenerator } from './load';
 import type { Proc } from './procs';
 import { evaluate, machine, textTable, writeResults, type Row } from './report';
+import { startBenchRedis, type BenchRedis } from './ownRedis';
 import { revealScale } from './revealScale';
 import { measure, memoryScenario, ourScenarios, type BenchArgs, type Ctx, type OurTarget } from './scenarios';
 import { startOurStack, type OurStack } from './stack';
@@ -41,7 +46,7 @@ const WATCHDOG_MS = 20 * 60_000;
 function parseArgs(argv: string[]): BenchArgs {
   const a: BenchArgs = {
     seconds: 6, warmupSeconds: 1, concurrency: 32, latencyConcurrency: 4, only: null, resultsDir: path.join(__dirname, '..', '..', 'bench', 'results'),
-    memoryRequests: 100_000, stored: 1_000_000, profileDir: null, breakFloor: false, serviceEnv: {},
+    memoryRequests: 100_000, stored: 1_000_000, profileDir: null, breakFloor: false, serviceEnv: {}, sharedRedis: false,
   };
   const num = (v: string | undefined, min: number, max: number, name: string) => {
     const n = Number(v);
@@ -66,6 +71,7 @@ function parseArgs(argv: string[]): BenchArgs {
     else if (k === '--profile') a.profileDir = path.resolve(v ?? '');
     // For the harness's own test only: the floor subgraph answers GraphQL errors, which must fail the run.
     else if (k === '--break-floor') (a.breakFloor = true), i--;
+    else if (k === '--shared-redis') (a.sharedRedis = true), i--;
     else throw new Error(`unknown argument ${k} (see the header of bench/run.ts)`);
     i++;
   }
@@ -80,9 +86,11 @@ async function main(): Promise<number> {
   const selected = (n: string) => (n === 'audit-lookup' ? !!args.only?.includes(n) : !args.only || args.only.includes(n));
   const keyPrefix = `bench:${randomBytes(4).toString('hex')}:`;
   // Only REDIS_URL matters here; loadConfig stays the one reader of the environment.
-  const redisUrl = loadConfig({ ...process.env, NODE_ENV: 'test', INTERNAL_SECRET: randomBytes(32).toString('base64url') }).redis.url;
+  const sharedUrl = loadConfig({ ...process.env, NODE_ENV: 'test', INTERNAL_SECRET: randomBytes(32).toString('base64url') }).redis.url;
   const t0 = Date.now();
   const log = (m: string) => process.stdout.write(`[bench +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
+  const own: BenchRedis | null = args.sharedRedis ? null : await startBenchRedis(log);
+  const redisUrl = own?.url ?? sharedUrl;
   const unprefixed = createRedis({ url: redisUrl, clusterNodes: null, keyPrefix: '', commandTimeoutMs: 10_000 });
   const prefixed = createRedis({ url: redisUrl, clusterNodes: null, keyPrefix, commandTimeoutMs: 10_000 });
   const info = String(await unprefixed.info('server'));
@@ -108,6 +116,14 @@ async function main(): Promise<number> {
   const cleanup = () => (cleaning ??= (async () => {
     await load.stop().catch(() => undefined);
     await stack?.stop().catch(() => undefined);
+    if (own) {
+      // The private server goes as a whole (nothing else is on it); the clients first, so they do not reconnect.
+      prefixed.disconnect();
+      unprefixed.disconnect();
+      await own.stop();
+      log('stopped the bench\'s redis-server');
+      return;
+    }
     const deleted = await deleteByPrefix(unprefixed, keyPrefix).catch(() => -1);
     log(deleted >= 0 ? `deleted ${deleted} Redis keys under ${keyPrefix}` : `could not delete Redis keys under ${keyPrefix}`);
   })());
@@ -115,7 +131,7 @@ async function main(): Promise<number> {
   const report = () => {
     evaluate(rows);
     const settings = { seconds: args.seconds, warmupSeconds: args.warmupSeconds, concurrency: args.concurrency, latencyConcurrency: args.latencyConcurrency, memoryRequests: args.memoryRequests, stored: args.stored };
-    const m = machine(redisVersion, argv);
+    const m = machine(`${redisVersion} (${own ? 'its own redis-server, no persistence' : `shared, ${sharedUrl}`})`, argv);
     process.stdout.write(`\n${m.cpu}, ${m.cores} cores; Node ${m.node}; Redis ${m.redis}; commit ${m.commit}\n`);
     process.stdout.write(`autocannon ${args.concurrency} connections, ${args.seconds} s per scenario after ${args.warmupSeconds} s warm-up\n\n${textTable(rows)}\n`);
     for (const r of rows) if (r.note) process.stdout.write(`\n${r.label}: ${r.note}`);

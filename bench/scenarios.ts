@@ -30,6 +30,8 @@ export interface BenchArgs {
   breakFloor: boolean;
   /** Extra environment for our services (--env K=V), e.g. ACCESS_LOG=off to see what the access log costs. */
   serviceEnv: Record<string, string>;
+  /** Use the Redis at REDIS_URL (shared with whatever else runs) instead of a private redis-server. */
+  sharedRedis: boolean;
 }
 
 export interface Ctx {

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isListening } from './support/ports';
 
 const root = path.join(__dirname, '..');
 const runJs = path.join(root, 'dist', 'bench', 'run.js');
@@ -32,7 +33,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the floor rows (a), (b), (c) come from one run with positive rates, and latest.md names the commit', () => {
+test('the floor rows (a), (b), (c) come from one run with positive rates, and latest.md names the commit', async () => {
   const r = bench(['--only', 'a,b,c']);
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
   const row = (label: string) => {
@@ -53,6 +54,11 @@ test('the floor rows (a), (b), (c) come from one run with positive rates, and la
   expect(md).toMatch(/- machine: .+ cores, .+ GiB RAM; Node v\d+.+; Redis \d/);
   const json = JSON.parse(readFileSync(path.join(dir, 'latest.json'), 'utf8'));
   expect(json.rows.map((x: { name: string }) => x.name)).toEqual(['a', 'b', 'c']);
+  // It measured on its own redis-server, and that server is gone once the run is over.
+  expect(md).toMatch(/Redis \d[\d.]* \(its own redis-server, no persistence\)/);
+  const port = Number(/own redis-server on 127\.0\.0\.1:(\d+)/.exec(r.stdout)?.[1]);
+  expect(port).toBeGreaterThan(0);
+  expect(await isListening(port)).toBe(false);
 }, 60_000);
 
 test('a floor that answers GraphQL errors fails the run (exit code 1) and names the scenario', () => {

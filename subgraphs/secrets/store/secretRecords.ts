@@ -1,4 +1,4 @@
-import { hashRecord, hgetallMany } from '../../../shared/hashReads';
+import { fieldsRecord, hashRecord, hmgetMany } from '../../../shared/hashReads';
 import type { RedisClient } from '../../../shared/redis';
 import type { SecretMeta, SecretTag, SecretVersionRecord, VersionState } from '../domain/secret';
 import { checkProject, metaKey } from './keyLayout';
@@ -17,15 +17,21 @@ export async function readMeta(redis: RedisClient, project: string, path: string
   return parseMeta(project, path, await redis.hgetall(metaKey(project, path)));
 }
 
+/** The meta fields a SecretMeta is read from (listings read only these, not the version counters). */
+const META_FIELDS = ['region', 'kmsKeyIdentity', 'description', 'tags', 'createdAt', 'updatedAt', 'currentVersion', 'maxVersions', 'uid'] as const;
+
 /** Many secrets in one round trip (shared/hashReads.ts); null where absent. Order kept. */
 export async function readMetaMany(redis: RedisClient, project: string, paths: string[]): Promise<(SecretMeta | null)[]> {
   checkProject(project);
-  const flats = await hgetallMany(redis, paths.map((p) => metaKey(project, p)));
-  return flats.map((flat, i) => parseMeta(project, paths[i], flat as Flat));
+  const rows = await hmgetMany(redis, paths.map((p) => metaKey(project, p)), META_FIELDS);
+  return rows.map((row, i) => metaOf(project, paths[i], fieldsRecord(META_FIELDS, row)));
 }
 
 export function parseMeta(project: string, path: string, flat: Flat | null | undefined): SecretMeta | null {
-  const h = hashRecord(flat);
+  return metaOf(project, path, hashRecord(flat));
+}
+
+function metaOf(project: string, path: string, h: Record<string, string> | null): SecretMeta | null {
   if (!h || !h.region) return null;
   const current = Number(h.currentVersion ?? 0);
   return {

@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { BoundCursor } from '../../../shared/cursor';
 import type { Page, SecretMeta, SecretVersionRecord } from '../domain/secret';
 import { PageInfo, Secret, SecretConnection, SecretVersion, type SecretVersionState } from './types';
@@ -23,4 +24,31 @@ export function secretConnection(page: Page<SecretMeta>, cursor: BoundCursor): S
 
 export function toSecretVersion(v: SecretVersionRecord): SecretVersion {
   return Object.assign(new SecretVersion(), { ...v, state: v.state as SecretVersionState });
+}
+
+/** Secret fields read from a node's path, region and kmsKeyIdentity alone (kmsKey: a reference built from them). */
+const IDENTITY_FIELDS = new Set(['__typename', 'path', 'region', 'kmsKeyIdentity', 'kmsKey']);
+
+/**
+ * Whether a connection field (`secrets`) reads nothing of its nodes but IDENTITY_FIELDS, through
+ * fragments too; then the listing may read only those (ListSecretsQuery.identityOnly). Any other
+ * field, an unknown fragment or anything unexpected answers false: the full read.
+ */
+export function nodesReadOnlyIdentity(info: GraphQLResolveInfo): boolean {
+  const nodeFields = (set: SelectionSetNode | undefined) => everyField(set, info, (f) => IDENTITY_FIELDS.has(f));
+  return info.fieldNodes.every((conn) => everyField(conn.selectionSet, info, (f, sel) => f !== 'nodes' || nodeFields(sel)));
+}
+
+function everyField(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, ok: (name: string, sel: SelectionSetNode | undefined) => boolean): boolean {
+  for (const s of set?.selections ?? []) {
+    if (s.kind === Kind.FIELD) {
+      if (!ok(s.name.value, s.selectionSet)) return false;
+    } else if (s.kind === Kind.INLINE_FRAGMENT) {
+      if (!everyField(s.selectionSet, info, ok)) return false;
+    } else {
+      const frag = info.fragments[s.name.value];
+      if (!frag || !everyField(frag.selectionSet, info, ok)) return false;
+    }
+  }
+  return true;
 }

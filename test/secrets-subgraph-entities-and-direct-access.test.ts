@@ -48,3 +48,22 @@ test('the secrets subgraph reached directly without the internal secret → 401,
   expect(r.status).toBe(401);
   expect(r.body.data ?? null).toBeNull();
 });
+
+test('a listing that selects only paths and keys answers them; any other field of a node (also in a fragment) reads in full', async () => {
+  const iso = /^\d{4}-\d\d-\d\dT/;
+  const lean = await stack.gql(
+    `{ secrets(pathPrefix: "ent/") { nodes { __typename path region kmsKeyIdentity kmsKey { region identity } } } secret(path: "ent/a") { path createdAt maxVersions } }`,
+    {}, { url: secretsUrl(), headers: internal() },
+  );
+  expect(lean.body.errors).toBeUndefined();
+  const key = { region: 'us-east-1', identity: 'ent' };
+  expect(lean.body.data.secrets.nodes).toEqual(['ent/a', 'ent/b'].map((path) => ({ __typename: 'Secret', path, region: 'us-east-1', kmsKeyIdentity: 'ent', kmsKey: key })));
+  // The same secret read alone in the same request is whole.
+  expect(lean.body.data.secret).toEqual({ path: 'ent/a', createdAt: expect.stringMatching(iso), maxVersions: 100 });
+  const full = await stack.gql(
+    `{ secrets(pathPrefix: "ent/") { nodes { path ...More } pageInfo { hasNextPage } } } fragment More on Secret { createdAt updatedAt maxVersions tags { key } }`,
+    {}, { url: secretsUrl(), headers: internal() },
+  );
+  expect(full.body.errors).toBeUndefined();
+  expect(full.body.data.secrets.nodes).toEqual(['ent/a', 'ent/b'].map((path) => ({ path, createdAt: expect.stringMatching(iso), updatedAt: expect.stringMatching(iso), maxVersions: 100, tags: [] })));
+});

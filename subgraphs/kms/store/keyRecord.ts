@@ -16,6 +16,8 @@ const SEALED_FIELDS = [
   'type', 'purpose', 'status', 'exportable', 'createdAt', 'latestVersion', 'minDecryptionVersion', 'minEncryptionVersion',
   'rotatedAt', 'materialDestroyed', 'rev', 'autoRotatePeriodDays', 'deletionDate',
 ] as const;
+/** Every meta field a record is read from (batch reads name them: HMGET, not HGETALL). */
+export const RECORD_FIELDS: readonly string[] = [...SEALED_FIELDS, 'description', 'mac'];
 export const sealedParts = (ref: KeyRef, h: Record<string, string>) => [ref.region, ref.project, ref.identity, ...SEALED_FIELDS.flatMap((f) => [f, JSON.stringify(h[f] ?? null)])];
 /** The same values raw, for VerifiedRecords (equal raw values ⇔ equal sealed parts). */
 export const sealedValues = (ref: KeyRef, h: Record<string, string>): (string | undefined)[] => {

@@ -1,12 +1,12 @@
 import { quotaExceeded, recordTampered } from '../../../shared/errors';
 import { validateKeyIdentity, validateProjectName } from '../../../shared/identifiers';
-import { hashRecord, hgetallMany } from '../../../shared/hashReads';
+import { fieldsRecord, hmgetMany } from '../../../shared/hashReads';
 import { RecordMac, VerifiedRecords } from '../../../shared/recordMac';
 import { pipelined, type RedisClient } from '../../../shared/redis';
 import type { KeyVersionInfo, KmsKeyRecord } from '../domain/keyRing';
 import type { KeyPurpose, KeyStatus, KeyType } from '../domain/keyTypes';
 import type { CommitOptions, KeyRef, KeyRepository, SweepQueue } from '../domain/ports';
-import { decode, encode, sealedParts, sealedValues } from './keyRecord';
+import { decode, encode, RECORD_FIELDS, sealedParts, sealedValues } from './keyRecord';
 
 export { keyMetadataMac, keyMetadataSealedParts } from './keyRecord';
 
@@ -194,8 +194,8 @@ export class KeyStore implements KeyRepository, SweepQueue {
 
   /** Many records in one round trip (shared/hashReads.ts: one script call on a single node, pipelined per slot on a cluster). */
   async getMany(refs: readonly KeyRef[]): Promise<(KmsKeyRecord | null)[]> {
-    const hashes = await hgetallMany(this.redis, refs.map(metaKey));
-    return Promise.all(hashes.map((h, i) => this.checked(refs[i], hashRecord(h) ?? {})));
+    const rows = await hmgetMany(this.redis, refs.map(metaKey), RECORD_FIELDS);
+    return Promise.all(rows.map((row, i) => this.checked(refs[i], fieldsRecord(RECORD_FIELDS, row) ?? {})));
   }
 
   /** The record, or null if there is none; refused when its MAC does not hold (also for records without one). */

@@ -52,6 +52,11 @@ export interface ListSecretsQuery {
   allowedPrefixes?: string[] | null;
   first: number;
   after?: string | null;
+  /**
+   * The caller reads only path, region and kmsKeyIdentity of the nodes (e.g. a page listing paths
+   * and their keys): the store may read just those; every other field then holds a placeholder.
+   */
+  identityOnly?: boolean;
 }
 
 /** A page of KmsKey.boundSecrets. */

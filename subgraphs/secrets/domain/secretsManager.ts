@@ -197,7 +197,7 @@ export class SecretsManager {
 
   async listSecrets(
     project: string,
-    args: { pathPrefix?: unknown; region?: unknown; kmsKeyIdentity?: unknown; first?: unknown; after?: unknown },
+    args: { pathPrefix?: unknown; region?: unknown; kmsKeyIdentity?: unknown; first?: unknown; after?: unknown; identityOnly?: boolean },
     allowedPrefixes: string[] | null = null,
   ): Promise<Page<SecretMeta>> {
     const q: ListSecretsQuery = {
@@ -207,6 +207,7 @@ export class SecretsManager {
       first: validateFirst(args.first, 200, 50),
       after: optionalString(args.after, 'after'),
       allowedPrefixes,
+      identityOnly: args.identityOnly === true,
     };
     return this.store.listSecrets(project, q);
   }

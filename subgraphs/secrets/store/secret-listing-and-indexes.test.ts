@@ -151,3 +151,15 @@ test('repairIndexes rebuilds missing and removes stale index entries', async () 
 test('project names that could break the hash tag are refused', async () => {
   await expect(store.getMeta('a}b', 'x')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
 });
+
+test('a listed secret reads exactly as the secret read alone (every metadata field)', async () => {
+  const p = project();
+  await store.createSecret({
+    project: p, path: 'full/a', region: 'eu-west-1', kmsKeyIdentity: 'k9', description: 'say "hi" \\ ü/✓',
+    tags: [{ key: 'team', value: 'a"b' }], maxVersions: 7, uid: newSecretUid(),
+  });
+  await create(p, 'full/b');
+  const listed = (await store.listSecrets(p, { first: 10 })).nodes;
+  expect(listed).toEqual([await store.getMeta(p, 'full/a'), await store.getMeta(p, 'full/b')]);
+  expect(listed[0]).toMatchObject({ region: 'eu-west-1', kmsKeyIdentity: 'k9', description: 'say "hi" \\ ü/✓', tags: [{ key: 'team', value: 'a"b' }], maxVersions: 7 });
+});

@@ -4,7 +4,7 @@ import { pathPosition } from '../domain/cursor';
 import type { BoundKeyRef, BoundPageQuery, ListSecretsQuery } from '../domain/ports';
 import type { Page, SecretMeta } from '../domain/secret';
 import { allIndexKey, boundIndexKey, checkProject } from './keyLayout';
-import { readMeta, readMetaMany } from './secretRecords';
+import { readIdentityMany, readMeta, readMetaMany } from './secretRecords';
 
 /** Index entries examined at most per filtered listing call (a sparse filter returns a short page + cursor). */
 const MAX_SCANNED_PER_PAGE = 5_000;
@@ -58,7 +58,8 @@ export class SecretIndexes {
       (!o.region || s.region === o.region) &&
       (!o.kmsKeyIdentity || s.kmsKeyIdentity === o.kmsKeyIdentity) &&
       pathAllowedBy(o.allowedPrefixes, s.path);
-    return this.pageOfIndex(project, index, o.pathPrefix ?? '', o.first, o.after ?? null, accept);
+    const read = o.identityOnly ? readIdentityMany : readMetaMany;
+    return this.pageOfIndex(project, index, o.pathPrefix ?? '', o.first, o.after ?? null, accept, read);
   }
 
   /** Secrets bound to one KMS key (KmsKey.boundSecrets). */
@@ -130,6 +131,7 @@ export class SecretIndexes {
     first: number,
     after: string | null,
     accept: (s: SecretMeta) => boolean,
+    read: typeof readMetaMany = readMetaMany,
   ): Promise<Page<SecretMeta>> {
     const max = lexMax(pathPrefix);
     let min = lexMin(pathPrefix, pathPosition(after));
@@ -142,7 +144,7 @@ export class SecretIndexes {
     while (found.length <= first && scanned < MAX_SCANNED_PER_PAGE) {
       chunk = Math.min(chunk, MAX_SCANNED_PER_PAGE - scanned);
       const paths = await this.redis.zrangebylex(index, min, max, 'LIMIT', 0, chunk);
-      const metas = await readMetaMany(this.redis, project, paths);
+      const metas = await read(this.redis, project, paths);
       for (let i = 0; i < paths.length && found.length <= first; i++) {
         scanned++;
         lastScanned = paths[i];

@@ -44,8 +44,12 @@ export class SecretValueResolver {
   @Query(() => [BatchSecretValueResult], { description: 'Reveals the current value of up to 100 secrets, one result per path in input order; each item fails on its own in `error`. Needs secrets:read_value; BAD_USER_INPUT for more than 100 paths.' })
   async batchGetSecretValue(@Arg('paths', () => [String], { description: 'At most 100 secret paths; an invalid one fails only its item.' }) paths: string[], @Ctx() ctx: RequestContext): Promise<BatchSecretValueResult[]> {
     validateBatchPaths(paths); // before the guard: a malformed call is not a denial
+    // The batch's one store read runs beside the gate check (same round trip); nothing of it is
+    // used unless the checks pass (as getSecretValue's).
+    const prepared = this.deps.manager.prepareBatch(ctx.project, paths, pathConfinement(ctx.principal.pathPrefixes));
+    prepared.catch(() => undefined);
     await guard(ctx, 'secret:*', { scopes: ['secrets:read_value'], features: ['secrets', 'kms'] });
-    const items = await this.deps.manager.batchGetSecretValue(callOf(ctx), paths, pathConfinement(ctx.principal.pathPrefixes), { requestRegion: ctx.region });
+    const items = await this.deps.manager.revealBatch(callOf(ctx), await prepared, { requestRegion: ctx.region });
     // Every item's event (decided by the domain) is written before any value leaves, all in one
     // append (one script call: all or none); a failed write fails the call. FORBIDDEN items join
     // the request's denials (one event with their count, written before the response leaves).

@@ -45,7 +45,7 @@ export function readableValue(
 }
 
 /** What one readable item's decrypt came to: the plaintext and key version, or the error of its own item or of its key's call. */
-export type DecryptOutcome = { plaintextB64: string; keyVersion: number } | { error: ApiError };
+export type DecryptOutcome = { text: string; keyVersion: number } | { error: ApiError };
 
 /**
  * Decrypts every item, grouped by the secret's region and key: one decryptBatch per group, the
@@ -81,16 +81,17 @@ export async function decryptGrouped(
     }
     indexes.forEach((i, j) => {
       const r = results[j];
-      out[i] = r.error || r.plaintextB64 === null || r.keyVersion === null
+      out[i] = r.error || r.text === null || r.keyVersion === null
         ? { error: r.error ? new ApiError(r.error.code, r.error.message) : internalError() }
-        : { plaintextB64: r.plaintextB64, keyVersion: r.keyVersion };
+        : { text: r.text, keyVersion: r.keyVersion };
     });
   }));
   return out;
 }
 
-export function revealedValue(r: ReadableValue, dec: { plaintextB64: string; keyVersion: number }): RevealedValue {
-  return { path: r.path, version: r.version, value: Buffer.from(dec.plaintextB64, 'base64').toString('utf8'), createdAt: r.createdAt, kmsKeyVersion: dec.keyVersion };
+/** The value as revealed: `dec.text` is the plaintext as UTF-8 text. */
+export function revealedValue(r: ReadableValue, dec: { text: string; keyVersion: number }): RevealedValue {
+  return { path: r.path, version: r.version, value: dec.text, createdAt: r.createdAt, kmsKeyVersion: dec.keyVersion };
 }
 
 /** A batch path as read: the secret (null where none), and either its ready value or its error. */

@@ -158,7 +158,7 @@ export class SecretsManager {
       region: ready.secret.region, keyIdentity: ready.secret.kmsKeyIdentity, ciphertext: ready.ciphertext,
       associatedDataB64: ready.associatedDataB64, caller: call.caller, requestId: call.requestId, deadline: this.deadline(call),
     });
-    return revealedValue(ready, dec);
+    return revealedValue(ready, { text: Buffer.from(dec.plaintextB64, 'base64').toString('utf8'), keyVersion: dec.keyVersion });
   }
 
   /**

@@ -61,14 +61,13 @@ export class SecretValueResolver {
     }
     await ctx.auditMany(events);
     for (const item of items) if (item.revealed) this.deps.access.record(item.revealed);
-    return items.map((item) =>
-      Object.assign(new BatchSecretValueResult(), {
-        path: item.path,
-        value: item.value?.value ?? null,
-        version: item.value?.version ?? null,
-        error: item.error ? itemError(item.error) : null,
-      }),
-    );
+    // Plain objects: BatchSecretValueResult has simpleResolvers (graphql reads the properties).
+    return items.map((item): BatchSecretValueResult => ({
+      path: item.path,
+      value: item.value?.value ?? null,
+      version: item.value?.version ?? null,
+      error: item.error ? itemError(item.error) : null,
+    }));
   }
 
   @Mutation(() => SecretVersion, { description: 'Writes a new version (currentVersion + 1), encrypted by the bound key, which must be ACTIVE. Needs secrets:write; NOT_FOUND, VERSION_CONFLICT (expectedVersion), KMS_KEY_NOT_ACTIVE, BAD_USER_INPUT, REGION_UNAVAILABLE.' })

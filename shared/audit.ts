@@ -74,8 +74,8 @@ export function indexKey(project: string, field: IndexedField, value: string): s
   return `audit:{${validateProjectName(project)}}:by:${field}:${v}`;
 }
 const indexKeysOf = (project: string, e: AuditEventInput) => INDEXED_FIELDS.map((f) => indexKey(project, f, e[f]));
-/** An event's indexes as [name for sharing, key] (the key is made only for a name not seen yet). */
-const indexFieldsOf = (project: string, e: AuditEventInput) => INDEXED_FIELDS.map((f) => [`${f}\n${e[f]}`, () => indexKey(project, f, e[f])] as const);
+/** An event's indexed [field, value] pairs. */
+const indexPairsOf = (e: AuditEventInput) => INDEXED_FIELDS.map((f) => [f, e[f]] as const);
 
 /**
  * Index members are stream ids in a text form whose byte order is the ids' order (every member has
@@ -200,7 +200,7 @@ export class AuditLog {
     if (events.some((e) => e.project !== project)) throw new Error('appendMany takes the events of one project');
     // One time for the batch (one step); see auditBatch.ts for what travels once.
     const time = new Date().toISOString();
-    const { keys, args } = packAppendMany(streamKey(project), events.map((e) => fields(e, time)), events.map((e) => indexFieldsOf(project, e)));
+    const { keys, args } = packAppendMany(streamKey(project), events.map((e) => fields(e, time)), events.map(indexPairsOf), (f, v) => indexKey(project, f as IndexedField, v));
     return (await this.script('auditAppendMany', keys, args)) as string[];
   }
 

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { validateProjectName } from './identifiers';
 import type { RedisClient } from './redis';
 import { badInput } from './errors';
+import { APPEND_MANY_BODY, packAppendMany } from './auditBatch';
 
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILURE';
 
@@ -73,6 +74,8 @@ export function indexKey(project: string, field: IndexedField, value: string): s
   return `audit:{${validateProjectName(project)}}:by:${field}:${v}`;
 }
 const indexKeysOf = (project: string, e: AuditEventInput) => INDEXED_FIELDS.map((f) => indexKey(project, f, e[f]));
+/** An event's indexed [field, value] pairs. */
+const indexPairsOf = (e: AuditEventInput) => INDEXED_FIELDS.map((f) => [f, e[f]] as const);
 
 /**
  * Index members are stream ids in a text form whose byte order is the ids' order (every member has
@@ -142,25 +145,8 @@ for k = 2, #KEYS do
 end
 return redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])`;
 
-/**
- * Appends many events of one project in one step (KEYS: stream, then each event's
- * INDEXED_FIELDS.length index keys in order; ARGV: per event its field count, then its fields).
- * Every key's type is checked before the first write, so a bad key writes none of them.
- */
-const APPEND_MANY = `local INTENTS = 0\n${CHECK_TYPES}
-local PER = ${INDEXED_FIELDS.length}
-local ids, a, k = {}, 1, 2
-while a <= #ARGV do
-  local n = tonumber(ARGV[a])
-  local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, a + 1, a + n))
-  local d = string.find(id, '-', 1, true)
-  local ms, seq = string.sub(id, 1, d - 1), string.sub(id, d + 1)
-  local member = string.char(96 + #ms) .. ms .. string.char(96 + #seq) .. seq
-  for i = k, k + PER - 1 do redis.call('ZADD', KEYS[i], 0, member) end
-  ids[#ids + 1] = id
-  a, k = a + n + 1, k + PER
-end
-return ids`;
+/** Appends many events of one project in one step (auditBatch.ts); every key's type is checked before the first write. */
+const APPEND_MANY = `local INTENTS = 0\n${CHECK_TYPES}\n${APPEND_MANY_BODY}`;
 
 const SCRIPTS = { auditAppend: APPEND, auditAppendMany: APPEND_MANY, auditSettle: SETTLE, auditIndexPage: INDEX_PAGE };
 
@@ -212,13 +198,9 @@ export class AuditLog {
     if (events.length === 0) return [];
     const project = events[0].project;
     if (events.some((e) => e.project !== project)) throw new Error('appendMany takes the events of one project');
-    const keys = [streamKey(project)];
-    const args: string[] = [];
-    for (const e of events) {
-      keys.push(...indexKeysOf(project, e));
-      const f = fields(e);
-      args.push(String(f.length), ...f);
-    }
+    // One time for the batch (one step); see auditBatch.ts for what travels once.
+    const time = new Date().toISOString();
+    const { keys, args } = packAppendMany(streamKey(project), events.map((e) => fields(e, time)), events.map(indexPairsOf), (f, v) => indexKey(project, f as IndexedField, v));
     return (await this.script('auditAppendMany', keys, args)) as string[];
   }
 
@@ -402,9 +384,9 @@ function nextStreamId([ms, seq]: [bigint, bigint]): string {
   return seq === MAX_STREAM_ID_PART ? `${ms + 1n}-0` : `${ms}-${seq + 1n}`;
 }
 
-function fields(e: AuditEventInput): string[] {
+function fields(e: AuditEventInput, time = new Date().toISOString()): string[] {
   const out: string[] = [
-    'time', new Date().toISOString(),
+    'time', time,
     'action', e.action,
     'outcome', e.outcome,
     'actor', e.actor,

@@ -49,9 +49,12 @@ export interface DecryptBatchRequest extends CallBase {
   items: { ciphertext: string; associatedDataB64: string }[];
 }
 
-/** One item of a batch decrypt, in input order: its plaintext or its own error. */
+/**
+ * One item of a batch decrypt, in input order: its plaintext as UTF-8 text (invalid UTF-8 as
+ * U+FFFD: the callers' values are text), or its own error.
+ */
 export interface DecryptBatchItem {
-  plaintextB64: string | null;
+  text: string | null;
   keyVersion: number | null;
   error: { code: ErrorCode; message: string } | null;
 }
@@ -128,9 +131,11 @@ export class KmsClient {
    * throws as for decrypt; an item's own error (INVALID_CIPHERTEXT…) comes back in its place.
    */
   async decryptBatch(req: DecryptBatchRequest): Promise<DecryptBatchItem[]> {
+    // Plaintexts come back as text, not base64 (the internal route's plaintextEncoding: fewer bytes, no decoding).
     const data = await this.call(req, 'decryptBatch', DECRYPT_BATCH, {
       keyIdentity: req.keyIdentity,
       items: req.items.map((i) => ({ ciphertext: i.ciphertext, associatedData: i.associatedDataB64 })),
+      plaintextEncoding: 'utf8',
     });
     return batchItems(data.decryptBatch, req.items.length);
   }
@@ -233,16 +238,19 @@ const malformed = internalError;
 /** decryptBatch's answer checked item by item: one per input, in order; an item error keeps only a known code. */
 function batchItems(raw: unknown, expected: number): DecryptBatchItem[] {
   if (!Array.isArray(raw) || raw.length !== expected) throw malformed();
-  return raw.map((r: { index?: unknown; keyVersion?: unknown; plaintext?: unknown; error?: { code?: unknown; message?: unknown } | null } | null, i) => {
+  return raw.map((r: { index?: unknown; keyVersion?: unknown; plaintext?: unknown; plaintextUtf8?: unknown; error?: { code?: unknown; message?: unknown } | null } | null, i) => {
     if (!r || r.index !== i) throw malformed();
     if (r.error) {
       const code = isErrorCode(r.error.code) && r.error.code !== 'INTERNAL_SERVER_ERROR' ? r.error.code : null;
       if (!code) throw malformed();
       const message = typeof r.error.message === 'string' && r.error.message.length > 0 ? r.error.message.slice(0, MAX_MESSAGE_LENGTH) : code;
-      return { plaintextB64: null, keyVersion: null, error: { code, message } };
+      return { text: null, keyVersion: null, error: { code, message } };
     }
-    if (typeof r.plaintext !== 'string' || !Number.isInteger(r.keyVersion)) throw malformed();
-    return { plaintextB64: r.plaintext, keyVersion: r.keyVersion as number, error: null };
+    if (!Number.isInteger(r.keyVersion)) throw malformed();
+    if (typeof r.plaintextUtf8 === 'string') return { text: r.plaintextUtf8, keyVersion: r.keyVersion as number, error: null };
+    // A KMS that answers in base64 still (it predates plaintextEncoding).
+    if (typeof r.plaintext !== 'string') throw malformed();
+    return { text: Buffer.from(r.plaintext, 'base64').toString('utf8'), keyVersion: r.keyVersion as number, error: null };
   });
 }
 

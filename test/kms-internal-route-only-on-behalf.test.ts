@@ -53,7 +53,14 @@ it('encrypt, decrypt and decryptBatch answer like the mutations and are audited 
     expect.objectContaining({ index: 0, plaintext: b64('hello'), keyVersion: 1, error: null }),
     expect.objectContaining({ index: 1, plaintext: null, error: expect.objectContaining({ code: 'INVALID_CIPHERTEXT' }) }),
   ]);
-  for (const [r, action] of [[r1, 'kms.encrypt'], [r2, 'kms.decrypt'], [r3, 'kms.decrypt']] as const) {
+  // Asked for text (the secrets service), the plaintexts come as plaintextUtf8, never as base64 `plaintext`.
+  const r4 = rid();
+  const t = await asSecrets('decryptBatch', { keyIdentity: 'enc', items: [{ ciphertext, associatedData: aad }, { ciphertext, associatedData: b64('other') }], plaintextEncoding: 'utf8' }, r4);
+  expect(t.body.data.decryptBatch).toEqual([
+    { index: 0, ciphertext: null, keyVersion: 1, plaintextUtf8: 'hello', error: null },
+    { index: 1, ciphertext: null, keyVersion: null, plaintextUtf8: null, error: expect.objectContaining({ code: 'INVALID_CIPHERTEXT' }) },
+  ]);
+  for (const [r, action] of [[r1, 'kms.encrypt'], [r2, 'kms.decrypt'], [r3, 'kms.decrypt'], [r4, 'kms.decrypt']] as const) {
     expect(await events(r)).toEqual([expect.objectContaining({ action, outcome: 'SUCCESS', actor: caller.tokenId, via: 'secrets', resource: 'kms-key:us-east-1/enc' })]);
   }
 });

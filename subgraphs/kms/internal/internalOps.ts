@@ -10,6 +10,7 @@ import { BatchResolver } from '../graphql/batch.resolver';
 import { EncryptResolver } from '../graphql/encrypt.resolver';
 import { DecryptBatchArgs } from '../graphql/types/args';
 import { DecryptBatchItemInput, DecryptInput, EncryptInput } from '../graphql/types/inputs';
+import type { BatchItemResult } from '../graphql/types/results';
 
 /**
  * The secrets service's hot KMS operations without a GraphQL parse, validation and execution per
@@ -39,6 +40,18 @@ function obj(v: unknown, field: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/**
+ * decryptBatch with `plaintextEncoding: "utf8"` (the secrets service, whose values are UTF-8 text):
+ * each plaintext as `plaintextUtf8` text rather than `plaintext` base64 — a quarter fewer bytes,
+ * and no base64 in the answer's JSON on either side. A different field name, so a client that
+ * asked and an answer that ignored the ask (an older KMS) cannot be mistaken for each other.
+ * Invalid UTF-8 becomes U+FFFD, as the secrets service's own decoding of the bytes did.
+ */
+function asText(r: BatchItemResult): Omit<BatchItemResult, 'plaintext'> & { plaintextUtf8: string | null } {
+  const { plaintext, ...rest } = r;
+  return { ...rest, plaintextUtf8: plaintext === null || plaintext === undefined ? null : Buffer.from(plaintext, 'base64').toString('utf8') };
+}
+
 export function kmsInternalRoutes(kms: KeyRingService, log: Logger): InternalRoutes {
   const encryptResolver = new EncryptResolver(kms);
   const batchResolver = new BatchResolver(kms);
@@ -59,7 +72,8 @@ export function kmsInternalRoutes(kms: KeyRingService, log: Logger): InternalRou
       const it = obj(raw, 'items');
       return Object.assign(new DecryptBatchItemInput(), { ciphertext: str(it.ciphertext, 'ciphertext'), associatedData: optStr(it.associatedData, 'associatedData') });
     });
-    return batchResolver.decryptBatch(Object.assign(new DecryptBatchArgs(), { keyIdentity: str(vars.keyIdentity, 'keyIdentity'), items }), ctx);
+    const results = await batchResolver.decryptBatch(Object.assign(new DecryptBatchArgs(), { keyIdentity: str(vars.keyIdentity, 'keyIdentity'), items }), ctx);
+    return vars.plaintextEncoding === 'utf8' ? results.map(asText) : results;
   };
 
   return {

@@ -45,7 +45,7 @@ export function readableValue(
 }
 
 /** What one readable item's decrypt came to: the plaintext and key version, or the error of its own item or of its key's call. */
-export type DecryptOutcome = { plaintextB64: string; keyVersion: number } | { error: ApiError };
+export type DecryptOutcome = { text: string; keyVersion: number } | { error: ApiError };
 
 /**
  * Decrypts every item, grouped by the secret's region and key: one decryptBatch per group, the
@@ -81,33 +81,40 @@ export async function decryptGrouped(
     }
     indexes.forEach((i, j) => {
       const r = results[j];
-      out[i] = r.error || r.plaintextB64 === null || r.keyVersion === null
+      out[i] = r.error || r.text === null || r.keyVersion === null
         ? { error: r.error ? new ApiError(r.error.code, r.error.message) : internalError() }
-        : { plaintextB64: r.plaintextB64, keyVersion: r.keyVersion };
+        : { text: r.text, keyVersion: r.keyVersion };
     });
   }));
   return out;
 }
 
-export function revealedValue(r: ReadableValue, dec: { plaintextB64: string; keyVersion: number }): RevealedValue {
-  return { path: r.path, version: r.version, value: Buffer.from(dec.plaintextB64, 'base64').toString('utf8'), createdAt: r.createdAt, kmsKeyVersion: dec.keyVersion };
+/** The value as revealed: `dec.text` is the plaintext as UTF-8 text. */
+export function revealedValue(r: ReadableValue, dec: { text: string; keyVersion: number }): RevealedValue {
+  return { path: r.path, version: r.version, value: dec.text, createdAt: r.createdAt, kmsKeyVersion: dec.keyVersion };
+}
+
+/** A batch path as read: the secret (null where none), and either its ready value or its error. */
+export interface BatchRead {
+  path: string;
+  meta: SecretMeta | null;
+  ready?: ReadableValue;
+  error?: ApiError;
 }
 
 /**
- * The reveals of a batch's distinct paths, in order: each path validated and checked (`check`:
- * FORBIDDEN), the rest read in one round trip, then every readable one decrypted by decryptGrouped. `meta` is
- * the secret as read (null where none), for the item's audit event. Store failures fail the batch.
+ * The read half of a batch reveal: each distinct path validated and checked (`check`:
+ * FORBIDDEN), the rest read in one round trip and put through the reveal rules. It decides
+ * nothing and returns nothing to a caller by itself, so it can run beside the request's checks.
+ * Store failures fail the batch.
  */
-export async function revealMany(
+export async function readMany(
   store: Pick<SecretRepository, 'readValue' | 'readCurrentValues'>,
-  kms: BatchKmsPort,
-  call: { project: string; caller: { tokenId: string; project: string }; requestId: string },
+  project: string,
   distinct: unknown[],
   check: (path: string) => ApiError | null,
-  deadline: number | undefined,
-): Promise<{ outcome: RevealOutcome; meta: SecretMeta | null }[]> {
-  type Read = { path: string; meta: SecretMeta | null; ready?: ReadableValue; error?: ApiError };
-  const reads: Read[] = distinct.map((p) => {
+): Promise<BatchRead[]> {
+  const reads: BatchRead[] = distinct.map((p) => {
     const path = typeof p === 'string' ? p : '';
     try {
       validatePath(p);
@@ -118,21 +125,33 @@ export async function revealMany(
       throw err;
     }
   });
-  // One read for every path that passed the checks (store failures fail the batch).
   const toRead = reads.filter((r) => !r.error);
   const paths = toRead.map((r) => r.path);
   const values = store.readCurrentValues
-    ? await store.readCurrentValues(call.project, paths)
-    : await Promise.all(paths.map((p) => store.readValue(call.project, p, null)));
+    ? await store.readCurrentValues(project, paths)
+    : await Promise.all(paths.map((p) => store.readValue(project, p, null)));
   toRead.forEach((r, i) => {
     r.meta = values[i].secret;
     try {
-      r.ready = readableValue(call.project, r.path, values[i], null);
+      r.ready = readableValue(project, r.path, values[i], null);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       r.error = err;
     }
   });
+  return reads;
+}
+
+/**
+ * The decrypt half: every readable item decrypted by decryptGrouped, in order. `meta` is the
+ * secret as read (null where none), for the item's audit event.
+ */
+export async function revealReads(
+  kms: BatchKmsPort,
+  call: { caller: { tokenId: string; project: string }; requestId: string },
+  reads: BatchRead[],
+  deadline: number | undefined,
+): Promise<{ outcome: RevealOutcome; meta: SecretMeta | null }[]> {
   const ready = reads.filter((r) => r.ready).map((r) => r.ready!);
   const decrypted = await decryptGrouped(kms, call, ready, deadline);
   let next = 0;

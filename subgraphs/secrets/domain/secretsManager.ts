@@ -2,7 +2,7 @@ import { ApiError, badInput } from '../../../shared/errors';
 import { validateKeyIdentity } from '../../../shared/identifiers';
 import type { RegionRegistry } from '../../../shared/regions';
 import { secretAssociatedDataB64 } from './associatedData';
-import { readableValue, revealedValue, revealMany } from './batchDecrypt';
+import { readableValue, readMany, revealedValue, revealReads, type BatchRead } from './batchDecrypt';
 import { revealAudit, type BatchRevealItem } from './batchReveal';
 import { currentVersionChanged, secretExists, secretNotFound } from './errors';
 import { assertKeyBindable } from './keyBindable';
@@ -158,7 +158,7 @@ export class SecretsManager {
       region: ready.secret.region, keyIdentity: ready.secret.kmsKeyIdentity, ciphertext: ready.ciphertext,
       associatedDataB64: ready.associatedDataB64, caller: call.caller, requestId: call.requestId, deadline: this.deadline(call),
     });
-    return revealedValue(ready, dec);
+    return revealedValue(ready, { text: Buffer.from(dec.plaintextB64, 'base64').toString('utf8'), keyVersion: dec.keyVersion });
   }
 
   /**
@@ -173,15 +173,29 @@ export class SecretsManager {
     check: (path: string) => ApiError | null = () => null,
     opts: { requestRegion?: string } = {},
   ): Promise<BatchRevealItem[]> {
+    return this.revealBatch(call, await this.prepareBatch(call.project, paths, check), opts);
+  }
+
+  /**
+   * A batch reveal's one store read (every distinct path checked, read and put through the
+   * rules), which can start before the request's checks are done, as prepareReveal: it decides
+   * nothing and returns nothing to the caller by itself. BAD_USER_INPUT for more than 100 paths.
+   */
+  async prepareBatch(project: string, paths: unknown, check: (path: string) => ApiError | null = () => null): Promise<PreparedBatch> {
     const list = validateBatchPaths(paths);
     const distinct = [...new Set(list)];
-    const outcomes = await revealMany(this.store, this.kms, call, distinct, check, this.deadline(call));
-    const outcomeOf = new Map(distinct.map((p, i) => [p, outcomes[i]]));
+    return { list, distinct, reads: await readMany(this.store, project, distinct, check) };
+  }
+
+  /** The rest of a batch reveal: the KMS step, then each item with its audit event (see batchGetSecretValue). */
+  async revealBatch(call: SecretsCall, p: PreparedBatch, opts: { requestRegion?: string } = {}): Promise<BatchRevealItem[]> {
+    const outcomes = await revealReads(this.kms, call, p.reads, this.deadline(call));
+    const outcomeOf = new Map(p.distinct.map((path, i) => [path, outcomes[i]]));
     const seen = new Set<unknown>();
-    return list.map((p) => {
-      const { outcome: item, meta } = outcomeOf.get(p)!;
-      const first = !seen.has(p);
-      seen.add(p);
+    return p.list.map((path) => {
+      const { outcome: item, meta } = outcomeOf.get(path)!;
+      const first = !seen.has(path);
+      seen.add(path);
       return { ...item, audit: first ? revealAudit(item, meta, opts.requestRegion) : null, revealed: first && item.value ? meta : null };
     });
   }
@@ -255,6 +269,13 @@ export class SecretsManager {
     if (typeof region !== 'string' || !this.regions.has(region)) throw badInput('region is not a known region', { field: 'region' });
     return region;
   }
+}
+
+/** A batch as prepareBatch read it: the list as given, its distinct paths, and their reads. */
+export interface PreparedBatch {
+  list: unknown[];
+  distinct: unknown[];
+  reads: BatchRead[];
 }
 
 function optionalString(v: unknown, field: string): string | null {

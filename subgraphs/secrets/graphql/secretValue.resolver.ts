@@ -44,8 +44,12 @@ export class SecretValueResolver {
   @Query(() => [BatchSecretValueResult], { description: 'Reveals the current value of up to 100 secrets, one result per path in input order; each item fails on its own in `error`. Needs secrets:read_value; BAD_USER_INPUT for more than 100 paths.' })
   async batchGetSecretValue(@Arg('paths', () => [String], { description: 'At most 100 secret paths; an invalid one fails only its item.' }) paths: string[], @Ctx() ctx: RequestContext): Promise<BatchSecretValueResult[]> {
     validateBatchPaths(paths); // before the guard: a malformed call is not a denial
+    // The batch's one store read runs beside the gate check (same round trip); nothing of it is
+    // used unless the checks pass (as getSecretValue's).
+    const prepared = this.deps.manager.prepareBatch(ctx.project, paths, pathConfinement(ctx.principal.pathPrefixes));
+    prepared.catch(() => undefined);
     await guard(ctx, 'secret:*', { scopes: ['secrets:read_value'], features: ['secrets', 'kms'] });
-    const items = await this.deps.manager.batchGetSecretValue(callOf(ctx), paths, pathConfinement(ctx.principal.pathPrefixes), { requestRegion: ctx.region });
+    const items = await this.deps.manager.revealBatch(callOf(ctx), await prepared, { requestRegion: ctx.region });
     // Every item's event (decided by the domain) is written before any value leaves, all in one
     // append (one script call: all or none); a failed write fails the call. FORBIDDEN items join
     // the request's denials (one event with their count, written before the response leaves).
@@ -57,14 +61,13 @@ export class SecretValueResolver {
     }
     await ctx.auditMany(events);
     for (const item of items) if (item.revealed) this.deps.access.record(item.revealed);
-    return items.map((item) =>
-      Object.assign(new BatchSecretValueResult(), {
-        path: item.path,
-        value: item.value?.value ?? null,
-        version: item.value?.version ?? null,
-        error: item.error ? itemError(item.error) : null,
-      }),
-    );
+    // Plain objects: BatchSecretValueResult has simpleResolvers (graphql reads the properties).
+    return items.map((item): BatchSecretValueResult => ({
+      path: item.path,
+      value: item.value?.value ?? null,
+      version: item.value?.version ?? null,
+      error: item.error ? itemError(item.error) : null,
+    }));
   }
 
   @Mutation(() => SecretVersion, { description: 'Writes a new version (currentVersion + 1), encrypted by the bound key, which must be ACTIVE. Needs secrets:write; NOT_FOUND, VERSION_CONFLICT (expectedVersion), KMS_KEY_NOT_ACTIVE, BAD_USER_INPUT, REGION_UNAVAILABLE.' })

@@ -31,14 +31,17 @@ const PER_PROJECT = { secretsIndexNew: lua.INDEX_NEW } as const;
 /**
  * READ_VALUE of many secrets at their current version (KEYS: meta, versions, values of each), one
  * reply per secret as READ_VALUE's. Single node only: the secrets' keys are in different slots.
+ * currentVersion is taken from the HGETALL already read (no second HGET per secret).
  */
 const READ_CURRENT_MANY = `
 local out = {}
 for i = 1, #KEYS, 3 do
   local meta = redis.call('HGETALL', KEYS[i])
   if #meta == 0 then out[#out + 1] = { meta } else
-    local v = redis.call('HGET', KEYS[i], 'currentVersion')
-    out[#out + 1] = { meta, v, redis.call('HGET', KEYS[i + 1], v), redis.call('HGET', KEYS[i + 2], v) }
+    local v = false
+    for j = 1, #meta, 2 do if meta[j] == 'currentVersion' then v = meta[j + 1] break end end
+    if v then out[#out + 1] = { meta, v, redis.call('HGET', KEYS[i + 1], v), redis.call('HGET', KEYS[i + 2], v) }
+    else out[#out + 1] = { meta, v } end
   end
 end
 return out`;

@@ -1,6 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { Agent, type Dispatcher } from 'undici';
-import { HEADER } from './http';
+import { HEADER, utf8Bytes } from './http';
 import { injectTraceContext } from './tracing';
 
 /** A GraphQL response body: `data` and/or `errors`, the errors already stripped of internals. */
@@ -86,7 +86,8 @@ export class SubgraphTransport {
         path: target.pathname + target.search,
         method: 'POST',
         headers: outHeaders,
-        body: payload,
+        // Our own bytes: undici would make them with Buffer.from, which costs more for a large payload.
+        body: utf8Bytes(payload),
         signal: abort.signal,
       });
       const text = await readCapped(res, maxBytes);

@@ -6,7 +6,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { CircuitBreaker, type BreakerSettings } from '../shared/circuitBreaker';
 import type { Config } from '../shared/config';
-import { BodyTooLarge, executeApollo, header, HEADER, readBody, sendError, sendJson, serveHttp } from '../shared/http';
+import { answerJson, BodyTooLarge, executeApollo, header, HEADER, readBody, sendError, sendJson, serveHttp } from '../shared/http';
 import { Logger } from '../shared/log';
 import { ServiceMetrics } from '../shared/metrics';
 import { claimedTokenId, notePrincipal, observationPlugin, RequestObserver } from '../shared/requestObserver';
@@ -109,6 +109,8 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     // No cache hints: the cache-control plugin would only merge empty policies per request.
     plugins: [observationPlugin<GatewayContext>(), landingPage, ApolloServerPluginCacheControlDisabled(), statusPlugin<GatewayContext>(), operationResolutionPlugin<GatewayContext>(), costLimitPlugin<GatewayContext>(), ...(tracing ? [tracingPlugin<GatewayContext>()] : [])],
     formatError: gatewayFormatError(log),
+    // The answer's JSON without a second, joined copy (executeApollo writes it as one buffer).
+    stringifyResult: answerJson,
     logger: apolloLogger(log),
   });
   let supergraphLoaded = false;

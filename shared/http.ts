@@ -92,6 +92,44 @@ export function readBody(req: IncomingMessage, limit: number, drainCap = limit *
   });
 }
 
+/**
+ * A string's UTF-8 bytes (and a newline, if asked) in one buffer of exactly their length. For a
+ * large string this costs far less than Buffer.from, which (Node 20) gets zero-filled memory.
+ */
+export function utf8Bytes(s: string, newline = false): Buffer {
+  const bytes = Buffer.allocUnsafe(Buffer.byteLength(s) + (newline ? 1 : 0));
+  let written = bytes.write(s, 0, 'utf8');
+  if (newline) bytes[written++] = 0x0a;
+  // Never send memory that was not written (byteLength and write agree, this is only a guard).
+  return written === bytes.length ? bytes : bytes.subarray(0, written);
+}
+
+/**
+ * A GraphQL answer's JSON as Apollo's stringifyResult gives it to executeApollo. Apollo's default
+ * returns JSON.stringify(result) + '\n': a joined string that has to be copied whole before it can
+ * be measured or encoded (≈0.4 ms for a 400 KB answer). This keeps the JSON alone and adds the
+ * newline as a byte, so the bytes sent are the same; read as a string it is the default's string.
+ */
+export class AnswerJson {
+  constructor(readonly json: string) {}
+
+  bytes(): Buffer {
+    return utf8Bytes(this.json, true);
+  }
+
+  toString(): string {
+    return `${this.json}\n`;
+  }
+}
+
+/**
+ * Apollo Server's stringifyResult for a server answered through executeApollo. Typed as the string
+ * Apollo expects; only executeApollo reads it (anything else that did would get toString()).
+ */
+export function answerJson(value: unknown): string {
+  return new AnswerJson(JSON.stringify(value)) as unknown as string;
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
@@ -142,9 +180,13 @@ export async function executeApollo<TContext extends BaseContext>(
   const outHeaders: Record<string, string> = { ...extraHeaders };
   for (const [k, v] of result.headers) outHeaders[k] = v;
   if (result.body.kind === 'complete') {
-    outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
+    // One buffer of the answer's exact length: the socket writes it as is. Written as a string it
+    // was joined to the head and encoded again inside the write (a second copy of a large answer).
+    const answer: unknown = result.body.string;
+    const bytes = answer instanceof AnswerJson ? answer.bytes() : utf8Bytes(result.body.string);
+    outHeaders['content-length'] = String(bytes.length);
     res.writeHead(result.status ?? 200, outHeaders);
-    res.end(result.body.string);
+    res.end(bytes);
   } else {
     res.writeHead(result.status ?? 200, outHeaders);
     for await (const chunk of result.body.asyncIterator) res.write(chunk);

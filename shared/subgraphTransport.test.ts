@@ -68,6 +68,23 @@ test('a GraphQL answer comes back with its status, its data and its errors minus
   expect(out).toEqual({ kind: 'answer', status: 403, body: { data: null, errors: [{ message: 'no', path: ['viewer'], extensions: { code: 'FORBIDDEN' } }] } });
 });
 
+test('the payload arrives byte for byte, non-ASCII text included, with its exact content-length', async () => {
+  let got: { body: string; length: string | undefined } | null = null;
+  const payload = JSON.stringify({ query: 'query($v: String) { echo(v: $v) }', variables: { v: 'é ✓ 🔑 '.repeat(20_000) } });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      got = { body: Buffer.concat(chunks).toString('utf8'), length: req.headers['content-length'] };
+      json(200, { data: {} })(req, res);
+    });
+  });
+  const url = await listen(server);
+  expect(await transport().post(url, payload, {})).toMatchObject({ kind: 'answer', status: 200 });
+  expect(got!.body).toBe(payload);
+  expect(Number(got!.length)).toBe(Buffer.byteLength(payload));
+});
+
 test("every call tells the subgraph how long it will wait: the transport's deadline, or the call's own", async () => {
   answer = json(200, { data: {} });
   const t = transport({ timeoutMs: 1234 });

@@ -106,13 +106,17 @@ function costOf(schema: GraphQLSchema, document: DocumentNode, operation: Operat
     if (!def) return 1;
     let m = 1;
     for (const arg of def.args) {
+      // Only `first` and the batch lists count: other arguments are not read, so a variable passed
+      // to one (encrypt's `input`) leaves the cost the document's alone, computed once.
+      const batchList = LIST_ARGUMENTS.has(arg.name) && isListType(getNullableType(arg.type));
+      if (arg.name !== 'first' && !batchList) continue;
       const given = node.arguments?.find((a) => a.name.value === arg.name);
       const value = given ? literal(given.value) : undefined;
       if (arg.name === 'first') {
         const dflt = typeof arg.defaultValue === 'number' ? arg.defaultValue : FIRST_FALLBACK;
         const n = typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : dflt;
         m *= Math.max(0, n);
-      } else if (LIST_ARGUMENTS.has(arg.name) && isListType(getNullableType(arg.type))) {
+      } else {
         // A single value where a list is expected is coerced to a list of one.
         const n = Array.isArray(value) ? value.length : value === undefined ? (Array.isArray(arg.defaultValue) ? arg.defaultValue.length : 0) : 1;
         m *= n;

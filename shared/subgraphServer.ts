@@ -26,12 +26,13 @@ import { noteOnServerSpan, startTracing, tracingPlugin, ATTR } from './tracing';
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external", "@requires", "@provides"])`;
 
 /**
- * A type-graphql schema turned into a Federation 2 subgraph schema (reference resolvers go in the
- * map); `typeScopes` are the read scopes its types' fields need wherever they appear (shared/fieldScopes.ts).
+ * A type-graphql schema turned into a Federation 2 subgraph schema (reference resolvers, and any
+ * resolver that replaces type-graphql's, go in the map by type and field); `typeScopes` are the
+ * read scopes its types' fields need wherever they appear (shared/fieldScopes.ts).
  */
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, 'skipCheck'>,
-  referenceResolvers: Record<string, { __resolveReference: (...args: any[]) => unknown }> = {},
+  referenceResolvers: Record<string, Record<string, (...args: any[]) => unknown>> = {},
   typeScopes: Record<string, TypeScope> = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ ...options, skipCheck: true, validate: false });

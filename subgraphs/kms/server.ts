@@ -14,7 +14,7 @@ import { instrumentKms } from './domain/kmsMetrics';
 import { Sweeper, type SweeperOptions } from './domain/sweeper';
 import { KeyStore, keyMetadataMac } from './store/keyStore';
 import { NonceStore } from './store/nonceStore';
-import { BatchResolver } from './graphql/batch.resolver';
+import { BatchResolver, plainBatchResolvers } from './graphql/batch.resolver';
 import { EncryptResolver } from './graphql/encrypt.resolver';
 import { ExportResolver } from './graphql/export.resolver';
 import { KeyLifecycleResolver } from './graphql/keyLifecycle.resolver';
@@ -34,17 +34,15 @@ const RESOLVERS = [KmsKeyResolver, KeyLifecycleResolver, EncryptResolver, BatchR
  */
 export async function buildKmsSchema(kms: KeyRingService = { region: '' } as KeyRingService, idempotency?: Idempotency): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>();
-  return buildFederatedSchema(
-    {
-      resolvers: RESOLVERS as unknown as [Function, ...Function[]],
-      container: {
-        get(cls: new (kms: KeyRingService, idempotency?: Idempotency) => unknown) {
-          if (!instances.has(cls)) instances.set(cls, new cls(kms, idempotency));
-          return instances.get(cls);
-        },
-      },
+  const container = {
+    get<T>(cls: new (kms: KeyRingService, idempotency?: Idempotency) => T): T {
+      if (!instances.has(cls)) instances.set(cls, new cls(kms, idempotency));
+      return instances.get(cls) as T;
     },
-    { KmsKey: kmsKeyReference(kms) },
+  };
+  return buildFederatedSchema(
+    { resolvers: RESOLVERS as unknown as [Function, ...Function[]], container },
+    { KmsKey: kmsKeyReference(kms), Mutation: plainBatchResolvers(container.get(BatchResolver)) },
     // KmsKey.* needs kms:read, also on a key a kms:admin mutation returns; its key stays open.
     { KmsKey: { scope: 'kms:read', open: ['region', 'identity'], resource: (k) => `kms-key:${String(k.region)}/${String(k.identity)}` } },
   );

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -13,7 +14,7 @@ import type { FeatureGateState } from './featureGates';
 import { toApiError } from './errors';
 import { guardTypeFields, type TypeScope } from './fieldScopes';
 import { SHARED_DESCRIPTIONS } from './graphqlTypes';
-import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES, readBody, secretEquals, sendError, sendJson, serveHttp } from './http';
+import { BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES, readBody, sendError, sendJson, serveHttp } from './http';
 import { redactForCode } from './redact';
 import { pingWithin } from './redis';
 import { requestRegion } from './requestRegion';
@@ -49,6 +50,16 @@ export async function buildFederatedSchema(
     resolvers: resolvers as any,
   });
   return guardTypeFields(federated, typeScopes);
+}
+
+/**
+ * http.ts' secretEquals against one fixed secret, whose SHA-256 is taken once instead of on every
+ * request (hashing both sides of the internal-secret check was ~1.3 % of a KMS encrypt's CPU).
+ */
+export function secretMatcher(secret: string): (presented: string | undefined) => boolean {
+  const sha256 = (s: string) => createHash('sha256').update(s).digest();
+  const expected = sha256(secret);
+  return (presented) => presented !== undefined && timingSafeEqual(sha256(presented), expected);
 }
 
 export interface SubgraphOptions {
@@ -141,6 +152,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
   });
   await apollo.start();
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  const internalSecret = secretMatcher(config.internalSecret);
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string) => {
     const deadline = deadlineOf(req, Date.now());
@@ -153,7 +165,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     }
     const internalOperation = path !== '/graphql' && req.method === 'POST' ? opts.internal?.operationOf(path) ?? null : null;
     if (path !== '/graphql' && !internalOperation) return sendJson(res, 404, { error: 'not found' }, rid);
-    if (!secretEquals(header(req, HEADER.internalSecret), config.internalSecret)) {
+    if (!internalSecret(header(req, HEADER.internalSecret))) {
       return sendError(res, 'UNAUTHENTICATED', 'This service accepts requests only through the gateway', {}, rid);
     }
     let region = opts.fixedRegion;

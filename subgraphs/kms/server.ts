@@ -4,10 +4,10 @@ import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { ApiError } from '../../shared/errors';
 import { ON_BEHALF_OPERATIONS, onBehalfKey, operationOfRequest, verifyAssertion, type OnBehalfOperation } from '../../shared/onBehalfOf';
-import { header, HEADER, secretEquals } from '../../shared/http';
+import { header, HEADER } from '../../shared/http';
 import type { Principal } from '../../shared/principal';
 import type { Services } from '../../shared/services';
-import { buildFederatedSchema, startSubgraph, type PeerRequest, type RunningService } from '../../shared/subgraphServer';
+import { buildFederatedSchema, secretMatcher, startSubgraph, type PeerRequest, type RunningService } from '../../shared/subgraphServer';
 import { KeyRingService } from './domain/keyRingService';
 import { KeyWrapper } from './domain/keyWrapper';
 import { instrumentKms } from './domain/kmsMetrics';
@@ -58,11 +58,12 @@ export async function buildKmsSchema(kms: KeyRingService = { region: '' } as Key
  */
 export function onBehalfOf(serviceCredential: string | null, nonces: NonceStore) {
   const key = serviceCredential === null ? null : onBehalfKey(serviceCredential);
+  const credential = serviceCredential === null ? null : secretMatcher(serviceCredential);
   return async (req: IncomingMessage, services: Services, request: PeerRequest): Promise<{ principal: Principal; via: string } | null> => {
     const presented = header(req, HEADER.serviceCredential);
     const raw = header(req, HEADER.onBehalfOf);
     if (presented === undefined && raw === undefined) return null;
-    if (key === null || (presented !== undefined && !secretEquals(presented, serviceCredential!))) {
+    if (key === null || credential === null || (presented !== undefined && !credential(presented))) {
       throw new ApiError('UNAUTHENTICATED', 'Invalid service credential');
     }
     const now = services.now().getTime();

@@ -15,7 +15,7 @@ import { Sweeper, type SweeperOptions } from './domain/sweeper';
 import { KeyStore, keyMetadataMac } from './store/keyStore';
 import { NonceStore } from './store/nonceStore';
 import { BatchResolver, plainBatchResolvers } from './graphql/batch.resolver';
-import { EncryptResolver } from './graphql/encrypt.resolver';
+import { EncryptResolver, plainEncryptResolvers } from './graphql/encrypt.resolver';
 import { ExportResolver } from './graphql/export.resolver';
 import { KeyLifecycleResolver } from './graphql/keyLifecycle.resolver';
 import { Idempotency } from '../../shared/idempotency';
@@ -42,7 +42,11 @@ export async function buildKmsSchema(kms: KeyRingService = { region: '' } as Key
   };
   return buildFederatedSchema(
     { resolvers: RESOLVERS as unknown as [Function, ...Function[]], container },
-    { KmsKey: kmsKeyReference(kms), Mutation: plainBatchResolvers(container.get(BatchResolver)) },
+    {
+      KmsKey: kmsKeyReference(kms),
+      // The hottest mutations skip type-graphql's argument copy (see plainBatchResolvers).
+      Mutation: { ...plainEncryptResolvers(container.get(EncryptResolver)), ...plainBatchResolvers(container.get(BatchResolver)) },
+    },
     // KmsKey.* needs kms:read, also on a key a kms:admin mutation returns; its key stays open.
     { KmsKey: { scope: 'kms:read', open: ['region', 'identity'], resource: (k) => `kms-key:${String(k.region)}/${String(k.identity)}` } },
   );

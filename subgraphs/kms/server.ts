@@ -21,6 +21,7 @@ import { KeyLifecycleResolver } from './graphql/keyLifecycle.resolver';
 import { Idempotency } from '../../shared/idempotency';
 import { kmsInternalRoutes } from './internal/internalOps';
 import { kmsKeyReference } from './graphql/kmsKey.reference';
+import { prefetchNamedKey } from './graphql/kmsRequest';
 import { KmsKeyResolver } from './graphql/kmsKey.resolver';
 import { MacResolver } from './graphql/mac.resolver';
 import { SignResolver } from './graphql/sign.resolver';
@@ -144,6 +145,7 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
     resolvePeer: onBehalfOf(services.config.serviceCredential, new NonceStore(services.redis)),
     // Every kms operation checks the `kms` gate.
     prefetchGates: true,
+    prefetch: prefetchNamedKey(kms),
     internal: kmsInternalRoutes(kms, services.log),
   });
   if (opts.sweeper !== false) sweeper.start();

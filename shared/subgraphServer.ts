@@ -81,12 +81,6 @@ export interface SubgraphOptions {
    * round trip as the rate-limit check (auto-pipelined) instead of one more afterwards.
    */
   prefetchGates?: boolean;
-  /**
-   * Reads a bearer-token request will need, started in the same tick as its rate-limit check so they
-   * share its Redis round trip: may prime the context's loaders from the raw body. A hint only:
-   * what the operation reads is still decided by its resolvers.
-   */
-  prefetch?: (ctx: RequestContext, body: string) => void;
   /** Non-GraphQL operations for peers acting on a caller's behalf (see InternalRoutes). */
   internal?: InternalRoutes;
 }
@@ -191,7 +185,6 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
     let principal: Principal;
     let via: string | null = null;
     let gates: Promise<FeatureGateState> | null = null;
-    let ctx: RequestContext | null = null;
     try {
       const peerRequest: PeerRequest = internalOperation ? { body, requestId, region, internalOperation } : { body, requestId, region };
       const peer = opts.resolvePeer ? await opts.resolvePeer(req, services, peerRequest) : null;
@@ -216,10 +209,6 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
         gates = opts.prefetchGates ? services.gates.get(principal.project) : null;
         // A refused request never reads them: its failed read must not count as unhandled.
         gates?.catch(() => undefined);
-        if (opts.prefetch) {
-          ctx = new RequestContext(services, requestId, region, principal, null, deadline);
-          opts.prefetch(ctx, body);
-        }
         // Peers acting on a caller's behalf (secrets → kms) are not counted: the caller's request
         // was counted where it arrived. Refusals are not audited: that would amplify the flood.
         const verdict = await services.rateLimiter.admit(principal, header(req, HEADER.gatewayRequest));
@@ -234,7 +223,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
       return sendError(res, safe.extensions.code as any, safe.message, {}, rid);
     }
     notePrincipal(res, principal.tokenId);
-    ctx ??= new RequestContext(services, requestId, region, principal, via, deadline);
+    const ctx = new RequestContext(services, requestId, region, principal, via, deadline);
     if (gates) ctx.primeFeatureGates(gates);
     if (internalOperation && opts.internal) {
       const out = await opts.internal.run(internalOperation, ctx, body);

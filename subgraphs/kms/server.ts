@@ -21,7 +21,6 @@ import { KeyLifecycleResolver } from './graphql/keyLifecycle.resolver';
 import { Idempotency } from '../../shared/idempotency';
 import { kmsInternalRoutes } from './internal/internalOps';
 import { kmsKeyReference } from './graphql/kmsKey.reference';
-import { prefetchNamedKey } from './graphql/kmsRequest';
 import { KmsKeyResolver } from './graphql/kmsKey.resolver';
 import { MacResolver } from './graphql/mac.resolver';
 import { SignResolver } from './graphql/sign.resolver';
@@ -145,7 +144,6 @@ export async function startKmsSubgraph(services: Services, opts: KmsSubgraphOpti
     resolvePeer: onBehalfOf(services.config.serviceCredential, new NonceStore(services.redis)),
     // Every kms operation checks the `kms` gate.
     prefetchGates: true,
-    prefetch: prefetchNamedKey(kms),
     internal: kmsInternalRoutes(kms, services.log),
   });
   if (opts.sweeper !== false) sweeper.start();

@@ -43,30 +43,6 @@ export function lastUsedLoader(ctx: RequestContext, kms: KeyRingService): DataLo
   );
 }
 
-/** `"keyIdentity": "<identity>"`, as variables usually name the key (an identity needs no JSON escape). */
-const KEY_IDENTITY_IN_BODY = /"keyIdentity"\s*:\s*"([a-z0-9][a-z0-9-]{0,62})"/;
-/** Bodies scanned for it: a 64 KiB encrypt is; a big batch, whose key read is a small share of its work, is not. */
-const MAX_SCANNED_BODY = 96 * 1024;
-
-/**
- * The state of the key a request's variables name, read in the same tick as the rate-limit check
- * so both share one Redis round trip (DESIGN.md: one round trip per request where possible) instead
- * of the read waiting for the resolver; it primes the request's loader. Only a hint: the resolver
- * still validates, guards and loads what its arguments say (a failed read fails it as its own read
- * would); a key named but not used costs one read of the caller's own project, nothing else.
- */
-export function prefetchNamedKey(kms: KeyRingService): (ctx: RequestContext, body: string) => void {
-  return (ctx, body) => {
-    if (body.length > MAX_SCANNED_BODY) return;
-    const m = KEY_IDENTITY_IN_BODY.exec(body);
-    if (!m) return;
-    const read = kms.loadMany([kms.ref(ctx.project, m[1])]).then(([rec]) => rec);
-    // A request refused before its resolver never reads it: its failure must not count as unhandled.
-    read.catch(() => undefined);
-    keyLoader(ctx, kms).prime(m[1], read);
-  };
-}
-
 export async function loadKey(ctx: RequestContext, kms: KeyRingService, identity: string): Promise<KmsKeyRecord> {
   const rec = await keyLoader(ctx, kms).load(identity);
   if (!rec) throw keyNotFound(identity, kms.region);

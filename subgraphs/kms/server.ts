@@ -4,18 +4,18 @@ import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import { ApiError } from '../../shared/errors';
 import { ON_BEHALF_OPERATIONS, onBehalfKey, operationOfRequest, verifyAssertion, type OnBehalfOperation } from '../../shared/onBehalfOf';
-import { header, HEADER, secretEquals } from '../../shared/http';
+import { header, HEADER } from '../../shared/http';
 import type { Principal } from '../../shared/principal';
 import type { Services } from '../../shared/services';
-import { buildFederatedSchema, startSubgraph, type PeerRequest, type RunningService } from '../../shared/subgraphServer';
+import { buildFederatedSchema, secretMatcher, startSubgraph, type PeerRequest, type RunningService } from '../../shared/subgraphServer';
 import { KeyRingService } from './domain/keyRingService';
 import { KeyWrapper } from './domain/keyWrapper';
 import { instrumentKms } from './domain/kmsMetrics';
 import { Sweeper, type SweeperOptions } from './domain/sweeper';
 import { KeyStore, keyMetadataMac } from './store/keyStore';
 import { NonceStore } from './store/nonceStore';
-import { BatchResolver } from './graphql/batch.resolver';
-import { EncryptResolver } from './graphql/encrypt.resolver';
+import { BatchResolver, plainBatchResolvers } from './graphql/batch.resolver';
+import { EncryptResolver, plainEncryptResolvers } from './graphql/encrypt.resolver';
 import { ExportResolver } from './graphql/export.resolver';
 import { KeyLifecycleResolver } from './graphql/keyLifecycle.resolver';
 import { Idempotency } from '../../shared/idempotency';
@@ -34,17 +34,19 @@ const RESOLVERS = [KmsKeyResolver, KeyLifecycleResolver, EncryptResolver, BatchR
  */
 export async function buildKmsSchema(kms: KeyRingService = { region: '' } as KeyRingService, idempotency?: Idempotency): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>();
-  return buildFederatedSchema(
-    {
-      resolvers: RESOLVERS as unknown as [Function, ...Function[]],
-      container: {
-        get(cls: new (kms: KeyRingService, idempotency?: Idempotency) => unknown) {
-          if (!instances.has(cls)) instances.set(cls, new cls(kms, idempotency));
-          return instances.get(cls);
-        },
-      },
+  const container = {
+    get<T>(cls: new (kms: KeyRingService, idempotency?: Idempotency) => T): T {
+      if (!instances.has(cls)) instances.set(cls, new cls(kms, idempotency));
+      return instances.get(cls) as T;
     },
-    { KmsKey: kmsKeyReference(kms) },
+  };
+  return buildFederatedSchema(
+    { resolvers: RESOLVERS as unknown as [Function, ...Function[]], container },
+    {
+      KmsKey: kmsKeyReference(kms),
+      // The hottest mutations skip type-graphql's argument copy (see plainBatchResolvers).
+      Mutation: { ...plainEncryptResolvers(container.get(EncryptResolver)), ...plainBatchResolvers(container.get(BatchResolver)) },
+    },
     // KmsKey.* needs kms:read, also on a key a kms:admin mutation returns; its key stays open.
     { KmsKey: { scope: 'kms:read', open: ['region', 'identity'], resource: (k) => `kms-key:${String(k.region)}/${String(k.identity)}` } },
   );
@@ -60,11 +62,12 @@ export async function buildKmsSchema(kms: KeyRingService = { region: '' } as Key
  */
 export function onBehalfOf(serviceCredential: string | null, nonces: NonceStore) {
   const key = serviceCredential === null ? null : onBehalfKey(serviceCredential);
+  const credential = serviceCredential === null ? null : secretMatcher(serviceCredential);
   return async (req: IncomingMessage, services: Services, request: PeerRequest): Promise<{ principal: Principal; via: string } | null> => {
     const presented = header(req, HEADER.serviceCredential);
     const raw = header(req, HEADER.onBehalfOf);
     if (presented === undefined && raw === undefined) return null;
-    if (key === null || (presented !== undefined && !secretEquals(presented, serviceCredential!))) {
+    if (key === null || credential === null || (presented !== undefined && !credential(presented))) {
       throw new ApiError('UNAUTHENTICATED', 'Invalid service credential');
     }
     const now = services.now().getTime();

@@ -66,3 +66,17 @@ export class EncryptResolver {
     });
   }
 }
+
+/**
+ * The four as plain resolvers in the schema's map, as the batches (plainBatchResolvers): graphql
+ * has already coerced `input` to its declared shape (defaults included); type-graphql's copy of it
+ * into an instance of the input class was ~1.5 % of an encrypt's KMS CPU.
+ */
+export function plainEncryptResolvers(r: EncryptResolver) {
+  return {
+    encrypt: (_root: unknown, args: { input: EncryptInput }, ctx: RequestContext) => r.encrypt(args.input, ctx),
+    decrypt: (_root: unknown, args: { input: DecryptInput }, ctx: RequestContext) => r.decrypt(args.input, ctx),
+    reEncrypt: (_root: unknown, args: { input: ReEncryptInput }, ctx: RequestContext) => r.reEncrypt(args.input, ctx),
+    generateDataKey: (_root: unknown, args: { input: GenerateDataKeyInput }, ctx: RequestContext) => r.generateDataKey(args.input, ctx),
+  };
+}

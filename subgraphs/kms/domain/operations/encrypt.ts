@@ -18,18 +18,19 @@ export function checkBatchSize(n: number): void {
   if (n > MAX_BATCH_ITEMS) throw badInput(`A batch holds at most ${MAX_BATCH_ITEMS} items`, { field: 'items' });
 }
 
-export interface BatchItemOutcome {
+/** One item's result; an encryptBatch item never has a plaintext (P = null). */
+export interface BatchItemOutcome<P extends Buffer | null = Buffer | null> {
   index: number;
   keyVersion: number | null;
   ciphertext: string | null;
-  plaintext: Buffer | null;
+  plaintext: P;
   error: { code: string; message: string } | null;
 }
 
 /** Decodes one base64 field of a batch item (BAD_USER_INPUT fails that item only). */
 export type FieldDecoder = (field: string, s: string | null | undefined) => Buffer | undefined;
 
-function itemError(index: number, err: unknown): BatchItemOutcome {
+function itemError(index: number, err: unknown): BatchItemOutcome<null> {
   if (!(err instanceof ApiError)) throw err;
   return { index, keyVersion: null, ciphertext: null, plaintext: null, error: { code: err.code, message: err.message } };
 }
@@ -83,7 +84,7 @@ export async function encryptBatch(core: KeyRingCore, rec: KmsKeyRecord, items: 
   const version = ring.encryptionVersion(rec);
   const key = await core.handle(rec, version);
   if (!key) throw ring.notActive(rec);
-  const out = items.map((item, index): BatchItemOutcome => {
+  const out = items.map((item, index): BatchItemOutcome<null> => {
     try {
       const pt = decode('plaintext', item.plaintext) as Buffer;
       const aad = decode('associatedData', item.associatedData);

@@ -21,7 +21,8 @@ export async function startBenchRedis(log: (m: string) => void): Promise<BenchRe
     return null;
   }
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp'];
+  // DEBUG from localhost only: reveal-1m reads whether the key table is still rehashing (DEBUG HTSTATS).
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp', '--enable-debug-command', 'local'];
   const keeper = fork(path.join(__dirname, 'redisKeeper.js'), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const url = `redis://127.0.0.1:${port}`;
   await waitForPing(url, keeper);

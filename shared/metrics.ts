@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { AuditFlow } from './auditFlow';
 import type { CircuitBreaker } from './circuitBreaker';
 import type { Config } from './config';
-import { header, secretEquals } from './http';
+import { header, secretMatcher } from './http';
 import { observeRoundTrips, pingWithin, type RedisClient } from './redis';
 
 /**
@@ -62,9 +62,12 @@ export class ServiceMetrics {
   private readonly durations = new Map<string, Histogram.Internal<'operation'>>();
   private readonly breakers: { kind: BreakerKind; target: string; breaker: CircuitBreaker }[] = [];
   private redis: { client: RedisClient; timeoutMs: number } | null = null;
+  /** METRICS_TOKEN's check (constant time), when one is set. */
+  private readonly tokenMatches: ((presented: string | undefined) => boolean) | null;
 
   /** `hidden`: /metrics answers 404 though metrics are kept (the production gateway without METRICS_TOKEN). */
   constructor(readonly service: string, private readonly access: Config['metrics'] & { hidden?: boolean }) {
+    this.tokenMatches = access.token === null ? null : secretMatcher(access.token);
     const registers = [this.registry];
     this.registry.setDefaultLabels({ service });
     this.requests = new Counter({ name: 'smk_requests_total', help: 'GraphQL requests by operation (root field, "multiple", "invalid" or "unknown"), answer code ("OK" or the API error code) and HTTP status', labelNames: ['operation', 'code', 'status'], registers });
@@ -144,10 +147,10 @@ export class ServiceMetrics {
    */
   async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!this.access.enabled || this.access.hidden) return plain(res, 404, 'not found\n');
-    if (this.access.token !== null) {
+    if (this.tokenMatches) {
       const auth = header(req, 'authorization');
       const presented = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
-      if (!secretEquals(presented, this.access.token)) return plain(res, 401, 'unauthorized\n', { 'www-authenticate': 'Bearer' });
+      if (!this.tokenMatches(presented)) return plain(res, 401, 'unauthorized\n', { 'www-authenticate': 'Bearer' });
     }
     if (this.redis) {
       const started = performance.now();

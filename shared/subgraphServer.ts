@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -14,7 +13,7 @@ import type { FeatureGateState } from './featureGates';
 import { toApiError } from './errors';
 import { guardTypeFields, type TypeScope } from './fieldScopes';
 import { SHARED_DESCRIPTIONS } from './graphqlTypes';
-import { answerJson, BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES, readBody, sendError, sendJson, serveHttp } from './http';
+import { answerJson, BodyTooLarge, deadlineOf, executeApollo, header, HEADER, MAX_BODY_BYTES, readBody, secretMatcher, sendError, sendJson, serveHttp } from './http';
 import { redactForCode } from './redact';
 import { pingWithin } from './redis';
 import { requestRegion } from './requestRegion';
@@ -33,7 +32,7 @@ const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/fede
  */
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, 'skipCheck'>,
-  referenceResolvers: Record<string, Record<string, (...args: any[]) => unknown>> = {},
+  resolverMap: Record<string, Record<string, (...args: any[]) => unknown>> = {},
   typeScopes: Record<string, TypeScope> = {},
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ ...options, skipCheck: true, validate: false });
@@ -42,24 +41,14 @@ export async function buildFederatedSchema(
     if (root) root.description = SHARED_DESCRIPTIONS[root.name as 'Query' | 'Mutation'];
   }
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
-  for (const [type, ref] of Object.entries(referenceResolvers)) {
-    resolvers[type] = { ...(resolvers[type] ?? {}), ...ref };
+  for (const [type, fields] of Object.entries(resolverMap)) {
+    resolvers[type] = { ...(resolvers[type] ?? {}), ...fields };
   }
   const federated = buildSubgraphSchema({
     typeDefs: gql`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`,
     resolvers: resolvers as any,
   });
   return guardTypeFields(federated, typeScopes);
-}
-
-/**
- * http.ts' secretEquals against one fixed secret, whose SHA-256 is taken once instead of on every
- * request: the internal-secret check hashed both sides each time (about 6 µs; now about 3.5 µs).
- */
-export function secretMatcher(secret: string): (presented: string | undefined) => boolean {
-  const sha256 = (s: string) => createHash('sha256').update(s).digest();
-  const expected = sha256(secret);
-  return (presented) => presented !== undefined && timingSafeEqual(sha256(presented), expected);
 }
 
 export interface SubgraphOptions {

@@ -1,7 +1,7 @@
 import { fork, spawnSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import Redis from 'ioredis';
+import { freePorts } from './procs';
 
 export interface BenchRedis {
   url: string;
@@ -20,7 +20,7 @@ export async function startBenchRedis(log: (m: string) => void): Promise<BenchRe
     log('no redis-server binary here: using the Redis at REDIS_URL (shared with whatever else runs on it)');
     return null;
   }
-  const port = await freePort();
+  const [port] = await freePorts(1);
   // DEBUG from localhost only: reveal-1m reads whether the key table is still rehashing (DEBUG HTSTATS).
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp', '--enable-debug-command', 'local'];
   const keeper = fork(path.join(__dirname, 'redisKeeper.js'), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -35,17 +35,6 @@ export async function startBenchRedis(log: (m: string) => void): Promise<BenchRe
       keeper.kill('SIGTERM');
     }),
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPing(url: string, keeper: ReturnType<typeof fork>): Promise<void> {

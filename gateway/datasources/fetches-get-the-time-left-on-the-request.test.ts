@@ -39,10 +39,10 @@ describe('subgraph fetches get the time left on the request', () => {
   it('a global subgraph is told min(its timeout, the time left), and is not called when none is left', async () => {
     const source = new SubgraphDataSource('platform', url, transport, 'i'.repeat(32));
     await source.process({ request, context: { requestId: 'r1', region: 'us-east-1', deadline: Date.now() + 10_000 } } as any);
-    await source.process({ request, context: { requestId: 'r2', region: 'us-east-1', deadline: Date.now() + 400 } } as any);
+    await source.process({ request, context: { requestId: 'r2', region: 'us-east-1', deadline: Date.now() + 1500 } } as any);
     expect(Number(seen[0])).toBe(2000);
     expect(Number(seen[1])).toBeGreaterThan(0);
-    expect(Number(seen[1])).toBeLessThanOrEqual(400);
+    expect(Number(seen[1])).toBeLessThanOrEqual(1500);
 
     const late: any = await source.process({ request, context: { requestId: 'r3', region: 'us-east-1', deadline: Date.now() - 1 } } as any);
     expect(late.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
@@ -54,11 +54,14 @@ describe('subgraph fetches get the time left on the request', () => {
     const regions = new RegionRegistry('eu-west-1', [{ name: 'eu-west-1', kmsUrl: url }]);
     const circuits = new RegionCircuits(regions, { failureThreshold: 1, resetAfterMs: 60_000 });
     const source = new RegionalKmsDataSource(regions, circuits, transport, 'i'.repeat(32), 10_000);
-    await source.process({ request, context: { requestId: 'k1', region: 'eu-west-1', deadline: Date.now() + 300 } } as any);
+    await source.process({ request, context: { requestId: 'k1', region: 'eu-west-1', deadline: Date.now() + 1500 } } as any);
     const keygen = { query: 'mutation { createKmsKey(input: { identity: "k", type: RSA_4096 }) { identity } }', variables: {} };
-    await source.process({ request: keygen, context: { requestId: 'k2', region: 'eu-west-1', deadline: Date.now() + 700 } } as any);
-    expect(Number(seen[0])).toBeLessThanOrEqual(300);
-    expect(Number(seen[1])).toBeLessThanOrEqual(700);
+    await source.process({ request: keygen, context: { requestId: 'k2', region: 'eu-west-1', deadline: Date.now() + 5000 } } as any);
+    expect(Number(seen[0])).toBeGreaterThan(0);
+    expect(Number(seen[0])).toBeLessThanOrEqual(1500);
+    // Key generation has its own, longer timeout (10 s here): it too is cut to the time left.
+    expect(Number(seen[1])).toBeGreaterThan(0);
+    expect(Number(seen[1])).toBeLessThanOrEqual(5000);
 
     const late: any = await source.process({ request, context: { requestId: 'k3', region: 'eu-west-1', deadline: Date.now() - 1 } } as any);
     expect(late.errors?.[0]?.extensions).toMatchObject({ code: 'REGION_UNAVAILABLE', region: 'eu-west-1' });

@@ -31,6 +31,8 @@ export interface Row {
   /** What the target was computed from (e.g. RSS per process). */
   measured?: string;
   rss?: { at10k: Record<string, number>; at100k: Record<string, number> };
+  /** reveal-1m: 95% bootstrap interval of its p99 over the 1k row's. */
+  p99RatioInterval?: [number, number];
 }
 
 const by = (rows: Row[], name: string) => rows.find((r) => r.name === name && !r.error);
@@ -75,7 +77,8 @@ export function evaluate(rows: Row[]): void {
       case 'reveal-1m': {
         const base = by(rows, r.name === 'reveal-1m' ? 'reveal-1k' : 'audit-lookup-1k');
         r.target = 'p99 ≤ 1.2× p99 at 1k';
-        if (base) r.measured = `p99 ${fmt(r.p99Ms / base.p99Ms, 2)}× at 1k`;
+        const ci = r.p99RatioInterval ? `, 95% interval ${fmt(r.p99RatioInterval[0], 2)}-${fmt(r.p99RatioInterval[1], 2)}×` : '';
+        if (base) r.measured = `p99 ${fmt(r.p99Ms / base.p99Ms, 2)}× at 1k${ci}`;
         r.met = need(base ? r.p99Ms <= 1.2 * base.p99Ms : undefined);
         break;
       }

@@ -53,8 +53,11 @@ export interface Measure {
   note?: string;
 }
 
-/** Measures one scenario and appends its row; a scenario that errors is recorded as failed (the run exits non-zero). */
-export async function measure(ctx: Ctx, m: Measure): Promise<Row> {
+/**
+ * Measures one scenario and appends its row; a scenario that errors is recorded as failed (the run
+ * exits non-zero). With `keep`, the timed run records every response's latency and hands them to it.
+ */
+export async function measure(ctx: Ctx, m: Measure, keep?: (latenciesMs: number[]) => void): Promise<Row> {
   const connections = m.connections ?? ctx.args.concurrency;
   const row: Row = { name: m.name, label: m.label, items: m.items ?? 1, rate: NaN, p50Ms: NaN, p99Ms: NaN, requests: 0, failed: 0, cpu: {}, concurrency: connections, note: m.note };
   ctx.rows.push(row);
@@ -65,8 +68,9 @@ export async function measure(ctx: Ctx, m: Measure): Promise<Row> {
     if (warm.failed > 0) throw new Error(`${warm.failed} of ${warm.requests} warm-up requests failed ${JSON.stringify(warm.detail)}`);
     const meter = new CpuMeter(ctx.pids);
     meter.start();
-    const r = await ctx.load.run({ url: m.url, connections, seconds: ctx.args.seconds, requests: m.requests });
+    const r = await ctx.load.run({ url: m.url, connections, seconds: ctx.args.seconds, requests: m.requests, record: !!keep });
     row.cpu = meter.stop();
+    if (keep) keep(r.latenciesMs ?? []);
     Object.assign(row, { rate: r.rate, p50Ms: r.p50Ms, p99Ms: r.p99Ms, requests: r.requests, failed: r.failed });
     if (r.failed > 0) throw new Error(`${r.failed} of ${r.requests} requests failed ${JSON.stringify(r.detail)}`);
     if (r.requests === 0) throw new Error(`no request completed within the ${ctx.args.seconds} s timed run`);

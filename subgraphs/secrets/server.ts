@@ -4,6 +4,7 @@ import { KmsClient } from '../../shared/kmsClient';
 import type { Services } from '../../shared/services';
 import { buildFederatedSchema, startSubgraph, type RunningService } from '../../shared/subgraphServer';
 import { KeyBindings } from './domain/keyBindings';
+import { KeyStatusReads } from './domain/keyStatuses';
 import { SecretAccess } from './domain/secretAccess';
 import { SecretsManager } from './domain/secretsManager';
 import { SecretStore } from './store/secretStore';
@@ -61,7 +62,8 @@ export async function startSecretsSubgraph(services: Services, opts: SecretsSubg
   });
   const bindings = new KeyBindings(store, services.config.regions, manager);
   const idempotency = new Idempotency(services.redis, services.config.internalSecret);
-  const schema = await buildSecretsSchema({ manager, bindings, access, idempotency });
+  const keyStatuses = new KeyStatusReads(kms, services.config.regions);
+  const schema = await buildSecretsSchema({ manager, bindings, access, keyStatuses, idempotency });
   const running = await startSubgraph({ name: 'secrets', schema, services, port: opts.port, host: opts.host });
   return {
     ...running,

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { RequestContext } from '../../../shared/context';
 import type { KeyBindings } from '../domain/keyBindings';
+import type { KeyStatusReads } from '../domain/keyStatuses';
 import type { AccessedPageQuery, BoundKeyRef, BoundPageQuery } from '../domain/ports';
 import type { Page, SecretMeta } from '../domain/secret';
 import type { SecretAccess } from '../domain/secretAccess';
@@ -73,5 +74,24 @@ export function accessedPageLoader(ctx: RequestContext, bindings: KeyBindings): 
       cacheKeyFn: (k) => `${refKey(k)}\u0000${k.first}\u0000${k.after ?? ''}\u0000${k.sinceMs}`,
       maxBatchSize: 500,
     }),
+  );
+}
+
+/**
+ * Secret.kmsKey { status } of every key in the request: one KMS call per region (KeyStatusReads),
+ * after the gate and scope check the KMS itself makes for the entity path (`kms`, `kms:read`),
+ * its denials audited in the key's region.
+ */
+export function keyStatusLoader(ctx: RequestContext, reads: KeyStatusReads): DataLoader<BoundKeyRef, string | null, string> {
+  return ctx.loader('kmsKeyStatus', () =>
+    new DataLoader<BoundKeyRef, string | null, string>(
+      (keys) =>
+        reads.many(
+          { caller: { tokenId: ctx.principal.tokenId, project: ctx.project }, requestId: ctx.requestId, deadline: ctx.deadline ?? undefined },
+          keys,
+          (region) => ctx.requireIn(region, `kms-key:${region}/*`, 'kms', 'kms:read'),
+        ),
+      { cacheKeyFn: refKey, maxBatchSize: 1000 },
+    ),
   );
 }

@@ -16,6 +16,7 @@ import { SecretValueResolver } from './graphql/secretValue.resolver';
 import { Idempotency } from '../../shared/idempotency';
 import { kmsKeyReference } from './graphql/kmsKey.reference';
 import { secretReference } from './graphql/secret.reference';
+import { plainSecretKmsKey } from './graphql/secretKmsKey';
 import type { SecretsDeps } from './graphql/secretsRequest';
 
 const RESOLVERS = [SecretResolver, SecretValueResolver, SecretLifecycleResolver, KmsKeyBoundSecretsResolver] as const;
@@ -37,7 +38,7 @@ export async function buildSecretsSchema(deps?: SecretsDeps): Promise<GraphQLSch
         },
       },
     },
-    { KmsKey: kmsKeyReference(d), Secret: secretReference(d) },
+    { KmsKey: kmsKeyReference(d), Secret: { ...secretReference(d), kmsKey: plainSecretKmsKey(d) } },
     // Secret's fields need secrets:read, also on a secret a secrets:write mutation returns; its key stays open.
     { Secret: { scope: 'secrets:read', open: ['path'], resource: (s) => `secret:${String(s.path)}` } },
   );

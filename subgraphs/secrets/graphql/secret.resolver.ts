@@ -2,8 +2,9 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, Directive, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import type { SecretMeta } from '../domain/secret';
-import { nodesReadOnlyIdentity, pageInfo, secretConnection, selectsField, toSecretVersion } from './connections';
-import { keyStatusLoader, lastAccessedLoader, primeSecrets, secretLoader } from './secretLoaders';
+import { nodesReadOnlyIdentity, nodesSelect, pageInfo, secretConnection, toSecretVersion } from './connections';
+import { prefetchKeyStatuses, secretKmsKey } from './secretKmsKey';
+import { lastAccessedLoader, primeSecrets, secretLoader } from './secretLoaders';
 import { guard, secretResource, type SecretsDeps } from './secretsRequest';
 import { KmsKey, Secret, SecretConnection, SecretVersionConnection } from './types';
 
@@ -40,6 +41,7 @@ export class SecretResolver {
     );
     // Placeholders must never answer a later lookup of the same secret in this request.
     if (!identityOnly) primeSecrets(ctx, this.deps.manager, page.nodes);
+    if (nodesSelect(info, 'kmsKey', 'status')) await prefetchKeyStatuses(ctx, this.deps, page.nodes);
     return secretConnection(page, cursor);
   }
 
@@ -47,13 +49,9 @@ export class SecretResolver {
   // to the regional KMS subgraphs when nothing else of the key is selected.
   @Directive('@provides(fields: "status")')
   @FieldResolver(() => KmsKey, { nullable: true, description: "The bound key, read from the KMS of the secret's region (needs kms:read); null if it no longer exists. REGION_UNAVAILABLE when that KMS is down." })
-  async kmsKey(@Root() secret: SecretMeta, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<KmsKey | null> {
-    const ref = { region: secret.region, identity: secret.kmsKeyIdentity };
-    // A federation reference: the gateway sends it to the KMS of that region.
-    if (!selectsField(info, 'status')) return Object.assign(new KmsKey(), ref);
-    // The status, live from that KMS (one call per region for the request's keys); null: no such key.
-    const status = await keyStatusLoader(ctx, this.deps.keyStatuses).load(ref);
-    return status === null ? null : Object.assign(new KmsKey(), ref, { status });
+  kmsKey(@Root() secret: SecretMeta, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    // Served by plainSecretKmsKey (server.ts); the same function.
+    return secretKmsKey(this.deps, secret, ctx, info);
   }
 
   @FieldResolver(() => String, {

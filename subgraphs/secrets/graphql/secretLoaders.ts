@@ -78,20 +78,18 @@ export function accessedPageLoader(ctx: RequestContext, bindings: KeyBindings): 
 }
 
 /**
- * Secret.kmsKey { status } of every key in the request: one KMS call per region (KeyStatusReads),
- * after the gate and scope check the KMS itself makes for the entity path (`kms`, `kms:read`),
- * its denials audited in the key's region.
+ * Secret.kmsKey { status } of these keys: one KMS call per region (KeyStatusReads), after the gate
+ * and scope check the KMS itself makes on the entity path (`kms`, `kms:read`), once per region and
+ * request, its denial audited in the key's region.
  */
+export function readKeyStatuses(ctx: RequestContext, reads: KeyStatusReads, keys: readonly BoundKeyRef[]): Promise<(string | null | Error)[]> {
+  const call = { caller: { tokenId: ctx.principal.tokenId, project: ctx.project }, requestId: ctx.requestId, deadline: ctx.deadline ?? undefined };
+  return reads.many(call, keys, (region) => ctx.loader(`kmsKeyStatusGuard:${region}`, () => ctx.requireIn(region, `kms-key:${region}/*`, 'kms', 'kms:read')));
+}
+
+/** readKeyStatuses for every key the request asks about in the same tick. */
 export function keyStatusLoader(ctx: RequestContext, reads: KeyStatusReads): DataLoader<BoundKeyRef, string | null, string> {
   return ctx.loader('kmsKeyStatus', () =>
-    new DataLoader<BoundKeyRef, string | null, string>(
-      (keys) =>
-        reads.many(
-          { caller: { tokenId: ctx.principal.tokenId, project: ctx.project }, requestId: ctx.requestId, deadline: ctx.deadline ?? undefined },
-          keys,
-          (region) => ctx.requireIn(region, `kms-key:${region}/*`, 'kms', 'kms:read'),
-        ),
-      { cacheKeyFn: refKey, maxBatchSize: 1000 },
-    ),
+    new DataLoader<BoundKeyRef, string | null, string>((keys) => readKeyStatuses(ctx, reads, keys), { cacheKeyFn: refKey, maxBatchSize: 1000 }),
   );
 }

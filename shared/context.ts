@@ -22,11 +22,11 @@ export class RequestContext {
   private readonly auditFlow: RequestServices['auditFlow'];
   private readonly gates: RequestServices['gates'];
   /**
-   * This request's denials, not yet written: one event per error code, naming the first resource
-   * refused and counting them all, so repeating a denial (aliases, batch items) cannot flood the
-   * log. Written by writeDenials before the response leaves (fail closed).
+   * This request's denials, not yet written: one event per error code (and region, see deny),
+   * naming the first resource refused and counting them all, so repeating a denial (aliases, batch
+   * items) cannot flood the log. Written by writeDenials before the response leaves (fail closed).
    */
-  private readonly denials = new Map<string, { resource: string; count: number }>();
+  private readonly denials = new Map<string, { code: string; resource: string; count: number; region?: string }>();
 
   constructor(
     services: RequestServices,
@@ -110,18 +110,22 @@ export class RequestContext {
     return this.auditFlow.read(this.event(action, resource, 'SUCCESS', extra.region ? { region: extra.region } : {}), op);
   }
 
-  /** Records a denial (written with the request's others, see writeDenials), then throws it. */
-  async deny(error: ApiError, resource: string): Promise<never> {
-    this.recordDenial(error, resource);
+  /**
+   * Records a denial (written with the request's others, see writeDenials), then throws it.
+   * `region`: the denial is recorded in that region rather than the request's (one event per region).
+   */
+  async deny(error: ApiError, resource: string, region?: string): Promise<never> {
+    this.recordDenial(error, resource, region);
     throw error;
   }
 
   /** Records a denial that is answered without throwing (a batch item refused on its own). */
-  recordDenial(error: ApiError, resource: string): void {
+  recordDenial(error: ApiError, resource: string, region?: string): void {
     const code = String(error.code);
-    const seen = this.denials.get(code);
+    const key = region === undefined ? code : `${code}\u0000${region}`;
+    const seen = this.denials.get(key);
     if (seen) seen.count++;
-    else this.denials.set(code, { resource, count: 1 });
+    else this.denials.set(key, { code, resource, count: 1, region });
   }
 
   /**
@@ -131,14 +135,29 @@ export class RequestContext {
   async writeDenials(): Promise<void> {
     const pending = [...this.denials];
     this.denials.clear();
-    await Promise.all(pending.map(([code, d]) => this.audit('auth.denied', d.resource, 'DENIED', { errorCode: code, count: d.count })));
+    await Promise.all(pending.map(([, d]) => this.audit('auth.denied', d.resource, 'DENIED', { errorCode: d.code, count: d.count, region: d.region })));
   }
 
   async requireScope(resource: string, ...scopes: Scope[]): Promise<void> {
+    const denial = this.scopeDenial(scopes);
+    if (denial) await this.deny(denial, resource);
+  }
+
+  private scopeDenial(scopes: Scope[]): ApiError | null {
     const missing = scopes.filter((s) => !hasScope(this.principal, s));
-    if (missing.length > 0) {
-      await this.deny(forbidden(`Token lacks the scope ${missing.map((s) => `"${s}"`).join(' and ')}`), resource);
-    }
+    return missing.length > 0 ? forbidden(`Token lacks the scope ${missing.map((s) => `"${s}"`).join(' and ')}`) : null;
+  }
+
+  /**
+   * requireFeature then requireScope for a resource of `region` that this service reads on the
+   * caller's behalf from that region's service: the same checks, errors and denial events (in that
+   * region, one per region and code) as that service's own check would give.
+   */
+  async requireIn(region: string, resource: string, feature: Feature, scope: Scope): Promise<void> {
+    const gates = await this.featureGates();
+    if (!gates[feature]) await this.deny(featureDisabled(feature), resource, region);
+    const denial = this.scopeDenial([scope]);
+    if (denial) await this.deny(denial, resource, region);
   }
 
   /**

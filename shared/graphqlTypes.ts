@@ -1,4 +1,4 @@
-import { Directive, Field, ObjectType } from 'type-graphql';
+import { Directive, Field, ObjectType, registerEnumType } from 'type-graphql';
 
 /**
  * Value types every subgraph returns. One class each, marked @shareable, so the supergraph sees
@@ -32,4 +32,20 @@ export const SHARED_DESCRIPTIONS = {
     "A KMS key of one region: a ring of key versions (material wrapped under the region's root key), its type, state and rotation settings. Identified by region and identity.",
   'KmsKey.region': "Region the key lives in (e.g. `us-east-1`); its material never leaves that region's KMS.",
   'KmsKey.identity': 'Name of the key, unique per project and region: `^[a-z0-9][a-z0-9-]{0,62}$` (1 to 63 characters).',
+  'KmsKey.status': 'Lifecycle state; only ACTIVE keys perform cryptographic operations.',
 } as const;
+
+/**
+ * KmsKey.status's enum: the kms subgraph resolves it, the secrets subgraph provides it on
+ * Secret.kmsKey (@provides), so both define it, from here, identically.
+ */
+export const KeyStatusEnum = { ACTIVE: 'ACTIVE', DISABLED: 'DISABLED', PENDING_DELETION: 'PENDING_DELETION' } as const;
+registerEnumType(KeyStatusEnum, {
+  name: 'KeyStatus',
+  description: 'Lifecycle state of a KMS key. Only an ACTIVE key performs cryptographic operations; metadata reads work in every state.',
+  valuesConfig: {
+    ACTIVE: { description: 'Usable for every operation of its purpose.' },
+    DISABLED: { description: 'Refuses cryptographic operations with KMS_KEY_NOT_ACTIVE until enabled again; nothing is lost.' },
+    PENDING_DELETION: { description: 'Refuses cryptographic operations (KMS_KEY_NOT_ACTIVE); its material is destroyed for good at `deletionDate` unless the deletion is cancelled first.' },
+  },
+});

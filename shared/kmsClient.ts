@@ -149,6 +149,17 @@ export class KmsClient {
     return { identity: k.identity, type: k.type, purpose: k.purpose, status: k.status, region: k.region };
   }
 
+  /**
+   * The status of each key in that region, in input order; null where it does not exist (the
+   * internal route only: one call for a page's keys, answered from the KMS's key records).
+   */
+  async keyStatuses(req: CallBase & { identities: string[] }): Promise<(string | null)[]> {
+    const data = await this.call(req, 'keyStatuses', '', { identities: req.identities });
+    const r = data.keyStatuses;
+    if (!Array.isArray(r) || r.length !== req.identities.length || !r.every((s) => s === null || typeof s === 'string')) throw malformed();
+    return r as (string | null)[];
+  }
+
   /** Breaker state of a region (for readiness reports). */
   regionState(region: string): 'closed' | 'open' | 'half-open' {
     return this.breakers.get(region)?.state ?? 'closed';

@@ -18,6 +18,8 @@ export const ON_BEHALF_OPERATIONS = {
   decrypt: { type: 'mutation', field: 'decrypt', scope: 'kms:decrypt' },
   decryptBatch: { type: 'mutation', field: 'decryptBatch', scope: 'kms:decrypt' },
   getKey: { type: 'query', field: 'kmsKey', scope: 'kms:read' },
+  /** The statuses of many keys (Secret.kmsKey { status } of a page): internal route only, no such GraphQL field. */
+  keyStatuses: { type: 'query', field: 'keyStatuses', scope: 'kms:read' },
 } as const;
 export type OnBehalfOperation = keyof typeof ON_BEHALF_OPERATIONS;
 
@@ -30,6 +32,7 @@ export const INTERNAL_KMS_PATHS = {
   encrypt: '/internal/v1/encrypt',
   decrypt: '/internal/v1/decrypt',
   decryptBatch: '/internal/v1/decryptBatch',
+  keyStatuses: '/internal/v1/keyStatuses',
 } as const satisfies Partial<Record<OnBehalfOperation, string>>;
 export type InternalKmsOperation = keyof typeof INTERNAL_KMS_PATHS;
 

@@ -4,6 +4,7 @@ import { KmsClient } from '../../shared/kmsClient';
 import type { Services } from '../../shared/services';
 import { buildFederatedSchema, startSubgraph, type RunningService } from '../../shared/subgraphServer';
 import { KeyBindings } from './domain/keyBindings';
+import { KeyStatusReads } from './domain/keyStatuses';
 import { SecretAccess } from './domain/secretAccess';
 import { SecretsManager } from './domain/secretsManager';
 import { SecretStore } from './store/secretStore';
@@ -15,6 +16,7 @@ import { SecretValueResolver } from './graphql/secretValue.resolver';
 import { Idempotency } from '../../shared/idempotency';
 import { kmsKeyReference } from './graphql/kmsKey.reference';
 import { secretReference } from './graphql/secret.reference';
+import { plainSecretKmsKey } from './graphql/secretKmsKey';
 import type { SecretsDeps } from './graphql/secretsRequest';
 
 const RESOLVERS = [SecretResolver, SecretValueResolver, SecretLifecycleResolver, KmsKeyBoundSecretsResolver] as const;
@@ -36,7 +38,7 @@ export async function buildSecretsSchema(deps?: SecretsDeps): Promise<GraphQLSch
         },
       },
     },
-    { KmsKey: kmsKeyReference(d), Secret: secretReference(d) },
+    { KmsKey: kmsKeyReference(d), Secret: { ...secretReference(d), kmsKey: plainSecretKmsKey(d) } },
     // Secret's fields need secrets:read, also on a secret a secrets:write mutation returns; its key stays open.
     { Secret: { scope: 'secrets:read', open: ['path'], resource: (s) => `secret:${String(s.path)}` } },
   );
@@ -61,7 +63,8 @@ export async function startSecretsSubgraph(services: Services, opts: SecretsSubg
   });
   const bindings = new KeyBindings(store, services.config.regions, manager);
   const idempotency = new Idempotency(services.redis, services.config.internalSecret);
-  const schema = await buildSecretsSchema({ manager, bindings, access, idempotency });
+  const keyStatuses = new KeyStatusReads(kms, services.config.regions);
+  const schema = await buildSecretsSchema({ manager, bindings, access, keyStatuses, idempotency });
   const running = await startSubgraph({ name: 'secrets', schema, services, port: opts.port, host: opts.host });
   return {
     ...running,

@@ -11,10 +11,11 @@ import { EncryptResolver } from '../graphql/encrypt.resolver';
 import { DecryptBatchArgs } from '../graphql/types/args';
 import { DecryptBatchItemInput, DecryptInput, EncryptInput } from '../graphql/types/inputs';
 import type { BatchItemResult } from '../graphql/types/results';
+import { keyStatuses } from './keyStatuses';
 
 /**
  * The secrets service's hot KMS operations without a GraphQL parse, validation and execution per
- * call: `POST /internal/v1/{encrypt,decrypt,decryptBatch}` with the operation's variables as JSON.
+ * call: `POST /internal/v1/{encrypt,decrypt,decryptBatch,keyStatuses}` with the operation's variables as JSON.
  * Only on behalf of a caller (shared/subgraphServer.ts refuses these paths without an authentic,
  * single-use on-behalf-of assertion for exactly this operation, after the internal secret). They
  * run the very resolver methods the GraphQL mutations run — same gate and scope checks, same key
@@ -67,6 +68,7 @@ export function kmsInternalRoutes(kms: KeyRingService, log: Logger): InternalRou
       const input = Object.assign(new DecryptInput(), { keyIdentity: str(i.keyIdentity, 'keyIdentity'), ciphertext: str(i.ciphertext, 'ciphertext'), associatedData: optStr(i.associatedData, 'associatedData') });
       return encryptResolver.decrypt(input, ctx);
     }
+    if (operation === 'keyStatuses') return keyStatuses(kms, ctx, vars);
     if (!Array.isArray(vars.items) || vars.items.length > MAX_ITEMS) throw badInput(`items must be a list of at most ${MAX_ITEMS}`, { field: 'items' });
     const items = vars.items.map((raw) => {
       const it = obj(raw, 'items');

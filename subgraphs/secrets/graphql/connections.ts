@@ -39,6 +39,18 @@ export function nodesReadOnlyIdentity(info: GraphQLResolveInfo): boolean {
   return info.fieldNodes.every((conn) => everyField(conn.selectionSet, info, (f, sel) => f !== 'nodes' || nodeFields(sel)));
 }
 
+/** Whether the field being resolved selects `name` on its object, through fragments too. */
+export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  return info.fieldNodes.some((node) => !everyField(node.selectionSet, info, (f) => f !== name));
+}
+
+/** Whether a connection field's nodes select `field { sub }`, through fragments too. */
+export function nodesSelect(info: GraphQLResolveInfo, field: string, sub: string): boolean {
+  const inField = (set: SelectionSetNode | undefined) => !everyField(set, info, (f) => f !== sub);
+  const inNodes = (set: SelectionSetNode | undefined) => !everyField(set, info, (f, sel) => f !== field || !inField(sel));
+  return info.fieldNodes.some((conn) => !everyField(conn.selectionSet, info, (f, sel) => f !== 'nodes' || !inNodes(sel)));
+}
+
 function everyField(set: SelectionSetNode | undefined, info: GraphQLResolveInfo, ok: (name: string, sel: SelectionSetNode | undefined) => boolean): boolean {
   for (const s of set?.selections ?? []) {
     if (s.kind === Kind.FIELD) {

@@ -1,8 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Directive, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../../shared/context';
 import type { SecretMeta } from '../domain/secret';
-import { nodesReadOnlyIdentity, pageInfo, secretConnection, toSecretVersion } from './connections';
+import { nodesReadOnlyIdentity, nodesSelect, pageInfo, secretConnection, toSecretVersion } from './connections';
+import { prefetchKeyStatuses, secretKmsKey } from './secretKmsKey';
 import { lastAccessedLoader, primeSecrets, secretLoader } from './secretLoaders';
 import { guard, secretResource, type SecretsDeps } from './secretsRequest';
 import { KmsKey, Secret, SecretConnection, SecretVersionConnection } from './types';
@@ -40,13 +41,17 @@ export class SecretResolver {
     );
     // Placeholders must never answer a later lookup of the same secret in this request.
     if (!identityOnly) primeSecrets(ctx, this.deps.manager, page.nodes);
+    if (nodesSelect(info, 'kmsKey', 'status')) await prefetchKeyStatuses(ctx, this.deps, page.nodes);
     return secretConnection(page, cursor);
   }
 
+  // `status` (what a console lists on a page of secrets) comes with this fetch: no `_entities` fetch
+  // to the regional KMS subgraphs when nothing else of the key is selected.
+  @Directive('@provides(fields: "status")')
   @FieldResolver(() => KmsKey, { nullable: true, description: "The bound key, read from the KMS of the secret's region (needs kms:read); null if it no longer exists. REGION_UNAVAILABLE when that KMS is down." })
-  kmsKey(@Root() secret: SecretMeta): KmsKey {
-    // A federation reference: the gateway sends it to the KMS of that region.
-    return Object.assign(new KmsKey(), { region: secret.region, identity: secret.kmsKeyIdentity });
+  kmsKey(@Root() secret: SecretMeta, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    // Served by plainSecretKmsKey (server.ts); the same function.
+    return secretKmsKey(this.deps, secret, ctx, info);
   }
 
   @FieldResolver(() => String, {

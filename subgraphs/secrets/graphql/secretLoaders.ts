@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { RequestContext } from '../../../shared/context';
 import type { KeyBindings } from '../domain/keyBindings';
+import type { KeyStatusReads } from '../domain/keyStatuses';
 import type { AccessedPageQuery, BoundKeyRef, BoundPageQuery } from '../domain/ports';
 import type { Page, SecretMeta } from '../domain/secret';
 import type { SecretAccess } from '../domain/secretAccess';
@@ -73,5 +74,22 @@ export function accessedPageLoader(ctx: RequestContext, bindings: KeyBindings): 
       cacheKeyFn: (k) => `${refKey(k)}\u0000${k.first}\u0000${k.after ?? ''}\u0000${k.sinceMs}`,
       maxBatchSize: 500,
     }),
+  );
+}
+
+/**
+ * Secret.kmsKey { status } of these keys: one KMS call per region (KeyStatusReads), after the gate
+ * and scope check the KMS itself makes on the entity path (`kms`, `kms:read`), once per region and
+ * request, its denial audited in the key's region.
+ */
+export function readKeyStatuses(ctx: RequestContext, reads: KeyStatusReads, keys: readonly BoundKeyRef[]): Promise<(string | null | Error)[]> {
+  const call = { caller: { tokenId: ctx.principal.tokenId, project: ctx.project }, requestId: ctx.requestId, deadline: ctx.deadline ?? undefined };
+  return reads.many(call, keys, (region) => ctx.loader(`kmsKeyStatusGuard:${region}`, () => ctx.requireIn(region, `kms-key:${region}/*`, 'kms', 'kms:read')));
+}
+
+/** readKeyStatuses for every key the request asks about in the same tick. */
+export function keyStatusLoader(ctx: RequestContext, reads: KeyStatusReads): DataLoader<BoundKeyRef, string | null, string> {
+  return ctx.loader('kmsKeyStatus', () =>
+    new DataLoader<BoundKeyRef, string | null, string>((keys) => readKeyStatuses(ctx, reads, keys), { cacheKeyFn: refKey, maxBatchSize: 1000 }),
   );
 }

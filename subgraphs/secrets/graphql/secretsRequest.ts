@@ -3,6 +3,7 @@ import type { Feature, Scope } from '../../../shared/scopes';
 import { badInput, serviceDeadlinePassed } from '../../../shared/errors';
 import type { Idempotency } from '../../../shared/idempotency';
 import type { KeyBindings } from '../domain/keyBindings';
+import type { KeyStatusReads } from '../domain/keyStatuses';
 import type { SecretAccess } from '../domain/secretAccess';
 import { validatePath } from '../domain/secretInput';
 import type { SecretsCall, SecretsManager } from '../domain/secretsManager';
@@ -16,6 +17,8 @@ export interface SecretsDeps {
   manager: SecretsManager;
   bindings: KeyBindings;
   access: SecretAccess;
+  /** Secret.kmsKey { status }, read from the KMS of each key's region. */
+  keyStatuses: KeyStatusReads;
   /** createSecret / putSecretValue with an idempotencyKey (absent in schema-only builds). */
   idempotency?: Idempotency;
 }

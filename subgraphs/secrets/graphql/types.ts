@@ -1,5 +1,5 @@
 import { Directive, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { BatchItemError, PageInfo, SHARED_DESCRIPTIONS } from '../../../shared/graphqlTypes';
+import { BatchItemError, KeyStatusEnum, PageInfo, SHARED_DESCRIPTIONS } from '../../../shared/graphqlTypes';
 import { IDEMPOTENCY_KEY_DESCRIPTION } from '../../../shared/idempotency';
 
 export { BatchItemError, PageInfo };
@@ -47,13 +47,16 @@ export class SecretVersionConnection {
 
 /**
  * The KMS key as the secrets subgraph knows it: a reference the kms subgraph of `region` resolves.
- * This subgraph adds the reverse edge (boundSecrets, boundSecretCount; see kmsKeyBoundSecrets.resolver.ts).
+ * This subgraph adds the reverse edge (boundSecrets, boundSecretCount; see kmsKeyBoundSecrets.resolver.ts),
+ * and provides `status` on Secret.kmsKey (read live from that KMS, see secret.resolver.ts).
  */
 @Directive('@key(fields: "region identity")')
 @ObjectType({ description: SHARED_DESCRIPTIONS.KmsKey })
 export class KmsKey {
   @Field(() => String, { description: SHARED_DESCRIPTIONS['KmsKey.region'] }) region!: string;
   @Field(() => String, { description: SHARED_DESCRIPTIONS['KmsKey.identity'] }) identity!: string;
+  @Directive('@external')
+  @Field(() => KeyStatusEnum, { description: SHARED_DESCRIPTIONS['KmsKey.status'] }) status?: string;
 }
 
 @Directive('@key(fields: "path")')

@@ -1,10 +1,14 @@
 import { registerEnumType } from 'type-graphql';
-import { KEY_PURPOSES, KEY_STATUSES, KEY_TYPES, type KeyPurpose, type KeyStatus, type KeyType } from '../../domain/keyTypes';
+import { KeyStatusEnum as SharedKeyStatusEnum } from '../../../../shared/graphqlTypes';
+import { KEY_PURPOSES, KEY_TYPES, type KeyPurpose, type KeyStatus, type KeyType } from '../../domain/keyTypes';
 
 const asEnum = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 
 export const KeyTypeEnum = asEnum<KeyType>(KEY_TYPES);
-export const KeyStatusEnum = asEnum<KeyStatus>(KEY_STATUSES);
+/** Defined in shared/graphqlTypes.ts (the secrets subgraph provides KmsKey.status too); the same values as the domain's. */
+export const KeyStatusEnum: { readonly [K in KeyStatus]: K } = SharedKeyStatusEnum;
+const sameStatuses: keyof typeof SharedKeyStatusEnum extends KeyStatus ? (KeyStatus extends keyof typeof SharedKeyStatusEnum ? true : never) : never = true;
+void sameStatuses;
 export const KeyPurposeEnum = asEnum<KeyPurpose>(KEY_PURPOSES);
 
 registerEnumType(KeyTypeEnum, {
@@ -19,15 +23,6 @@ registerEnumType(KeyTypeEnum, {
     ECDSA_P256: { description: 'ECDSA on P-256 with SHA-256, DER-encoded signatures (SIGN_VERIFY).' },
     ED25519: { description: 'Ed25519 signatures (SIGN_VERIFY).' },
     HMAC_SHA256: { description: 'HMAC-SHA256 with a 256-bit key (GENERATE_VERIFY_MAC).' },
-  },
-});
-registerEnumType(KeyStatusEnum, {
-  name: 'KeyStatus',
-  description: 'Lifecycle state of a KMS key. Only an ACTIVE key performs cryptographic operations; metadata reads work in every state.',
-  valuesConfig: {
-    ACTIVE: { description: 'Usable for every operation of its purpose.' },
-    DISABLED: { description: 'Refuses cryptographic operations with KMS_KEY_NOT_ACTIVE until enabled again; nothing is lost.' },
-    PENDING_DELETION: { description: 'Refuses cryptographic operations (KMS_KEY_NOT_ACTIVE); its material is destroyed for good at `deletionDate` unless the deletion is cancelled first.' },
   },
 });
 registerEnumType(KeyPurposeEnum, {

@@ -19,7 +19,9 @@ export class KmsKey {
   @Field(() => String, { description: SHARED_DESCRIPTIONS['KmsKey.identity'] }) identity!: string;
   @Field(() => KeyTypeEnum, { description: 'Algorithm, fixed at creation.' }) type!: KeyType;
   @Field(() => KeyPurposeEnum, { description: 'What the key can do; follows from its type.' }) purpose!: KeyPurpose;
-  @Field(() => KeyStatusEnum, { description: 'Lifecycle state; only ACTIVE keys perform cryptographic operations.' }) status!: KeyStatus;
+  // Shareable: the secrets subgraph provides it on Secret.kmsKey (read live from this KMS).
+  @Directive('@shareable')
+  @Field(() => KeyStatusEnum, { description: SHARED_DESCRIPTIONS['KmsKey.status'] }) status!: KeyStatus;
   @Field(() => String, { nullable: true, description: 'Free text (at most 1024 characters); null when none was set.' }) description!: string | null;
   @Field(() => Boolean, { description: 'Whether exportKmsKey may return the key material; fixed at creation.' }) exportable!: boolean;
   @Field(() => String, { description: 'When the key was created (ISO-8601, UTC).' }) createdAt!: string;

@@ -153,9 +153,10 @@ export class SecretCommands {
       calls.push(many(keys.length, ...keys));
     }
     const flat = (await Promise.all(calls)).flat() as (string | null)[];
+    // A reply cut short (a Lua array ends at its first nil) would shift every row after the cut.
+    if (flat.length !== keysList.length * REVEAL_ROW) throw internalError();
     const rows: RevealRow[] = [];
     for (let i = 0; i < flat.length; i += REVEAL_ROW) rows.push(flat.slice(i, i + REVEAL_ROW));
-    if (rows.length !== keysList.length) throw internalError();
     return rows;
   }
 

@@ -40,7 +40,15 @@ export class BatchResolver {
   }
 
   @Mutation(() => [BatchItemResult], { description: 'Decrypts up to 1000 ciphertexts of one key, one result per item in input order; a bad ciphertext fails its item with INVALID_CIPHERTEXT. Needs kms:decrypt; NOT_FOUND, KMS_KEY_NOT_ACTIVE, UNSUPPORTED_KEY_TYPE, BAD_USER_INPUT fail the whole call.' })
-  async decryptBatch(@Args(() => DecryptBatchArgs) { keyIdentity, items }: DecryptBatchArgs, @Ctx() ctx: RequestContext): Promise<BatchItemResult[]> {
+  async decryptBatch(@Args(() => DecryptBatchArgs) args: DecryptBatchArgs, @Ctx() ctx: RequestContext): Promise<BatchItemResult[]> {
+    return this.decryptBatchAs(args, ctx, toResult);
+  }
+
+  /**
+   * decryptBatch with each item's outcome answered as `as` makes it: the GraphQL field's base64
+   * (toResult), or the internal route's UTF-8 text straight from the plaintext's bytes (internalOps.ts).
+   */
+  async decryptBatchAs<T>({ keyIdentity, items }: DecryptBatchArgs, ctx: RequestContext, as: (o: BatchItemOutcome) => T): Promise<T[]> {
     checkBatchSize(items.length);
     const resource = keyResource(this.kms, keyIdentity, 'keyIdentity');
     await guard(ctx, resource, 'kms:decrypt');
@@ -49,7 +57,7 @@ export class BatchResolver {
       const out = await this.kms.decryptBatch(rec, items, optionalBinaryInput);
       const versions = new Set(out.filter((o) => o.keyVersion !== null).map((o) => o.keyVersion));
       // One event per batch; its keyVersion is set only when every item used the same version.
-      return { keyVersion: versions.size === 1 ? [...versions][0] : null, value: out.map(toResult) };
+      return { keyVersion: versions.size === 1 ? [...versions][0] : null, value: out.map(as) };
     });
   }
 }

@@ -6,6 +6,7 @@ import { INTERNAL_KMS_PATHS, type InternalKmsOperation } from '../../../shared/o
 import { redactForCode } from '../../../shared/redact';
 import type { InternalRoutes } from '../../../shared/subgraphServer';
 import type { KeyRingService } from '../domain/keyRingService';
+import type { BatchItemOutcome } from '../domain/operations/encrypt';
 import { BatchResolver } from '../graphql/batch.resolver';
 import { EncryptResolver } from '../graphql/encrypt.resolver';
 import { DecryptBatchArgs } from '../graphql/types/args';
@@ -46,11 +47,11 @@ function obj(v: unknown, field: string): Record<string, unknown> {
  * each plaintext as `plaintextUtf8` text rather than `plaintext` base64 — a quarter fewer bytes,
  * and no base64 in the answer's JSON on either side. A different field name, so a client that
  * asked and an answer that ignored the ask (an older KMS) cannot be mistaken for each other.
- * Invalid UTF-8 becomes U+FFFD, as the secrets service's own decoding of the bytes did.
+ * Invalid UTF-8 becomes U+FFFD, as the secrets service's own decoding of the bytes did. Made from
+ * the plaintext's bytes: no base64 is encoded to be decoded again.
  */
-function asText(r: BatchItemResult): Omit<BatchItemResult, 'plaintext'> & { plaintextUtf8: string | null } {
-  const { plaintext, ...rest } = r;
-  return { ...rest, plaintextUtf8: plaintext === null || plaintext === undefined ? null : Buffer.from(plaintext, 'base64').toString('utf8') };
+function asText(o: BatchItemOutcome): Omit<BatchItemResult, 'plaintext'> & { plaintextUtf8: string | null } {
+  return { index: o.index, ciphertext: o.ciphertext, keyVersion: o.keyVersion, error: o.error, plaintextUtf8: o.plaintext ? o.plaintext.toString('utf8') : null };
 }
 
 export function kmsInternalRoutes(kms: KeyRingService, log: Logger): InternalRoutes {
@@ -74,8 +75,8 @@ export function kmsInternalRoutes(kms: KeyRingService, log: Logger): InternalRou
       const it = obj(raw, 'items');
       return Object.assign(new DecryptBatchItemInput(), { ciphertext: str(it.ciphertext, 'ciphertext'), associatedData: optStr(it.associatedData, 'associatedData') });
     });
-    const results = await batchResolver.decryptBatch(Object.assign(new DecryptBatchArgs(), { keyIdentity: str(vars.keyIdentity, 'keyIdentity'), items }), ctx);
-    return vars.plaintextEncoding === 'utf8' ? results.map(asText) : results;
+    const args = Object.assign(new DecryptBatchArgs(), { keyIdentity: str(vars.keyIdentity, 'keyIdentity'), items });
+    return vars.plaintextEncoding === 'utf8' ? batchResolver.decryptBatchAs(args, ctx, asText) : batchResolver.decryptBatch(args, ctx);
   };
 
   return {

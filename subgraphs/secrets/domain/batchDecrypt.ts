@@ -2,7 +2,7 @@ import { ApiError, internalError } from '../../../shared/errors';
 import type { DecryptBatchItem, KmsClient } from '../../../shared/kmsClient';
 import { secretAssociatedDataB64 } from './associatedData';
 import { secretNotFound, versionDestroyed } from './errors';
-import type { SecretMeta, StoredSecretVersion } from './secret';
+import type { RevealMeta, StoredSecretVersion } from './secret';
 import type { RevealOutcome } from './batchReveal';
 import type { SecretRepository } from './ports';
 import { validatePath } from './secretInput';
@@ -20,7 +20,7 @@ export type BatchKmsPort = Pick<KmsClient, 'decryptBatch'>;
 export interface ReadableValue {
   path: string;
   version: number;
-  secret: SecretMeta;
+  secret: RevealMeta;
   ciphertext: string;
   associatedDataB64: string;
   createdAt: string;
@@ -33,7 +33,7 @@ export interface ReadableValue {
 export function readableValue(
   project: string,
   path: string,
-  read: { secret: SecretMeta | null; version: StoredSecretVersion | null },
+  read: { secret: RevealMeta | null; version: StoredSecretVersion | null },
   requested: number | null,
 ): ReadableValue {
   const { secret, version } = read;
@@ -97,7 +97,7 @@ export function revealedValue(r: ReadableValue, dec: { text: string; keyVersion:
 /** A batch path as read: the secret (null where none), and either its ready value or its error. */
 export interface BatchRead {
   path: string;
-  meta: SecretMeta | null;
+  meta: RevealMeta | null;
   ready?: ReadableValue;
   error?: ApiError;
 }
@@ -151,7 +151,7 @@ export async function revealReads(
   call: { caller: { tokenId: string; project: string }; requestId: string },
   reads: BatchRead[],
   deadline: number | undefined,
-): Promise<{ outcome: RevealOutcome; meta: SecretMeta | null }[]> {
+): Promise<{ outcome: RevealOutcome; meta: RevealMeta | null }[]> {
   const ready = reads.filter((r) => r.ready).map((r) => r.ready!);
   const decrypted = await decryptGrouped(kms, call, ready, deadline);
   let next = 0;

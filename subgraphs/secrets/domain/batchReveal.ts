@@ -2,7 +2,7 @@ import type { ApiError } from '../../../shared/errors';
 import { pathAllowedBy } from '../../../shared/principal';
 import { pathForbidden } from './errors';
 import type { RevealedValue } from './secretsManager';
-import type { SecretMeta } from './secret';
+import type { RevealMeta } from './secret';
 import { isPathShaped } from './secretInput';
 
 /**
@@ -38,7 +38,7 @@ export interface BatchRevealItem extends RevealOutcome {
   /** null: nothing worth recording (not a path), or an earlier copy of the path carries it. */
   audit: RevealAuditEvent | null;
   /** The secret whose reveal counts once the events are written (Secret.lastAccessedAt); null unless a value was read. */
-  revealed: SecretMeta | null;
+  revealed: RevealMeta | null;
 }
 
 /** The batch's FORBIDDEN check for a token confined to path prefixes (none: every path). */
@@ -52,7 +52,7 @@ export function pathConfinement(prefixes: string[] | null | undefined): (path: s
  */
 export function revealAudit(
   item: RevealOutcome,
-  meta: SecretMeta | null,
+  meta: RevealMeta | null,
   requestRegion?: string,
 ): RevealAuditEvent | null {
   if (!isPathShaped(item.path)) return null;

@@ -1,4 +1,4 @@
-import type { Page, SecretMeta, SecretTag, SecretVersionRecord, StoredSecretVersion } from './secret';
+import type { Page, RevealMeta, SecretMeta, SecretTag, SecretVersionRecord, StoredSecretVersion } from './secret';
 import type { VersionAction } from './secretVersion';
 
 /**
@@ -81,10 +81,10 @@ export interface SecretRepository {
    * back if either fails. `valueBytes` is taken from the storedBytes quota first (QUOTA_EXCEEDED).
    */
   putVersion(project: string, path: string, expectedVersion: number | null, encrypt: (r: Reservation) => Promise<EncryptedValue>, valueBytes?: number): Promise<SecretVersionRecord>;
-  /** The secret and the version a reveal reads (currentVersion when null); null where absent. */
-  readValue(project: string, path: string, version: number | null): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }>;
+  /** The secret (its reveal fields) and the version a reveal reads (currentVersion when null); null where absent. */
+  readValue(project: string, path: string, version: number | null): Promise<{ secret: RevealMeta | null; version: StoredSecretVersion | null }>;
   /** readValue at currentVersion of many paths, in order, in one round trip (batch reveal); optional: readValue per path otherwise. */
-  readCurrentValues?(project: string, paths: string[]): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }[]>;
+  readCurrentValues?(project: string, paths: string[]): Promise<{ secret: RevealMeta | null; version: StoredSecretVersion | null }[]>;
   /** Newest first; NOT_FOUND when the secret is absent. */
   listVersions(project: string, path: string, first: number, after?: string | null): Promise<Page<SecretVersionRecord>>;
   /** All-or-nothing state change of versions (rules in secretVersion.ts). */
@@ -103,9 +103,9 @@ export interface SecretIndexReads {
 /** The last-access index: when each secret was last revealed. */
 export interface AccessIndex {
   /** Writes unless the stored time is less than `windowMs` older; true if it wrote. */
-  recordAccess(secret: SecretMeta, atMs: number, windowMs: number): Promise<boolean>;
+  recordAccess(secret: RevealMeta, atMs: number, windowMs: number): Promise<boolean>;
   /** Last reveal (ms) of each secret; null if never revealed. */
-  lastAccessedMany(secrets: SecretMeta[]): Promise<(number | null)[]>;
+  lastAccessedMany(secrets: RevealMeta[]): Promise<(number | null)[]>;
   boundSecretCountsAccessed(project: string, keys: BoundKeyRef[], sinceMs: number, prefixes: string[] | null): Promise<number[]>;
   boundSecretsAccessedMany(project: string, queries: AccessedPageQuery[], prefixes: string[] | null): Promise<Page<SecretMeta>[]>;
 }

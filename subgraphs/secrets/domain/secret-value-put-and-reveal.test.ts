@@ -230,3 +230,30 @@ test('batchGetSecretValue fails per item and keeps order', async () => {
   ]);
   expect(await codeOf(manager.batchGetSecretValue(call, Array.from({ length: 101 }, (_, i) => `p/${i}`)))).toBe('BAD_USER_INPUT');
 });
+
+test('a batch read of secrets without a readable value (none yet, deleted, destroyed) among readable ones keeps every item its own', async () => {
+  // One flat reveal row per secret on Redis: an item without a value must not shift the rows after it.
+  await manager.createSecret(call, { path: 'rows/empty', kmsKeyIdentity: 'app-key' }, 'us-east-1');
+  await manager.createSecret(call, { path: 'rows/deleted', kmsKeyIdentity: 'app-key', value: 'D' }, 'us-east-1');
+  await manager.createSecret(call, { path: 'rows/destroyed', kmsKeyIdentity: 'app-key', value: 'X' }, 'us-east-1');
+  await manager.createSecret(call, { path: 'rows/eu', kmsKeyIdentity: 'eu-key', value: 'E', region: 'eu-west-1' }, 'us-east-1');
+  const two = await manager.createSecret(call, { path: 'rows/two', kmsKeyIdentity: 'app-key', value: 'T1' }, 'us-east-1');
+  await manager.putSecretValue(call, { path: 'rows/two', value: 'T2' });
+  await manager.changeVersions(call.project, 'delete', 'rows/deleted', [1]);
+  await manager.changeVersions(call.project, 'destroy', 'rows/destroyed', [1]);
+  const out = await manager.batchGetSecretValue(call, ['rows/empty', 'rows/none', 'rows/eu', 'rows/deleted', 'rows/two', 'rows/destroyed', 'rows/eu'], () => null, { requestRegion: 'us-east-1' });
+  expect(out.map((i) => [i.path, i.value?.value ?? null, i.value?.version ?? null, i.error?.code ?? null])).toEqual([
+    ['rows/empty', null, null, 'NOT_FOUND'],
+    ['rows/none', null, null, 'NOT_FOUND'],
+    ['rows/eu', 'E', 1, null],
+    ['rows/deleted', null, null, 'NOT_FOUND'],
+    ['rows/two', 'T2', 2, null],
+    ['rows/destroyed', null, null, 'NOT_FOUND'],
+    ['rows/eu', 'E', 1, null],
+  ]);
+  // The events' regions and the revealed secrets come from the same rows.
+  expect(out.map((i) => i.audit?.extra.region ?? null)).toEqual(['us-east-1', 'us-east-1', 'eu-west-1', 'us-east-1', 'us-east-1', 'us-east-1', null]);
+  expect(out.map((i) => i.revealed?.uid ?? null)).toEqual([null, null, expect.any(String), null, two.secret.uid, null, null]);
+  const single = await manager.getSecretValue(call, { path: 'rows/two', version: 1 });
+  expect([single.value, single.version]).toEqual(['T1', 1]);
+});

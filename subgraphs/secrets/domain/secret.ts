@@ -34,6 +34,12 @@ export interface SecretMeta {
   uid: string;
 }
 
+/**
+ * The fields of a secret a reveal reads (the store reads no others: no description or tags to
+ * fetch and parse per revealed value), and what its last access is keyed and indexed by.
+ */
+export type RevealMeta = Pick<SecretMeta, 'project' | 'path' | 'region' | 'kmsKeyIdentity' | 'createdAt' | 'currentVersion' | 'uid'>;
+
 export interface SecretVersionRecord {
   version: number;
   state: VersionState;

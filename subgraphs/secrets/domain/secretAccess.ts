@@ -1,6 +1,6 @@
 import { LastUseRecorder, type LastUseOptions } from '../../../shared/lastUse';
 import type { AccessIndex } from './ports';
-import type { SecretMeta } from './secret';
+import type { RevealMeta } from './secret';
 
 export type SecretAccessOptions = LastUseOptions;
 
@@ -9,7 +9,7 @@ export type SecretAccessOptions = LastUseOptions;
  * successful reveal, written at most once per window (shared/lastUse.ts). Keyed by incarnation
  * (uid): a secret recreated at the same path starts with no reveals.
  */
-export class SecretAccess extends LastUseRecorder<SecretMeta> {
+export class SecretAccess extends LastUseRecorder<RevealMeta> {
   constructor(store: Pick<AccessIndex, 'recordAccess' | 'lastAccessedMany'>, now: () => Date, opts: SecretAccessOptions = {}) {
     super(
       (s) => `${s.project}\u0000${s.path}\u0000${s.uid}`,
@@ -19,7 +19,7 @@ export class SecretAccess extends LastUseRecorder<SecretMeta> {
     );
   }
 
-  lastAccessedMany(secrets: SecretMeta[]): Promise<(Date | null)[]> {
+  lastAccessedMany(secrets: RevealMeta[]): Promise<(Date | null)[]> {
     return this.lastMany(secrets);
   }
 }

@@ -19,7 +19,7 @@ import type { SecretMeta, SecretVersionRecord, VersionState } from './secret';
 export type VersionAction = 'delete' | 'undelete' | 'destroy';
 
 /** The version a read targets, or NOT_FOUND when the secret has no value yet. */
-export function versionToRead(secret: SecretMeta, requested: number | null | undefined): number {
+export function versionToRead(secret: Pick<SecretMeta, 'currentVersion'>, requested: number | null | undefined): number {
   if (requested !== undefined && requested !== null) return requested;
   if (secret.currentVersion === null) throw noValueYet();
   return secret.currentVersion;

@@ -196,7 +196,7 @@ export class SecretsManager {
       const { outcome: item, meta } = outcomeOf.get(path)!;
       const first = !seen.has(path);
       seen.add(path);
-      return { ...item, audit: first ? revealAudit(item, meta, opts.requestRegion) : null, revealed: first && item.value ? meta : null };
+      return { path: item.path, value: item.value, error: item.error, audit: first ? revealAudit(item, meta, opts.requestRegion) : null, revealed: first && item.value ? meta : null };
     });
   }
 

@@ -1,6 +1,6 @@
 import type { ApiError } from '../../../shared/errors';
 import type { KmsCaller, KmsClient } from '../../../shared/kmsClient';
-import type { SecretMeta, StoredSecretVersion } from './secret';
+import type { RevealMeta, SecretMeta, StoredSecretVersion } from './secret';
 
 /** The types of SecretsManager's API (secretsManager.ts re-exports them). */
 export type KmsPort = Pick<KmsClient, 'encrypt' | 'decrypt' | 'decryptBatch' | 'getKey'>;
@@ -42,7 +42,7 @@ export interface PreparedReveal {
   path: string;
   requested: number | null;
   invalid: ApiError | null;
-  read: { secret: SecretMeta | null; version: StoredSecretVersion | null };
+  read: { secret: RevealMeta | null; version: StoredSecretVersion | null };
 }
 
 /** A revealed value (the GraphQL layer maps it onto SecretValue). */

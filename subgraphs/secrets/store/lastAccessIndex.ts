@@ -1,7 +1,7 @@
 import { pipelined, type RedisClient } from '../../../shared/redis';
 import { pathPosition } from '../domain/cursor';
 import type { AccessedPageQuery, BoundKeyRef } from '../domain/ports';
-import type { Page, SecretMeta } from '../domain/secret';
+import type { Page, RevealMeta, SecretMeta } from '../domain/secret';
 import { checkProject, usedIndexKey } from './keyLayout';
 import type { SecretCommands } from './secretCommands';
 import { disjointPrefixes } from './secretIndexes';
@@ -20,7 +20,7 @@ export class LastAccessIndex {
    * Records a reveal of `secret` at `atMs` in its key's last-access index, unless the stored time
    * is less than `windowMs` older. True if it wrote.
    */
-  async recordAccess(secret: SecretMeta, atMs: number, windowMs: number): Promise<boolean> {
+  async recordAccess(secret: RevealMeta, atMs: number, windowMs: number): Promise<boolean> {
     checkProject(secret.project);
     return this.scripts.recordAccess({ usedIndex: usedIndexKey(secret.project, secret.region, secret.kmsKeyIdentity), path: secret.path, atMs, windowMs });
   }
@@ -30,7 +30,7 @@ export class LastAccessIndex {
    * before the secret's creation belongs to an earlier secret at the path (an index entry a crash
    * left behind) and is not reported.
    */
-  async lastAccessedMany(secrets: SecretMeta[]): Promise<(number | null)[]> {
+  async lastAccessedMany(secrets: RevealMeta[]): Promise<(number | null)[]> {
     for (const s of secrets) checkProject(s.project);
     const res = await pipelined(this.redis, secrets.map((s) => ['zscore', usedIndexKey(s.project, s.region, s.kmsKeyIdentity), s.path]));
     return res.map((v, i) => {

@@ -9,6 +9,14 @@ import type { Flat } from './secretRecords';
 import * as lua from './secretScripts';
 
 /**
+ * What a reveal read answers per secret, flat: the meta fields of lua.REVEAL_FIELDS, then the
+ * version's record (JSON) and ciphertext; null where absent (every field null: no such secret).
+ */
+export type RevealRow = (string | null)[];
+/** Entries per reveal row. */
+const REVEAL_ROW = lua.REVEAL_FIELDS.length + 2;
+
+/**
  * The Lua scripts of secretScripts.ts as typed calls: named parameters in, parsed replies out,
  * `SECRETS_<CODE>` error replies turned into the API's errors. Nothing else calls a script.
  */
@@ -29,26 +37,25 @@ const PER_INDEX = { secretsRecordAccess: lua.RECORD_ACCESS, secretsAccessed: lua
 const PER_PROJECT = { secretsIndexNew: lua.INDEX_NEW } as const;
 
 /**
- * READ_VALUE of many secrets at their current version (KEYS: meta, versions, values of each), one
- * reply per secret as READ_VALUE's. Single node only: the secrets' keys are in different slots.
- * currentVersion is taken from the HGETALL already read (no second HGET per secret).
+ * READ_VALUE of many secrets at their current version (KEYS: meta, versions, values of each): their
+ * reveal rows one after the other in one flat reply. Single node only: the secrets' keys are in
+ * different slots.
  */
 const READ_CURRENT_MANY = `
-local out = {}
+local out, n = {}, 0
 for i = 1, #KEYS, 3 do
-  local meta = redis.call('HGETALL', KEYS[i])
-  if #meta == 0 then out[#out + 1] = { meta } else
-    local v = false
-    for j = 1, #meta, 2 do if meta[j] == 'currentVersion' then v = meta[j + 1] break end end
-    if v then out[#out + 1] = { meta, v, redis.call('HGET', KEYS[i + 1], v), redis.call('HGET', KEYS[i + 2], v) }
-    else out[#out + 1] = { meta, v } end
-  end
+  local m = redis.call('HMGET', KEYS[i], ${lua.REVEAL_FIELDS.map((f) => `'${f}'`).join(', ')})
+  for j = 1, ${lua.REVEAL_FIELDS.length} do out[n + j] = m[j] end
+  local v = m[4]
+  if m[1] and v then
+    out[n + 6] = redis.call('HGET', KEYS[i + 1], v)
+    out[n + 7] = redis.call('HGET', KEYS[i + 2], v)
+  else out[n + 6] = false; out[n + 7] = false end
+  n = n + ${REVEAL_ROW}
 end
 return out`;
 /** Secrets per script call: bounds how long one call holds Redis. */
 const READS_PER_SCRIPT = 100;
-
-type ReadReply = { meta: Flat; version?: string; record?: string | null; ciphertext?: string | null };
 
 type Raw = Record<keyof typeof PER_SECRET | keyof typeof PER_INDEX | keyof typeof PER_PROJECT, (...args: string[]) => Promise<unknown>>;
 
@@ -127,12 +134,9 @@ export class SecretCommands {
     return (await this.call('secretsReserveBytes', p.counter, String(p.bytes), String(p.max))) === 1;
   }
 
-  /** Everything a reveal needs in one round trip (`version` null = currentVersion). */
-  async readValue(p: { keys: SecretKeys; version: number | null }): Promise<{ meta: Flat; version?: string; record?: string | null; ciphertext?: string | null }> {
-    const [meta, version, record, ciphertext] = (await this.call('secretsReadValue', ...p.keys, p.version === null ? '' : String(p.version))) as [
-      string[], string?, (string | null)?, (string | null)?,
-    ];
-    return { meta, version, record, ciphertext };
+  /** Everything a reveal needs in one round trip (`version` null = currentVersion), as its reveal row. */
+  async readValue(p: { keys: SecretKeys; version: number | null }): Promise<RevealRow> {
+    return (await this.call('secretsReadValue', ...p.keys, p.version === null ? '' : String(p.version))) as RevealRow;
   }
 
   /**
@@ -140,7 +144,7 @@ export class SecretCommands {
    * READS_PER_SCRIPT secrets (ioredis' per-command cost dominated a batch reveal's 100 reads); on
    * a cluster, where a script may touch one slot only, one readValue per secret (auto-pipelined).
    */
-  async readCurrentValues(keysList: SecretKeys[]): Promise<ReadReply[]> {
+  async readCurrentValues(keysList: SecretKeys[]): Promise<RevealRow[]> {
     if (this.redis instanceof Cluster || keysList.length < 2) return Promise.all(keysList.map((keys) => this.readValue({ keys, version: null })));
     const many = (this.redis as unknown as Record<string, (n: number, ...k: string[]) => Promise<unknown>>).secretsReadCurrentMany.bind(this.redis);
     const calls: Promise<unknown>[] = [];
@@ -148,8 +152,12 @@ export class SecretCommands {
       const keys = keysList.slice(i, i + READS_PER_SCRIPT).flatMap((k) => [k[0], k[1], k[2]]);
       calls.push(many(keys.length, ...keys));
     }
-    const replies = (await Promise.all(calls)).flat() as [string[], string?, (string | null)?, (string | null)?][];
-    return replies.map(([meta, version, record, ciphertext]) => ({ meta, version, record, ciphertext }));
+    const flat = (await Promise.all(calls)).flat() as (string | null)[];
+    // A reply cut short (a Lua array ends at its first nil) would shift every row after the cut.
+    if (flat.length !== keysList.length * REVEAL_ROW) throw internalError();
+    const rows: RevealRow[] = [];
+    for (let i = 0; i < flat.length; i += REVEAL_ROW) rows.push(flat.slice(i, i + REVEAL_ROW));
+    return rows;
   }
 
   /** Up to `count` versions below `before` (null = from the newest), newest first, as [number, raw record]. */

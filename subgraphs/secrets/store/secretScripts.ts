@@ -200,15 +200,25 @@ return { e[1], e[2], tostring(bytes) }
 `;
 
 /**
- * ARGV: version ('' = currentVersion). Everything a reveal needs in one round trip:
- * { meta (flat), resolved version, record json or false, ciphertext or false }.
+ * The meta fields a reveal reads (domain RevealMeta), in the order of a reveal row: a reveal
+ * reads these and the version's record and ciphertext, nothing else of the secret.
+ */
+export const REVEAL_FIELDS = ['region', 'kmsKeyIdentity', 'createdAt', 'currentVersion', 'uid'] as const;
+const HMGET_REVEAL = `redis.call('HMGET', KEYS[1], ${REVEAL_FIELDS.map((f) => `'${f}'`).join(', ')})`;
+
+/**
+ * ARGV: version ('' = currentVersion). Everything a reveal needs in one round trip, as one flat
+ * reveal row: { REVEAL_FIELDS…, record json, ciphertext } (false where absent; all false for no secret).
  */
 export const READ_VALUE = `
-local meta = redis.call('HGETALL', KEYS[1])
-if #meta == 0 then return { meta } end
+local m = ${HMGET_REVEAL}
 local v = ARGV[1]
-if v == '' then v = redis.call('HGET', KEYS[1], 'currentVersion') end
-return { meta, v, redis.call('HGET', KEYS[2], v), redis.call('HGET', KEYS[3], v) }
+if v == '' then v = m[4] end
+if m[1] and v then
+  m[6] = redis.call('HGET', KEYS[2], v)
+  m[7] = redis.call('HGET', KEYS[3], v)
+else m[6] = false; m[7] = false end
+return m
 `;
 
 /** ARGV: maxExclusive('+inf' or number) count. Newest first: { meta (flat), [n, json]… } */

@@ -5,7 +5,7 @@ import type {
   AccessIndex, AccessedPageQuery, BoundKeyRef, BoundPageQuery, EncryptedValue, ListSecretsQuery, NewSecret, Reservation,
   SecretIndexReads, SecretMetaUpdate, SecretRepository,
 } from '../domain/ports';
-import type { Page, SecretMeta, SecretVersionRecord, StoredSecretVersion } from '../domain/secret';
+import type { Page, RevealMeta, SecretMeta, SecretVersionRecord, StoredSecretVersion } from '../domain/secret';
 import type { VersionAction } from '../domain/secretVersion';
 import { repairIndexes } from './indexRepair';
 import { allIndexKey, boundIndexKey, checkProject, secretKeys, usedIndexKey } from './keyLayout';
@@ -139,10 +139,10 @@ export class SecretStore implements SecretRepository, SecretIndexReads, AccessIn
   putVersion(project: string, path: string, expectedVersion: number | null, encrypt: (r: Reservation) => Promise<EncryptedValue>, valueBytes?: number): Promise<SecretVersionRecord> {
     return this.versions.putVersion(project, path, expectedVersion, encrypt, valueBytes);
   }
-  readValue(project: string, path: string, version: number | null): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }> {
+  readValue(project: string, path: string, version: number | null): Promise<{ secret: RevealMeta | null; version: StoredSecretVersion | null }> {
     return this.versions.readValue(project, path, version);
   }
-  readCurrentValues(project: string, paths: string[]): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }[]> {
+  readCurrentValues(project: string, paths: string[]): Promise<{ secret: RevealMeta | null; version: StoredSecretVersion | null }[]> {
     return this.versions.readCurrentValues(project, paths);
   }
   getVersion(project: string, path: string, version: number): Promise<StoredSecretVersion | null> {

@@ -3,12 +3,12 @@ import { ApiError } from '../../../shared/errors';
 import { versionPosition } from '../domain/cursor';
 import { secretNotFound, versionConflict } from '../domain/errors';
 import type { EncryptedValue, Reservation } from '../domain/ports';
-import type { Page, SecretMeta, SecretVersionRecord, StoredSecretVersion } from '../domain/secret';
+import type { Page, RevealMeta, SecretMeta, SecretVersionRecord, StoredSecretVersion } from '../domain/secret';
 import { nextState, type VersionAction } from '../domain/secretVersion';
 import { checkProject, secretKeys } from './keyLayout';
-import type { SecretCommands } from './secretCommands';
+import type { RevealRow, SecretCommands } from './secretCommands';
 import type { SecretQuotas } from './secretQuotas';
-import { parseMeta, parseVersion, type Flat } from './secretRecords';
+import { parseMeta, parseVersion } from './secretRecords';
 
 const RESERVATION_TTL_MS = 60_000;
 
@@ -104,16 +104,16 @@ export class VersionStore {
    * (currentVersion when `version` is null) and that version's record with its ciphertext
    * (null ciphertext once destroyed). Secret null = absent; version null = no such version.
    */
-  async readValue(project: string, path: string, version: number | null): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }> {
+  async readValue(project: string, path: string, version: number | null): Promise<{ secret: RevealMeta | null; version: StoredSecretVersion | null }> {
     checkProject(project);
-    return valueRead(project, path, await this.scripts.readValue({ keys: secretKeys(project, path), version }));
+    return valueRead(project, path, await this.scripts.readValue({ keys: secretKeys(project, path), version }), version);
   }
 
   /** readValue at currentVersion of many paths of a project, in order, in one round trip. */
-  async readCurrentValues(project: string, paths: string[]): Promise<{ secret: SecretMeta | null; version: StoredSecretVersion | null }[]> {
+  async readCurrentValues(project: string, paths: string[]): Promise<{ secret: RevealMeta | null; version: StoredSecretVersion | null }[]> {
     checkProject(project);
-    const replies = await this.scripts.readCurrentValues(paths.map((p) => secretKeys(project, p)));
-    return replies.map((r, i) => valueRead(project, paths[i], r));
+    const rows = await this.scripts.readCurrentValues(paths.map((p) => secretKeys(project, p)));
+    return rows.map((r, i) => valueRead(project, paths[i], r, null));
   }
 
 
@@ -146,10 +146,14 @@ export class VersionStore {
   }
 }
 
-/** A READ_VALUE reply as the secret (MAC checked by parseMeta) and the version with its ciphertext. */
-function valueRead(project: string, path: string, r: { meta: Flat; version?: string; record?: string | null; ciphertext?: string | null }): { secret: SecretMeta | null; version: StoredSecretVersion | null } {
-  const secret = parseMeta(project, path, r.meta);
-  if (!secret || !r.version || !r.record) return { secret, version: null };
-  const rec = parseVersion(Number(r.version), r.record)!;
-  return { secret, version: { ...rec, ciphertext: rec.state === 'DESTROYED' ? null : r.ciphertext ?? null } };
+/** A reveal row (SecretCommands.readValue) of `requested` (null: currentVersion) as the secret and the version with its ciphertext. */
+function valueRead(project: string, path: string, row: RevealRow, requested: number | null): { secret: RevealMeta | null; version: StoredSecretVersion | null } {
+  const [region, kmsKeyIdentity, createdAt, currentVersion, uid, record, ciphertext] = row;
+  if (!region) return { secret: null, version: null };
+  const current = Number(currentVersion ?? 0);
+  const secret: RevealMeta = { project, path, region, kmsKeyIdentity: kmsKeyIdentity ?? '', createdAt: createdAt ?? '', currentVersion: current > 0 ? current : null, uid: uid ?? '' };
+  const n = requested ?? secret.currentVersion;
+  if (n === null || !record) return { secret, version: null };
+  const rec = parseVersion(n, record)!;
+  return { secret, version: { ...rec, ciphertext: rec.state === 'DESTROYED' ? null : ciphertext ?? null } };
 }

@@ -64,7 +64,7 @@ export interface SubgraphOptions {
    * Lets a service accept another principal than a bearer token (e.g. KMS acting for the secrets
    * service on a caller's behalf). Return null to fall back to the bearer token.
    */
-  resolvePeer?: (req: IncomingMessage, services: Services, request: PeerRequest) => Promise<{ principal: Principal; via: string } | null>;
+  resolvePeer?: (req: IncomingMessage, services: Services, request: PeerRequest) => Promise<PeerIdentity | null>;
   maxBodyBytes?: number;
   /**
    * Every operation of this subgraph checks a feature gate: the rate-limit script reads the
@@ -94,6 +94,13 @@ export interface PeerRequest {
   region: string;
   /** Set on an internal route: the one operation its path names (the body is then not GraphQL). */
   internalOperation?: string;
+}
+
+/** Who a peer acts for; `gates`: the caller's feature gates if the peer check read them beside its own work. */
+export interface PeerIdentity {
+  principal: Principal;
+  via: string;
+  gates?: Promise<FeatureGateState>;
 }
 
 export interface RunningService {
@@ -185,6 +192,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
       if (peer) {
         principal = peer.principal;
         via = peer.via;
+        gates = peer.gates ?? null;
       } else {
         const auth = await services.tokens.authenticate(header(req, 'authorization'));
         if (!auth.ok) {

@@ -3,6 +3,7 @@ import { validateProjectName } from './identifiers';
 import type { RedisClient } from './redis';
 import { badInput } from './errors';
 import { APPEND_MANY_BODY, packAppendMany } from './auditBatch';
+import { backlogChecked, backlogFullKey, refuseWhenFull } from './auditBacklog';
 
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILURE';
 
@@ -57,21 +58,6 @@ export interface AuditFilter {
 const streamKey = (project: string) => `audit:{${validateProjectName(project)}}`;
 /** Write-ahead records of state changes under way; same hash tag as the stream, so settling is atomic. */
 const intentsKey = (project: string) => `audit:{${validateProjectName(project)}}:intents`;
-/**
- * Set by the archiver (auditArchive.ts) while the project's backlog of unarchived events is over
- * AUDIT_MAX_UNARCHIVED: the log takes no new event or intent then, since the store could only go on
- * by dropping some. Checked by the writing scripts themselves (no round trip or command of its own).
- */
-export const backlogFullKey = (project: string) => `audit:{${validateProjectName(project)}}:full`;
-
-/** The log refused an event or intent of `project` because its backlog is over the bound. */
-export class AuditBacklogFull extends Error {
-  constructor(readonly project: string) {
-    super('The audit log of the project is over its bound of unarchived events');
-    this.name = 'AuditBacklogFull';
-  }
-}
-const BACKLOG_FULL_REPLY = 'AUDITFULL';
 
 /** The filter fields with a secondary index, kept with every append (same hash tag as the stream). */
 export const INDEXED_FIELDS = ['requestId', 'resource', 'actor', 'action'] as const;
@@ -109,7 +95,7 @@ const msMember = (ms: number) => `${String.fromCharCode(96 + String(ms).length)}
  * FULL > 0) or a key the append writes is not of its type (a script is not rolled back).
  */
 const CHECK_TYPES = `
-if FULL > 0 and redis.call('EXISTS', KEYS[FULL]) == 1 then return redis.error_reply('${BACKLOG_FULL_REPLY} audit backlog over its bound') end
+if FULL > 0 then ${refuseWhenFull('FULL')} end
 local function writable(i, want)
   local t = redis.call('TYPE', KEYS[i])['ok']
   return t == want or t == 'none'
@@ -184,7 +170,7 @@ const SCRIPTS = { auditAppend: APPEND, auditAppendMany: APPEND_MANY, auditSettle
  * event (exists as a stream, or not yet).
  */
 const BEGIN = `
-if redis.call('EXISTS', KEYS[3]) == 1 then return redis.error_reply('${BACKLOG_FULL_REPLY} audit backlog over its bound') end
+${refuseWhenFull('3')}
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t ~= 'stream' and t ~= 'none' then return redis.error_reply('WRONGTYPE audit stream is not writable') end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -398,13 +384,6 @@ export class AuditLog {
       if (rows.length < TRIM_BATCH) return removed;
     }
   }
-}
-
-/** A write script's refusal for a full backlog, as AuditBacklogFull; any other failure as it came. */
-function backlogChecked<T>(project: string, write: Promise<T>): Promise<T> {
-  return write.catch((err: unknown) => {
-    throw err instanceof Error && err.message.startsWith(BACKLOG_FULL_REPLY) ? new AuditBacklogFull(project) : err;
-  });
 }
 
 const MAX_STREAM_ID_PART = 2n ** 64n - 1n;

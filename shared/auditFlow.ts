@@ -1,4 +1,5 @@
-import { AuditBacklogFull, type AuditEventInput, type AuditIntent, type AuditLog } from './audit';
+import type { AuditEventInput, AuditIntent, AuditLog } from './audit';
+import { AuditBacklogFull } from './auditBacklog';
 import { ApiError, definiteFailureCode } from './errors';
 
 /**

@@ -1,4 +1,5 @@
-import { AuditBacklogFull, AuditLog, backlogFullKey, type AuditEventInput } from '../shared/audit';
+import { AuditLog, type AuditEventInput } from '../shared/audit';
+import { AuditBacklogFull, backlogFullKey } from '../shared/auditBacklog';
 import { AuditFlow, AuditNotWritten } from '../shared/auditFlow';
 import { createRedis, deleteByPrefix, type RedisClient } from '../shared/redis';
 import { testConfig } from './support/env';

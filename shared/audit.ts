@@ -3,6 +3,7 @@ import { validateProjectName } from './identifiers';
 import type { RedisClient } from './redis';
 import { badInput } from './errors';
 import { APPEND_MANY_BODY, packAppendMany } from './auditBatch';
+import { backlogChecked, backlogFullKey, refuseWhenFull } from './auditBacklog';
 
 export type AuditOutcome = 'SUCCESS' | 'DENIED' | 'FAILURE';
 
@@ -89,14 +90,18 @@ function indexMember(id: string): string {
 /** Member of the smallest id at or after `ms`: a bare `m...` part sorts before any `m...a0`. */
 const msMember = (ms: number) => `${String.fromCharCode(96 + String(ms).length)}${ms}`;
 
-/** Lua: fails before any write if a key the append writes is not of its type (a script is not rolled back). */
+/**
+ * Lua: fails before any write if the project's backlog flag is set (KEYS[FULL], the last key, when
+ * FULL > 0) or a key the append writes is not of its type (a script is not rolled back).
+ */
 const CHECK_TYPES = `
+if FULL > 0 then ${refuseWhenFull('FULL')} end
 local function writable(i, want)
   local t = redis.call('TYPE', KEYS[i])['ok']
   return t == want or t == 'none'
 end
 for i = 1, #KEYS do
-  if not writable(i, (i == 1 and 'stream') or (i == INTENTS and 'hash') or 'zset') then
+  if i ~= FULL and not writable(i, (i == 1 and 'stream') or (i == INTENTS and 'hash') or 'zset') then
     return redis.error_reply('WRONGTYPE audit key is not writable')
   end
 end`;
@@ -106,16 +111,23 @@ local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, FIRST_FIELD))
 local d = string.find(id, '-', 1, true)
 local ms, seq = string.sub(id, 1, d - 1), string.sub(id, d + 1)
 local member = string.char(96 + #ms) .. ms .. string.char(96 + #seq) .. seq
-for i = FIRST_INDEX, #KEYS do redis.call('ZADD', KEYS[i], 0, member) end
+for i = FIRST_INDEX, LAST_INDEX do redis.call('ZADD', KEYS[i], 0, member) end
 return id`;
 
-/** Appends an event (KEYS: stream, indexes; ARGV: fields). No count-based trimming: retention is by time (the archiver trims). */
-const APPEND = `local INTENTS = 0\n${CHECK_TYPES}\nlocal FIRST_FIELD, FIRST_INDEX = 1, 2\n${ADD_EVENT}`;
+/**
+ * Appends an event unless the backlog is full (KEYS: stream, indexes, backlog flag; ARGV: fields).
+ * No count-based trimming: retention is by time (the archiver trims).
+ */
+const APPEND = `local INTENTS, FULL = 0, #KEYS\n${CHECK_TYPES}\nlocal FIRST_FIELD, FIRST_INDEX, LAST_INDEX = 1, 2, #KEYS - 1\n${ADD_EVENT}`;
 
-/** Publishes a settled intent: the event enters the stream and the intent goes, in one step (KEYS: stream, intents, indexes). */
-const SETTLE = `local INTENTS = 2\n${CHECK_TYPES}
+/**
+ * Publishes a settled intent: the event enters the stream and the intent goes, in one step (KEYS:
+ * stream, intents, indexes). Not refused for a full backlog: the intent reserved the event's place,
+ * and the change it stands for may have happened.
+ */
+const SETTLE = `local INTENTS, FULL = 2, 0\n${CHECK_TYPES}
 if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return false end
-local FIRST_FIELD, FIRST_INDEX = 2, 3\n${ADD_EVENT}`;
+local FIRST_FIELD, FIRST_INDEX, LAST_INDEX = 2, 3, #KEYS\n${ADD_EVENT}`;
 
 /**
  * One batch of an index, newest first, with the events it names (KEYS: index, stream; ARGV: max,
@@ -145,13 +157,20 @@ for k = 2, #KEYS do
 end
 return redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])`;
 
-/** Appends many events of one project in one step (auditBatch.ts); every key's type is checked before the first write. */
-const APPEND_MANY = `local INTENTS = 0\n${CHECK_TYPES}\n${APPEND_MANY_BODY}`;
+/**
+ * Appends many events of one project in one step (auditBatch.ts; KEYS: its keys, then the backlog
+ * flag); the flag and every key's type are checked before the first write.
+ */
+const APPEND_MANY = `local INTENTS, FULL = 0, #KEYS\n${CHECK_TYPES}\n${APPEND_MANY_BODY}`;
 
 const SCRIPTS = { auditAppend: APPEND, auditAppendMany: APPEND_MANY, auditSettle: SETTLE, auditIndexPage: INDEX_PAGE };
 
-/** Records an intent only if the stream can take the final event (exists as a stream, or not yet). */
+/**
+ * Records an intent only if the backlog is not full (KEYS[3]) and the stream can take the final
+ * event (exists as a stream, or not yet).
+ */
 const BEGIN = `
+${refuseWhenFull('3')}
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t ~= 'stream' and t ~= 'none' then return redis.error_reply('WRONGTYPE audit stream is not writable') end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -185,14 +204,16 @@ export class AuditLog {
     return (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[name](keys.length, ...keys, ...args);
   }
 
+  /** Rejects with AuditBacklogFull, writing nothing, while the project's backlog is over the bound. */
   async append(e: AuditEventInput): Promise<string> {
-    const id = await this.script('auditAppend', [streamKey(e.project), ...indexKeysOf(e.project, e)], fields(e));
-    return id as string;
+    const keys = [streamKey(e.project), ...indexKeysOf(e.project, e), backlogFullKey(e.project)];
+    return (await backlogChecked(e.project, this.script('auditAppend', keys, fields(e)))) as string;
   }
 
   /**
    * Many events of ONE project (a batch's per-item events) in one script call: all or none are
-   * written. Resolves to their ids in order; rejects if the log could not take them.
+   * written. Resolves to their ids in order; rejects if the log could not take them (AuditBacklogFull
+   * while the project's backlog is over the bound).
    */
   async appendMany(events: AuditEventInput[]): Promise<string[]> {
     if (events.length === 0) return [];
@@ -201,16 +222,19 @@ export class AuditLog {
     // One time for the batch (one step); see auditBatch.ts for what travels once.
     const time = new Date().toISOString();
     const { keys, args } = packAppendMany(streamKey(project), events.map((e) => fields(e, time)), events.map(indexPairsOf), (f, v) => indexKey(project, f as IndexedField, v));
-    return (await this.script('auditAppendMany', keys, args)) as string[];
+    keys.push(backlogFullKey(project));
+    return (await backlogChecked(project, this.script('auditAppendMany', keys, args))) as string[];
   }
 
   /**
    * Before a state change: records the intent in the project's audit slot. If this write fails,
-   * nothing has changed yet and the change must not happen (fail closed).
+   * nothing has changed yet and the change must not happen (fail closed). Refused the same way
+   * (AuditBacklogFull) while the project's backlog is over the bound.
    */
   async begin(e: AuditEventInput): Promise<AuditIntent> {
     const id = randomUUID();
-    await this.redis.eval(BEGIN, 2, streamKey(e.project), intentsKey(e.project), id, JSON.stringify({ at: Date.now(), event: e }));
+    const p = e.project;
+    await backlogChecked(p, this.redis.eval(BEGIN, 3, streamKey(p), intentsKey(p), backlogFullKey(p), id, JSON.stringify({ at: Date.now(), event: e })));
     return { id, event: e };
   }
 

@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Cluster } from 'ioredis';
 import { DAY_FILE, digestLine, genesisLine, sha256Hex } from '@secrets-kms/client/dist/node/auditVerify';
 import type { AuditLog } from './audit';
+import { backlogFullKey as fullKey } from './auditBacklog';
 import type { AuditCapacity } from './auditFlow';
 import { isProjectName, validateProjectName } from './identifiers';
 import type { Logger } from './log';
@@ -21,7 +22,6 @@ import type { RedisClient } from './redis';
 const LOCK_KEY = 'audit-archiver:lock';
 const streamKey = (project: string) => `audit:{${validateProjectName(project)}}`;
 const stateKey = (project: string) => `audit:{${validateProjectName(project)}}:archive`;
-const fullKey = (project: string) => `audit:{${validateProjectName(project)}}:full`;
 const STREAM_KEY = /^audit:\{([a-z0-9][a-z0-9-]{0,62})\}$/;
 const DAY_MS = 86_400_000;
 const MAX_SEQ = 18446744073709551615n;
@@ -413,20 +413,18 @@ export class AuditArchiver {
 }
 
 /**
- * The capacity check of the audit flow: one EXISTS beside the event's own write. A refused
- * operation is logged (at most once per project every 5 s) with the reason.
+ * What the audit flow is told of a full backlog (AuditLog's write scripts refuse while the flag
+ * above is set): a refused operation is logged (at most once per project every 5 s) with the reason.
  */
 export class AuditBackpressure implements AuditCapacity {
   private readonly lastLogged = new Map<string, number>();
-  constructor(private readonly redis: RedisClient, private readonly log: Logger) {}
+  constructor(private readonly log: Logger) {}
 
-  async accepts(project: string): Promise<boolean> {
-    const full = (await this.redis.exists(fullKey(project))) === 1;
-    if (full && Date.now() - (this.lastLogged.get(project) ?? 0) > 5000) {
+  refused(project: string): void {
+    if (Date.now() - (this.lastLogged.get(project) ?? 0) > 5000) {
       this.lastLogged.set(project, Date.now());
       this.log.warn('audited operation refused: the project\'s unarchived audit events are over AUDIT_MAX_UNARCHIVED (the archive is behind or failing)', { project, code: 'STORE_UNAVAILABLE' });
     }
-    return !full;
   }
 }
 

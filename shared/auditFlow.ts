@@ -1,4 +1,5 @@
 import type { AuditEventInput, AuditIntent, AuditLog } from './audit';
+import { AuditBacklogFull } from './auditBacklog';
 import { ApiError, definiteFailureCode } from './errors';
 
 /**
@@ -36,11 +37,12 @@ export class AuditNotWritten extends ApiError {
 }
 
 /**
- * Whether a project's log may take more events: false while its backlog of unarchived events is
- * over the bound (the archiver sets the flag), since the store could only go on by dropping some.
+ * Told when the log refused a project's event or intent because its backlog of unarchived events
+ * is over the bound (the archiver sets the flag; AuditLog's write scripts check it as they write,
+ * so the check costs no command of its own), since the store could only go on by dropping some.
  */
 export interface AuditCapacity {
-  accepts(project: string): Promise<boolean>;
+  refused(project: string): void;
 }
 
 /** The change and its event are on the primary, but not on as many replicas as configured, in time. */
@@ -60,48 +62,50 @@ export class AuditFlow {
     private readonly confirm: (() => Promise<boolean>) | null = null,
   ) {}
 
-  /** The capacity check runs beside the write, so it costs no extra round trip. */
   async record(event: AuditEventInput): Promise<void> {
-    const [written, accepts] = await Promise.allSettled([this.log.append(event), this.accepts(event.project)]);
-    // Whatever broke the write (outage, full or damaged stream): no result without its event.
-    if (written.status === 'rejected' || accepts.status === 'rejected' || !accepts.value) throw this.notWritten('record');
+    try {
+      await this.log.append(event);
+    } catch (err) {
+      // Whatever broke the write (outage, full backlog or damaged stream): no result without its event.
+      throw this.notWritten('record', err);
+    }
   }
 
   /**
-   * Many events of one project (a batch's per-item events) as one append, with one capacity
-   * check: all are written before the caller goes on, or the caller fails (fail closed).
+   * Many events of one project (a batch's per-item events) as one append: all are written before
+   * the caller goes on, or the caller fails (fail closed).
    */
   async recordMany(events: AuditEventInput[]): Promise<void> {
     if (events.length === 0) return;
-    const [written, accepts] = await Promise.allSettled([this.log.appendMany(events), this.accepts(events[0].project)]);
-    if (written.status === 'rejected' || accepts.status === 'rejected' || !accepts.value) throw this.notWritten('record');
+    try {
+      await this.log.appendMany(events);
+    } catch (err) {
+      throw this.notWritten('record', err);
+    }
   }
 
   async read<T>(planned: AuditEventInput, op: () => Promise<Outcome<T>>): Promise<T> {
     let out: Outcome<T>;
-    let accepts: Promise<boolean>;
     try {
-      accepts = this.accepts(planned.project);
-      accepts.catch(() => undefined);
       out = await op();
     } catch (err) {
       const code = definiteFailureCode(err);
       if (code) await this.record({ ...planned, outcome: 'FAILURE', errorCode: code }).catch(() => undefined);
       throw err;
     }
-    // Checked before the SUCCESS event, so a refused result leaves no event claiming it left.
-    if (!(await accepts.catch(() => false))) throw this.notWritten('read');
-    await this.record({ ...planned, outcome: 'SUCCESS', keyVersion: out.keyVersion ?? null });
+    try {
+      await this.log.append({ ...planned, outcome: 'SUCCESS', keyVersion: out.keyVersion ?? null });
+    } catch (err) {
+      // A full backlog refuses the SUCCESS event in the write itself: no event claims the result left.
+      throw this.notWritten(err instanceof AuditBacklogFull ? 'read' : 'record', err);
+    }
     return out.value;
   }
 
-  private notWritten(flow: 'record' | 'read' | 'change'): AuditNotWritten {
+  private notWritten(flow: 'record' | 'read' | 'change', err: unknown): AuditNotWritten {
+    if (err instanceof AuditBacklogFull) this.capacity?.refused(err.project);
     this.onNotWritten?.(flow);
     return new AuditNotWritten();
-  }
-
-  private accepts(project: string): Promise<boolean> {
-    return this.capacity ? this.capacity.accepts(project) : Promise.resolve(true);
   }
 
   /**
@@ -109,13 +113,12 @@ export class AuditFlow {
    * case): the intent is dropped and nothing is logged.
    */
   async change<T>(planned: AuditEventInput, op: () => Promise<Outcome<T>>, opts: { skipWhenNull?: boolean } = {}): Promise<T> {
-    const [begun, accepts] = await Promise.allSettled([this.log.begin(planned), this.accepts(planned.project)]);
-    if (begun.status === 'rejected') throw this.notWritten('change');
-    const intent: AuditIntent = begun.value;
-    if (accepts.status === 'rejected' || !accepts.value) {
-      // Nothing has changed yet: drop the intent so it is not published as OUTCOME_UNKNOWN.
-      await this.log.discard(intent).catch(() => undefined);
-      throw this.notWritten('change');
+    let intent: AuditIntent;
+    try {
+      // Refused while the backlog is full: then no intent is written and nothing changes.
+      intent = await this.log.begin(planned);
+    } catch (err) {
+      throw this.notWritten('change', err);
     }
     let out: Outcome<T>;
     try {

@@ -4,16 +4,26 @@ import type { Feature } from './scopes';
 
 export type FeatureGateState = Record<Feature, boolean>;
 
-// Checked here so a project outside the shared rule can never become a hash tag.
-const gatesKey = (project: string) => `gates:{${validateProjectName(project)}}`;
+/**
+ *   gates:{<project>}   hash — field per feature, '0' when switched off (any other value, or none: on)
+ * Checked here so a project outside the shared rule can never become a hash tag. The same hash tag
+ * as the project's rate-limit keys (shared/rateLimit.ts), whose script reads the gates as it counts.
+ */
+export const gatesKey = (project: string) => `gates:{${validateProjectName(project)}}`;
+/** The fields read, in this order, by every reader of the gates. */
+export const GATE_FIELDS = ['secrets', 'kms'] as const;
+
+/** The gates from the HMGET of GATE_FIELDS. */
+export function gateState([secrets, kms]: readonly (string | null | undefined)[]): FeatureGateState {
+  return { secrets: secrets !== '0', kms: kms !== '0' };
+}
 
 /** Per-project feature gates `secrets` and `kms`; both on unless switched off. */
 export class FeatureGates {
   constructor(private readonly redis: RedisClient) {}
 
   async get(project: string): Promise<FeatureGateState> {
-    const [secrets, kms] = await this.redis.hmget(gatesKey(project), 'secrets', 'kms');
-    return { secrets: secrets !== '0', kms: kms !== '0' };
+    return gateState(await this.redis.hmget(gatesKey(project), ...GATE_FIELDS));
   }
 
   async set(project: string, feature: Feature, enabled: boolean): Promise<FeatureGateState> {

@@ -58,7 +58,7 @@ export function createServices(name: string, config: Config, opts: { redis?: Red
   const audit = new AuditLog(redis);
   // Refuses events (503) while the project's unarchived backlog is over AUDIT_MAX_UNARCHIVED; with
   // REDIS_WAIT_REPLICAS / REDIS_WAIT_AOF a change counts only once replicated.
-  const auditFlow = new AuditFlow(audit, new AuditBackpressure(redis, log), writeConfirmation(redis, config.redis.waitFor));
+  const auditFlow = new AuditFlow(audit, new AuditBackpressure(log), writeConfirmation(redis, config.redis.waitFor));
   const metrics = new ServiceMetrics(name, config.metrics);
   metrics.watchRedis(redis, config.redis.commandTimeoutMs);
   metrics.watchAuditFlow(auditFlow);

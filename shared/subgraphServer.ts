@@ -19,6 +19,7 @@ import { pingWithin } from './redis';
 import { requestRegion } from './requestRegion';
 import { noteCode, noteOperation, notePrincipal, observationPlugin, RequestObserver } from './requestObserver';
 import type { Principal } from './principal';
+import type { RateVerdict } from './rateLimit';
 import type { Services } from './services';
 import { statusPlugin } from './statusPlugin';
 import { noteOnServerSpan, startTracing, tracingPlugin, ATTR } from './tracing';
@@ -63,11 +64,11 @@ export interface SubgraphOptions {
    * Lets a service accept another principal than a bearer token (e.g. KMS acting for the secrets
    * service on a caller's behalf). Return null to fall back to the bearer token.
    */
-  resolvePeer?: (req: IncomingMessage, services: Services, request: PeerRequest) => Promise<{ principal: Principal; via: string } | null>;
+  resolvePeer?: (req: IncomingMessage, services: Services, request: PeerRequest) => Promise<PeerIdentity | null>;
   maxBodyBytes?: number;
   /**
-   * Every operation of this subgraph checks a feature gate: read the caller's gates in the same
-   * round trip as the rate-limit check (auto-pipelined) instead of one more afterwards.
+   * Every operation of this subgraph checks a feature gate: the rate-limit script reads the
+   * caller's gates as it counts the request (one command) instead of one more read afterwards.
    */
   prefetchGates?: boolean;
   /** Non-GraphQL operations for peers acting on a caller's behalf (see InternalRoutes). */
@@ -93,6 +94,13 @@ export interface PeerRequest {
   region: string;
   /** Set on an internal route: the one operation its path names (the body is then not GraphQL). */
   internalOperation?: string;
+}
+
+/** Who a peer acts for; `gates`: the caller's feature gates if the peer check read them beside its own work. */
+export interface PeerIdentity {
+  principal: Principal;
+  via: string;
+  gates?: Promise<FeatureGateState>;
 }
 
 export interface RunningService {
@@ -184,6 +192,7 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
       if (peer) {
         principal = peer.principal;
         via = peer.via;
+        gates = peer.gates ?? null;
       } else {
         const auth = await services.tokens.authenticate(header(req, 'authorization'));
         if (!auth.ok) {
@@ -196,13 +205,15 @@ export async function startSubgraph(opts: SubgraphOptions): Promise<RunningServi
           return sendError(res, 'UNAUTHENTICATED', 'Missing, unknown, expired or revoked token', {}, rid);
         }
         principal = auth.principal;
-        // Issued in the same tick as the rate-limit script, so both leave in one round trip.
-        gates = opts.prefetchGates ? services.gates.get(principal.project) : null;
-        // A refused request never reads them: its failed read must not count as unhandled.
-        gates?.catch(() => undefined);
         // Peers acting on a caller's behalf (secrets → kms) are not counted: the caller's request
         // was counted where it arrived. Refusals are not audited: that would amplify the flood.
-        const verdict = await services.rateLimiter.admit(principal, header(req, HEADER.gatewayRequest));
+        // With prefetchGates the rate-limit script reads the caller's gates too (one command).
+        let verdict: RateVerdict;
+        if (opts.prefetchGates) {
+          const admitted = await services.rateLimiter.admitReadingGates(principal, header(req, HEADER.gatewayRequest));
+          verdict = admitted.verdict;
+          if (admitted.gates) gates = Promise.resolve(admitted.gates);
+        } else verdict = await services.rateLimiter.admit(principal, header(req, HEADER.gatewayRequest));
         if (!verdict.ok) {
           const message = verdict.limit === 'token' ? 'This token is over its request rate; retry later' : "This token's project is over its request rate; retry later";
           return sendError(res, 'RATE_LIMITED', message, { retryAfter: verdict.retryAfterSeconds, limit: verdict.limit },

@@ -5,9 +5,8 @@ import type { GraphQLSchema } from 'graphql';
 import { ApiError } from '../../shared/errors';
 import { ON_BEHALF_OPERATIONS, onBehalfKey, operationOfRequest, verifyAssertion, type OnBehalfOperation } from '../../shared/onBehalfOf';
 import { header, HEADER, secretMatcher } from '../../shared/http';
-import type { Principal } from '../../shared/principal';
 import type { Services } from '../../shared/services';
-import { buildFederatedSchema, startSubgraph, type PeerRequest, type RunningService } from '../../shared/subgraphServer';
+import { buildFederatedSchema, startSubgraph, type PeerIdentity, type PeerRequest, type RunningService } from '../../shared/subgraphServer';
 import { KeyRingService } from './domain/keyRingService';
 import { KeyWrapper } from './domain/keyWrapper';
 import { instrumentKms } from './domain/kmsMetrics';
@@ -63,7 +62,7 @@ export async function buildKmsSchema(kms: KeyRingService = { region: '' } as Key
 export function onBehalfOf(serviceCredential: string | null, nonces: NonceStore) {
   const key = serviceCredential === null ? null : onBehalfKey(serviceCredential);
   const credential = serviceCredential === null ? null : secretMatcher(serviceCredential);
-  return async (req: IncomingMessage, services: Services, request: PeerRequest): Promise<{ principal: Principal; via: string } | null> => {
+  return async (req: IncomingMessage, services: Services, request: PeerRequest): Promise<PeerIdentity | null> => {
     const presented = header(req, HEADER.serviceCredential);
     const raw = header(req, HEADER.onBehalfOf);
     if (presented === undefined && raw === undefined) return null;
@@ -75,9 +74,13 @@ export function onBehalfOf(serviceCredential: string | null, nonces: NonceStore)
     const operation = request.internalOperation !== undefined ? internalOperationOf(request.internalOperation) : operationOfRequest(request.body);
     const result = verifyAssertion(key, raw, { requestId: request.requestId, operation }, now);
     const authentic = result.ok || 'assertion' in result ? result.assertion : null;
+    // Every kms operation checks the caller's `kms` gate: read in the same round trip as the claim.
+    const gates = result.ok ? services.gates.get(result.assertion.project) : undefined;
+    // A replayed assertion never reads them: its failed read must not count as unhandled.
+    gates?.catch(() => undefined);
     if (result.ok && (await nonces.claim(result.assertion.nonce, result.assertion.expiresAt - now))) {
       const { tokenId, project, operation } = result.assertion;
-      return { principal: { tokenId, project, scopes: [ON_BEHALF_OPERATIONS[operation].scope], pathPrefixes: null, root: false }, via: 'secrets' };
+      return { principal: { tokenId, project, scopes: [ON_BEHALF_OPERATIONS[operation].scope], pathPrefixes: null, root: false }, via: 'secrets', gates };
     }
     if (authentic) {
       await services.auditFlow.record({

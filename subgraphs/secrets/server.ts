@@ -65,7 +65,8 @@ export async function startSecretsSubgraph(services: Services, opts: SecretsSubg
   const idempotency = new Idempotency(services.redis, services.config.internalSecret);
   const keyStatuses = new KeyStatusReads(kms, services.config.regions);
   const schema = await buildSecretsSchema({ manager, bindings, access, keyStatuses, idempotency });
-  const running = await startSubgraph({ name: 'secrets', schema, services, port: opts.port, host: opts.host });
+  // Every secrets operation checks the `secrets` gate: read it in the rate-limit script's round trip.
+  const running = await startSubgraph({ name: 'secrets', schema, services, port: opts.port, host: opts.host, prefetchGates: true });
   return {
     ...running,
     kms,

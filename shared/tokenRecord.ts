@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Principal } from './principal';
 import { RecordMac } from './recordMac';
 
@@ -37,7 +37,7 @@ export const REF_RE = /^(?:[0-9a-f]{16}|[0-9a-f]{64})$/;
 export const isTokenRef = (ref: string) => ref.length === 16;
 
 export function sha256(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
+  return hash('sha256', s, 'buffer');
 }
 
 export const tokenKey = (id: string) => `auth:token:{${id}}`;

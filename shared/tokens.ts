@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { quotaExceeded, unauthenticated } from './errors';
 import { isProjectName, validateProjectName } from './identifiers';
 import type { RecordMac } from './recordMac';
@@ -61,8 +61,8 @@ export class TokenStore {
     if (!authorization) return { ok: false, reason: 'missing' };
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!m) return { ok: false, reason: 'malformed' };
-    const presentedHash = sha256(m[1]);
-    const cacheKey = presentedHash.toString('hex');
+    // One-shot hex digest: the cache key without a Hash object and a Buffer per request.
+    const cacheKey = hash('sha256', m[1], 'hex');
     const hit = this.cache.get(cacheKey);
     if (hit) {
       const p = hit.principal;
@@ -70,7 +70,7 @@ export class TokenStore {
       return { ok: true, principal: p };
     }
     const readAt = this.cache.now();
-    const res = await this.lookup(m[1], presentedHash);
+    const res = await this.lookup(m[1], Buffer.from(cacheKey, 'hex'));
     if (res.ok) {
       const p = res.principal;
       this.cache.set(cacheKey, { principal: frozen(p), expiresAtMs: p.expiresAt ? Date.parse(p.expiresAt) : null }, readAt);

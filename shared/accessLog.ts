@@ -25,9 +25,21 @@ export function loggableOperationName(name: string | undefined | null): string |
   return name.length > MAX_NAME ? name.slice(0, MAX_NAME) : name;
 }
 
+/** A batch is written at once past this size; otherwise at the end of the event loop turn. */
+const FLUSH_CHARS = 64 * 1024;
+/** Logs holding lines not yet written: the process's exit writes them (a crash loses at most one turn's). */
+const unwritten = new Set<AccessLog>();
+let exitHooked = false;
+
+/**
+ * Lines are written once per event loop turn, together: one write (a system call to stdout) per
+ * request was ~2 % of a subgraph's CPU on `encrypt`. They keep their order.
+ */
 export class AccessLog {
   /** The line's constant head (`service` is ours, fixed at start). */
   private readonly head: string;
+  private batch = '';
+  private readonly flushNow = () => this.flush();
 
   constructor(service: string, private readonly out: { write(line: string): unknown } = process.stdout) {
     this.head = `","level":"info","service":${JSON.stringify(service)},"msg":"request","requestId":`;
@@ -41,7 +53,25 @@ export class AccessLog {
     const line = `{"t":"${new Date().toISOString()}${this.head}${JSON.stringify(e.requestId)},"operation":${JSON.stringify(e.operation)}`
       + `,"operationName":${json(e.operationName)},"status":${json(e.status)},"code":${JSON.stringify(e.code)}`
       + `,"durationMs":${json(e.durationMs)},"principal":${json(e.principal)}}\n`;
-    this.out.write(line);
+    if (this.batch === '') {
+      setImmediate(this.flushNow);
+      unwritten.add(this);
+      if (!exitHooked) {
+        exitHooked = true;
+        process.once('exit', () => unwritten.forEach((l) => l.flush()));
+      }
+    }
+    this.batch += line;
+    if (this.batch.length >= FLUSH_CHARS) this.flush();
+  }
+
+  /** Writes the lines held so far (done by itself each turn and at exit). */
+  flush(): void {
+    if (this.batch === '') return;
+    const lines = this.batch;
+    this.batch = '';
+    unwritten.delete(this);
+    this.out.write(lines);
   }
 }
 

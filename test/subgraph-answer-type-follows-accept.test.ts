@@ -41,5 +41,5 @@ it('an accept header without a JSON type is 406', async () => {
 it("a browser's simple POST (text/plain, no internal secret) is refused before GraphQL", async () => {
   const res = await fetch(`${h.url}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: Q.get, variables: { id: 'none' } }) });
   expect(res.status).toBe(401);
-  expect((await res.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('UNAUTHENTICATED');
 });

@@ -11,14 +11,15 @@ describe('platform subgraph down', () => {
 
   it('nothing listening → 503 SERVICE_UNAVAILABLE at once', async () => {
     const [deadPort] = await freePorts(1);
-    const stack = await gatewayTo(`http://127.0.0.1:${deadPort}/graphql`);
+    // A long subgraph timeout: "at once" is well under it even on a loaded machine.
+    const stack = await gatewayTo(`http://127.0.0.1:${deadPort}/graphql`, { SUBGRAPH_TIMEOUT_MS: '5000' });
     try {
       const r = await stack.gql('{ viewer { project } }');
       expect(r.status).toBe(503);
       expect(r.body.data).toBeNull();
       expect(r.body.errors).toEqual([{ message: 'The platform service is unavailable', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfter: 1 } }]);
       expect(r.headers.get('retry-after')).toBe('1');
-      expect(r.elapsedMs).toBeLessThan(1000);
+      expect(r.elapsedMs).toBeLessThan(2500);
     } finally {
       await stack.stop();
     }
@@ -26,13 +27,14 @@ describe('platform subgraph down', () => {
 
   it('accepting connections but never answering → 503 within the subgraph timeout', async () => {
     const blackHole = await startBlackHole();
-    const stack = await gatewayTo(blackHole.url, { SUBGRAPH_TIMEOUT_MS: '400' });
+    const stack = await gatewayTo(blackHole.url, { SUBGRAPH_TIMEOUT_MS: '1000' });
     try {
       const r = await stack.gql('{ viewer { project } }');
       expect(r.status).toBe(503);
       expect(r.body.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
-      expect(r.elapsedMs).toBeGreaterThanOrEqual(350);
-      expect(r.elapsedMs).toBeLessThan(400 + 600);
+      // Ended by the 1 s subgraph timeout, not by the request's (longer) budget.
+      expect(r.elapsedMs).toBeGreaterThanOrEqual(950);
+      expect(r.elapsedMs).toBeLessThan(1000 + 1500);
     } finally {
       await stack.stop();
       await blackHole.stop();

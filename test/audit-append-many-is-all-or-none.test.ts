@@ -1,24 +1,16 @@
 import { AuditLog, type AuditEventInput } from '../shared/audit';
-import { createRedis, deleteByPrefix, type RedisClient } from '../shared/redis';
-import { testConfig } from './support/env';
+import type { RedisClient } from '../shared/redis';
+import { prefixedRedis } from './support/env';
 
 // A batch's events go in as one append: in order, each findable by its indexes; and when the log
 // cannot take one of them (an index key of the wrong type), none of them is written.
 describe('AuditLog.appendMany', () => {
   let redis: RedisClient;
-  let raw: RedisClient;
-  let prefix: string;
+  let close: () => Promise<void>;
   beforeAll(() => {
-    const cfg = testConfig({}, 'auditmany');
-    prefix = cfg.redis.keyPrefix;
-    redis = createRedis(cfg.redis);
-    raw = createRedis({ ...cfg.redis, keyPrefix: '' });
+    ({ redis, close } = prefixedRedis('auditmany'));
   });
-  afterAll(async () => {
-    await deleteByPrefix(raw, prefix);
-    redis.disconnect();
-    raw.disconnect();
-  });
+  afterAll(() => close());
   const ev = (i: number): AuditEventInput => ({ action: 'secrets.get_value', outcome: 'SUCCESS', actor: 'token:t', project: 'pm', resource: `secret:a/${i}`, requestId: 'req-1', keyVersion: 1 });
 
   it('writes every event in order, each indexed', async () => {

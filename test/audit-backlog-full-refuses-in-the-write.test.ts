@@ -1,27 +1,19 @@
 import { AuditLog, type AuditEventInput } from '../shared/audit';
 import { AuditBacklogFull, backlogFullKey } from '../shared/auditBacklog';
 import { AuditFlow, AuditNotWritten } from '../shared/auditFlow';
-import { createRedis, deleteByPrefix, type RedisClient } from '../shared/redis';
-import { testConfig } from './support/env';
+import type { RedisClient } from '../shared/redis';
+import { prefixedRedis } from './support/env';
 
 // While the archiver flags a project's backlog as full, the log's own write scripts refuse its
 // events and intents (no command of their own for the check): nothing is written, the operation
 // fails closed with STORE_UNAVAILABLE, and a change already under way still gets its final event.
 describe('a full audit backlog', () => {
   let redis: RedisClient;
-  let raw: RedisClient;
-  let prefix: string;
+  let close: () => Promise<void>;
   beforeAll(() => {
-    const cfg = testConfig({}, 'auditfull');
-    prefix = cfg.redis.keyPrefix;
-    redis = createRedis(cfg.redis);
-    raw = createRedis({ ...cfg.redis, keyPrefix: '' });
+    ({ redis, close } = prefixedRedis('auditfull'));
   });
-  afterAll(async () => {
-    await deleteByPrefix(raw, prefix);
-    redis.disconnect();
-    raw.disconnect();
-  });
+  afterAll(() => close());
   const ev = (project: string, i = 0): AuditEventInput => ({ action: 'kms.encrypt', outcome: 'SUCCESS', actor: 'token:t', project, resource: `kms-key:us-east-1/k${i}`, requestId: `req-${i}` });
   const length = (project: string) => redis.xlen(`audit:{${project}}`).catch(() => 0);
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../shared/config';
+import { createRedis, deleteByPrefix, type RedisClient } from '../../shared/redis';
 
 /** A unique key prefix under this worker's prefix, for one test file or scenario. */
 export function testPrefix(label: string): string {
@@ -19,4 +20,25 @@ export function testConfig(overrides: Record<string, string | undefined> = {}, l
     LOG_LEVEL: 'silent',
     ...overrides,
   });
+}
+
+/**
+ * A Redis connection under a fresh test prefix (testConfig's), and `close`, which deletes that
+ * prefix's keys (through an unprefixed connection: SCAN does not apply the prefix) and disconnects.
+ */
+export function prefixedRedis(label: string): { redis: RedisClient; close(): Promise<void> } {
+  const cfg = testConfig({}, label);
+  const redis = createRedis(cfg.redis);
+  return {
+    redis,
+    async close() {
+      const raw = createRedis({ ...cfg.redis, keyPrefix: '' });
+      try {
+        await deleteByPrefix(raw, cfg.redis.keyPrefix);
+      } finally {
+        raw.disconnect();
+        redis.disconnect();
+      }
+    },
+  };
 }

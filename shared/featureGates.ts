@@ -18,12 +18,17 @@ export function gateState([secrets, kms]: readonly (string | null | undefined)[]
   return { secrets: secrets !== '0', kms: kms !== '0' };
 }
 
+/** One HMGET of a project's gates (FeatureGates.get, and the rate limiter when no limit is set). */
+export async function readGates(redis: RedisClient, project: string): Promise<FeatureGateState> {
+  return gateState(await redis.hmget(gatesKey(project), ...GATE_FIELDS));
+}
+
 /** Per-project feature gates `secrets` and `kms`; both on unless switched off. */
 export class FeatureGates {
   constructor(private readonly redis: RedisClient) {}
 
   async get(project: string): Promise<FeatureGateState> {
-    return gateState(await this.redis.hmget(gatesKey(project), ...GATE_FIELDS));
+    return readGates(this.redis, project);
   }
 
   async set(project: string, feature: Feature, enabled: boolean): Promise<FeatureGateState> {

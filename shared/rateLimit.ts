@@ -1,6 +1,6 @@
 import { validateProjectName } from './identifiers';
 import type { RateLimitConfig } from './config';
-import { GATE_FIELDS, gateState, gatesKey, type FeatureGateState } from './featureGates';
+import { GATE_FIELDS, gateState, gatesKey, readGates, type FeatureGateState } from './featureGates';
 import type { Principal } from './principal';
 import type { RedisClient } from './redis';
 
@@ -116,7 +116,7 @@ export class RateLimiter {
    * call; with no limit configured, the gates alone (one HMGET). A Redis failure rejects both.
    */
   async admitReadingGates(principal: Pick<Principal, 'tokenId' | 'project'>, gatewayRequest: string | undefined): Promise<GatedVerdict> {
-    if (!this.enabled) return { verdict: { ok: true }, gates: gateState(await this.redis.hmget(gatesKey(principal.project), ...GATE_FIELDS)) };
+    if (!this.enabled) return { verdict: { ok: true }, gates: await readGates(this.redis, principal.project) };
     const { keys, argv } = this.keysAndArgv(principal, gatewayRequest);
     const [verdict, ...gates] = (await this.redis.rateAdmitGated(...keys, gatesKey(principal.project), ...argv)) as string[];
     const v = verdictOf(verdict);
